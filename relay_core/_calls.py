@@ -1,0 +1,707 @@
+"""Call control: routing calling.* events to calls, dials, connects and plays.
+
+Theory of operation
+-------------------
+The session hands every ``calling.*`` event here (after acking it) and every
+command that starts tracked work (before it leaves, so the first events can
+never beat the registration: RELAY.md F.5.1).  Trackers are keyed by what the
+wire carries:
+
+* calls by ``call_id``; a ``calling.call.state`` for an unknown ``call_id``
+  creates a call only when its ``tag`` belongs to a live dial or connect
+  (RELAY.md E.2.6); otherwise it is dropped and counted (E.2.7);
+* dials by ``tag`` (``calling.call.dial`` has no top-level ``call_id``);
+* connects by the A leg's ``call_id``, their peer legs through the connect's
+  ``tag``;
+* plays by ``control_id``.
+
+Abandon: when the caller gives up on a dial or connect, every known live leg
+gets ``calling.end`` (reason ``cancel``) at once, legs that show up later get
+it when they do, and nothing of that work reaches the caller any more.
+
+When a call ends, its plays and its pending connect end with it (each with
+its own event), so no waiter is left hanging (RELAY.md K.19).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from ._commands import Command, Connect, Dial, Hangup, Pass, Play
+from ._convert import device_from_wire
+from ._errors import LocalProtocolError, RemoteProtocolError
+from ._events import (
+    CallErrorReported,
+    CallInfo,
+    CallReceived,
+    CallRef,
+    CallStateChanged,
+    ConnectStateChanged,
+    DialStateChanged,
+    Event,
+    FailureKind,
+    InboundCallRefused,
+    PlayStateChanged,
+    RequestFailed,
+    UnknownEvent,
+)
+from ._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, RequestId, Tag
+from ._state import (
+    CONNECT_TRANSITIONS,
+    DIAL_TRANSITIONS,
+    LIVE_CALL_STATES,
+    PLAY_TRANSITIONS,
+    TERMINAL_CONNECT_PHASES,
+    TERMINAL_PLAY_STATES,
+    CallState,
+    ConnectPhase,
+    ConnectState,
+    DialPhase,
+    DialState,
+    PlayState,
+    call_transition,
+)
+from ._values import Device
+
+#: Inbound overflow policies: the method sent for an offer over the cap.
+OVERFLOW_POLICIES: Final = {"pass": "calling.pass", "decline": "calling.end"}
+
+_CALL_STATES: Final = {member.value: member for member in CallState}
+_DIAL_STATES: Final = {member.value: member for member in DialState}
+_CONNECT_STATES: Final = {member.value: member for member in ConnectState}
+_PLAY_STATES: Final = {member.value: member for member in PlayState}
+
+
+def _text(params: JSONObject, key: str, event_type: str) -> str:
+    value = params.get(key)
+    if not isinstance(value, str) or not value:
+        raise RemoteProtocolError(f"{event_type}: {key} must be a non-empty string")
+    return value
+
+
+def _optional_text(params: JSONObject, key: str) -> str | None:
+    value = params.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _ref(value: JSONValue) -> CallRef | None:
+    if isinstance(value, Mapping):
+        call_id = value.get("call_id")
+        node_id = value.get("node_id")
+        if isinstance(call_id, str) and isinstance(node_id, str):
+            return CallRef(CallId(call_id), NodeId(node_id))
+    return None
+
+
+def _device(value: JSONValue) -> Device | None:
+    return None if value is None else device_from_wire(value, strict=False)
+
+
+class _Call:
+    """What the core knows of one live call (mutable; snapshots go out)."""
+
+    __slots__ = (
+        "call_id",
+        "context",
+        "device",
+        "direction",
+        "end_reason",
+        "end_sent",
+        "hidden",
+        "node_id",
+        "peer",
+        "plays",
+        "state",
+        "tag",
+    )
+
+    def __init__(self, call_id: CallId, node_id: NodeId, tag: Tag | None) -> None:
+        self.call_id = call_id
+        self.node_id = node_id
+        self.tag = tag
+        self.direction: str | None = None
+        self.state = CallState.CREATED
+        self.device: Device | None = None
+        self.context: str | None = None
+        self.peer: CallRef | None = None
+        self.end_reason: str | None = None
+        self.plays: set[ControlId] = set()
+        #: Leg of abandoned work: nothing about it reaches the user.
+        self.hidden = False
+        #: ``calling.end`` already queued by the core.
+        self.end_sent = False
+
+    def snapshot(self) -> CallInfo:
+        return CallInfo(
+            call_id=self.call_id,
+            node_id=self.node_id,
+            tag=self.tag,
+            direction=self.direction,
+            state=self.state,
+            device=self.device,
+            context=self.context,
+            peer=self.peer,
+            end_reason=self.end_reason,
+        )
+
+    @property
+    def ref(self) -> CallRef:
+        return CallRef(self.call_id, self.node_id)
+
+
+class _Dial:
+    __slots__ = ("outcome_seen", "phase", "request_id", "tag")
+
+    def __init__(self, tag: Tag, request_id: RequestId) -> None:
+        self.tag = tag
+        self.request_id = request_id
+        self.phase = DialPhase.PENDING
+        #: The server reported the final dial event (for abandoned dials).
+        self.outcome_seen = False
+
+
+class _Connect:
+    __slots__ = ("call", "outcome_seen", "phase", "request_id", "tag")
+
+    def __init__(self, call: CallRef, tag: Tag, request_id: RequestId) -> None:
+        self.call = call
+        self.tag = tag
+        self.request_id = request_id
+        self.phase = ConnectPhase.PENDING
+        self.outcome_seen = False
+
+
+class _Play:
+    __slots__ = ("call", "control_id", "request_id", "state")
+
+    def __init__(self, call: CallRef, control_id: ControlId, request_id: RequestId) -> None:
+        self.call = call
+        self.control_id = control_id
+        self.request_id = request_id
+        self.state: PlayState | None = None
+
+
+class CallControl:
+    """The keyed call, dial, connect and play machines of one session.
+
+    Args:
+        emit: queues an event for the user.
+        send: queues a command the core sends on its own behalf (ending
+            abandoned legs, passing an overflowing offer).
+        max_calls: the cap on live calls.
+        overflow_policy: ``"pass"`` or ``"decline"`` for offers over the cap.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[Event], None],
+        send: Callable[[Command], None],
+        *,
+        max_calls: int,
+        overflow_policy: str,
+    ) -> None:
+        self._emit = emit
+        self._send = send
+        self._max_calls = max_calls
+        self._overflow_policy = overflow_policy
+        self.calls: dict[CallId, _Call] = {}
+        self.dials: dict[Tag, _Dial] = {}
+        self.connects: dict[CallId, _Connect] = {}
+        self._connect_tags: dict[Tag, CallId] = {}
+        self.plays: dict[ControlId, _Play] = {}
+        self._started: dict[RequestId, Dial | Connect | Play] = {}
+        #: Events that named nothing we track, or came out of order.
+        self.dropped_events = 0
+        self.handlers: dict[str, Callable[[JSONObject], None]] = {
+            "calling.call.state": self._on_state,
+            "calling.call.dial": self._on_dial,
+            "calling.call.connect": self._on_connect,
+            "calling.call.play": self._on_play,
+            "calling.call.receive": self._on_receive,
+            "calling.error": self._on_error,
+        }
+
+    # -- commands ---------------------------------------------------------
+
+    def check(self, command: Command) -> None:
+        """Raise :class:`LocalProtocolError` if ``command`` cannot start now."""
+        match command:
+            case Dial(tag=tag):
+                if tag in self.dials or tag in self._connect_tags:
+                    raise LocalProtocolError(f"tag: {tag!r} is already in use by live work")
+                if len(self.calls) >= self._max_calls:
+                    raise LocalProtocolError(
+                        f"cannot dial: {len(self.calls)} live calls reach the cap of "
+                        f"{self._max_calls} (RelayConfig.max_calls)"
+                    )
+            case Connect(call=call, tag=tag):
+                existing = self.connects.get(call.call_id)
+                if existing is not None and existing.phase not in TERMINAL_CONNECT_PHASES:
+                    raise LocalProtocolError(
+                        f"call {call.call_id!r} already has a connect in progress or bridged"
+                    )
+                if tag in self.dials or tag in self._connect_tags:
+                    raise LocalProtocolError(f"tag: {tag!r} is already in use by live work")
+            case Play(control_id=control_id):
+                if control_id in self.plays:
+                    raise LocalProtocolError(f"control_id: {control_id!r} is already in use")
+            case _:
+                pass
+
+    def register(self, command: Command, request_id: RequestId) -> None:
+        """Start tracking the work ``command`` begins (before it is sent)."""
+        match command:
+            case Dial(tag=tag):
+                self.dials[tag] = _Dial(tag, request_id)
+                self._started[request_id] = command
+            case Connect(call=call, tag=tag):
+                self.connects[call.call_id] = _Connect(call, tag, request_id)
+                self._connect_tags[tag] = call.call_id
+                self._started[request_id] = command
+            case Play(call=call, control_id=control_id):
+                self.plays[control_id] = _Play(call, control_id, request_id)
+                known = self.calls.get(call.call_id)
+                if known is not None:
+                    known.plays.add(control_id)
+                self._started[request_id] = command
+            case _:
+                pass
+
+    def request_completed(self, request_id: RequestId, method: str, call_id: str | None) -> None:
+        """A request succeeded: forget its bookkeeping; a passed call is forgotten."""
+        self._started.pop(request_id, None)
+        if method == "calling.pass" and call_id is not None:
+            call = self.calls.get(CallId(call_id))
+            if call is not None:
+                self._forget(call)
+
+    def request_failed(self, failure: RequestFailed) -> None:
+        """A request failed: the work it started fails (or waits for a resume)."""
+        command = self._started.pop(failure.request_id, None)
+        if command is None:
+            return
+        lost = failure.kind == FailureKind.CONNECTION_LOST
+        match command:
+            case Dial(tag=tag):
+                dial = self.dials.get(tag)
+                if dial is None or dial.phase is DialPhase.ABANDONED:
+                    return
+                if lost:
+                    # RELAY.md C.7: a resumed session keeps delivering the
+                    # dial's events; only a fresh session fails it.
+                    return
+                self._fail_dial(dial, "request_failed", failure.message)
+                if failure.kind != FailureKind.REMOTE:
+                    self.abandon_dial(tag)  # it may be ringing anyway
+            case Connect(call=call):
+                connect = self.connects.get(call.call_id)
+                if connect is None or connect.phase is ConnectPhase.ABANDONED or lost:
+                    return
+                self._fail_connect(connect, "request_failed")
+                if failure.kind != FailureKind.REMOTE:
+                    self.abandon_connect(call)
+            case Play(control_id=control_id):
+                play = self.plays.get(control_id)
+                if play is not None:
+                    self._end_play(play, "request_failed")
+
+    # -- abandon ----------------------------------------------------------
+
+    def abandon_dial(self, tag: Tag) -> None:
+        """End every live leg of a dial, now and when late legs show up."""
+        dial = self.dials.get(tag)
+        if dial is not None and dial.phase not in (DialPhase.ANSWERED, DialPhase.FAILED):
+            dial.phase = DialPhase.ABANDONED
+        for call in list(self.calls.values()):
+            if call.tag == tag and call.peer is None:
+                call.hidden = True
+                self._end_leg(call)
+        if dial is not None and dial.phase is not DialPhase.ABANDONED:
+            del self.dials[tag]
+
+    def abandon_connect(self, call: CallRef) -> None:
+        """End every live peer leg of ``call``'s connect, now and later."""
+        connect = self.connects.get(call.call_id)
+        if connect is None:
+            return
+        if connect.phase is not ConnectPhase.FAILED:
+            connect.phase = ConnectPhase.ABANDONED
+        for leg in list(self.calls.values()):
+            if leg.tag == connect.tag and leg.call_id != call.call_id:
+                leg.hidden = True
+                self._end_leg(leg)
+        if connect.phase is not ConnectPhase.ABANDONED:
+            self._drop_connect(connect)
+
+    def abandon_all(self) -> None:
+        """Abandon every dial and connect still in progress (the client is leaving)."""
+        for tag in list(self.dials):
+            self.abandon_dial(tag)
+        for call_id, connect in list(self.connects.items()):
+            if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
+                self.abandon_connect(CallRef(call_id, connect.call.node_id))
+
+    def _end_leg(self, call: _Call) -> None:
+        if call.end_sent or call.state not in LIVE_CALL_STATES:
+            return
+        call.end_sent = True
+        self._send(Hangup(call=call.ref, reason="cancel"))
+
+    # -- session-level changes --------------------------------------------
+
+    def session_lost(self, reason: str) -> None:
+        """The server did not restore the session: work waiting on events fails.
+
+        Calls stay tracked: the new session can still command them by id.
+        """
+        for dial in list(self.dials.values()):
+            if dial.phase is DialPhase.ABANDONED:
+                del self.dials[dial.tag]
+            else:
+                self._fail_dial(dial, reason, "the server did not resume the session")
+                self.abandon_dial(dial.tag)
+        for connect in list(self.connects.values()):
+            if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
+                self._fail_connect(connect, reason)
+            self._drop_connect(connect)
+        for play in list(self.plays.values()):
+            self._end_play(play, reason)
+
+    def closed(self) -> None:
+        """The session closed for good: end every waiter."""
+        self.session_lost("session_closed")
+
+    # -- events -----------------------------------------------------------
+
+    def route_other(self, event_type: str, params: JSONObject) -> None:
+        """Surface an event type we do not model, routed to its call if known."""
+        call_id = params.get("call_id")
+        if isinstance(call_id, str):
+            call = self.calls.get(CallId(call_id))
+            if call is None:
+                self.dropped_events += 1  # RELAY.md E.2.7: unknown call_id → drop
+                return
+            if not call.hidden:
+                self._emit(UnknownEvent(event_type=event_type, params=params, call=call.ref))
+            return
+        self._emit(UnknownEvent(event_type=event_type, params=params))
+
+    def _on_state(self, params: JSONObject) -> None:
+        call_id = CallId(_text(params, "call_id", "calling.call.state"))
+        raw_state = _text(params, "call_state", "calling.call.state")
+        state = _CALL_STATES.get(raw_state) or CallState(raw_state)
+        call = self.calls.get(call_id)
+        if call is None:
+            call = self._new_leg(call_id, params)
+            if call is None:
+                self.dropped_events += 1
+                return
+        elif not call_transition(call.state, state):
+            self.dropped_events += 1
+            return
+        call.state = state
+        reason = params.get("end_reason")
+        if isinstance(reason, str):
+            call.end_reason = reason
+        peer = params.get("peer")
+        if peer is not None and call.peer is None:
+            call.peer = _ref(peer)
+        if not call.hidden:
+            self._emit(
+                CallStateChanged(
+                    call=call.snapshot(), state=state, tag=call.tag, end_reason=call.end_reason
+                )
+            )
+        if state is CallState.ENDED:
+            self._call_ended(call)
+        elif call.hidden and state in LIVE_CALL_STATES:
+            self._end_leg(call)
+
+    def _new_leg(self, call_id: CallId, params: JSONObject) -> _Call | None:
+        """Create a call for a state event whose tag names live work (E.2.6)."""
+        tag_text = _optional_text(params, "tag")
+        if tag_text is None:
+            return None
+        tag = Tag(tag_text)
+        dial = self.dials.get(tag)
+        connect_call = self._connect_tags.get(tag)
+        if dial is None and connect_call is None:
+            return None
+        node_id = NodeId(_optional_text(params, "node_id") or "")
+        call = _Call(call_id, node_id, tag)
+        call.direction = _optional_text(params, "direction")
+        call.device = _device(params.get("device"))
+        if dial is not None:
+            call.hidden = dial.phase is DialPhase.ABANDONED
+        else:
+            assert connect_call is not None
+            connect = self.connects.get(connect_call)
+            call.hidden = connect is None or connect.phase is ConnectPhase.ABANDONED
+        self.calls[call_id] = call
+        return call
+
+    def _call_ended(self, call: _Call) -> None:
+        for control_id in list(call.plays):
+            play = self.plays.get(control_id)
+            if play is not None:
+                self._end_play(play, "call_ended")
+        connect = self.connects.get(call.call_id)
+        if connect is not None:
+            if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
+                self._fail_connect(connect, "call_ended")
+            elif connect.phase is ConnectPhase.CONNECTED:
+                self._emit(
+                    ConnectStateChanged(
+                        call=connect.call,
+                        tag=connect.tag,
+                        state=ConnectState.DISCONNECTED,
+                        failed_reason="call_ended",
+                    )
+                )
+            self._drop_connect(connect)
+        self._forget(call)
+        self._drop_settled_abandoned(call.tag)
+
+    def _forget(self, call: _Call) -> None:
+        self.calls.pop(call.call_id, None)
+
+    def _drop_settled_abandoned(self, tag: Tag | None) -> None:
+        """Drop an abandoned dial or connect once its outcome and legs are gone."""
+        if tag is None:
+            return
+        if any(call.tag == tag for call in self.calls.values()):
+            return
+        dial = self.dials.get(tag)
+        if dial is not None and dial.phase is DialPhase.ABANDONED and dial.outcome_seen:
+            del self.dials[tag]
+        call_id = self._connect_tags.get(tag)
+        connect = None if call_id is None else self.connects.get(call_id)
+        if connect is not None and connect.phase is ConnectPhase.ABANDONED and connect.outcome_seen:
+            self._drop_connect(connect)
+
+    def _on_dial(self, params: JSONObject) -> None:
+        tag = Tag(_text(params, "tag", "calling.call.dial"))
+        raw_state = _text(params, "dial_state", "calling.call.dial")
+        state = _DIAL_STATES.get(raw_state) or DialState(raw_state)
+        dial = self.dials.get(tag)
+        if dial is None:
+            self.dropped_events += 1
+            return
+        winner = params.get("call")
+        if dial.phase is DialPhase.ABANDONED:
+            if state in (DialState.ANSWERED, DialState.FAILED):
+                dial.outcome_seen = True
+            if state is DialState.ANSWERED and isinstance(winner, Mapping):
+                leg = self._winner(tag, winner)
+                if leg is not None:
+                    leg.hidden = True
+                    self._end_leg(leg)
+            self._drop_settled_abandoned(tag)
+            return
+        new_phase = DIAL_TRANSITIONS.get((dial.phase, state))
+        if new_phase is None:
+            self.dropped_events += 1
+            return
+        dial.phase = new_phase
+        if state is DialState.ANSWERED:
+            leg = self._winner(tag, winner) if isinstance(winner, Mapping) else None
+            if leg is None:
+                raise RemoteProtocolError("calling.call.dial answered without a winning call")
+            del self.dials[tag]
+            self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot()))
+        elif state is DialState.FAILED:
+            del self.dials[tag]
+            self._emit(
+                DialStateChanged(tag=tag, state=state, reason=_optional_text(params, "reason"))
+            )
+        else:
+            self._emit(DialStateChanged(tag=tag, state=state))
+
+    def _winner(self, tag: Tag, winner: JSONObject) -> _Call | None:
+        """The winning leg of a dial, created or caught up (RELAY.md F.4, K.16)."""
+        call_id = _optional_text(winner, "call_id")
+        if call_id is None:
+            return None
+        call = self.calls.get(CallId(call_id))
+        if call is None:
+            node_id = NodeId(_optional_text(winner, "node_id") or "")
+            call = _Call(CallId(call_id), node_id, tag)
+            call.direction = _optional_text(winner, "direction") or "outbound"
+            call.device = _device(winner.get("device"))
+            self.calls[call.call_id] = call
+        if not call.node_id:
+            call.node_id = NodeId(_optional_text(winner, "node_id") or "")
+        # dial(answered) may beat the winner's own state(answered).
+        if call_transition(call.state, CallState.ANSWERED):
+            call.state = CallState.ANSWERED
+        return call
+
+    def _fail_dial(self, dial: _Dial, reason: str, message: str) -> None:
+        self.dials.pop(dial.tag, None)
+        self._emit(
+            DialStateChanged(tag=dial.tag, state=DialState.FAILED, reason=reason, message=message)
+        )
+
+    def _on_connect(self, params: JSONObject) -> None:
+        call_id = CallId(_text(params, "call_id", "calling.call.connect"))
+        raw_state = _text(params, "connect_state", "calling.call.connect")
+        state = _CONNECT_STATES.get(raw_state) or ConnectState(raw_state)
+        connect = self.connects.get(call_id)
+        a_leg = self.calls.get(call_id)
+        if connect is None:
+            if a_leg is None or a_leg.hidden:
+                self.dropped_events += 1
+                return
+            # A bridge this session did not start tracking (or one already
+            # settled): still the caller's news.
+            self._emit(
+                ConnectStateChanged(
+                    call=a_leg.ref,
+                    tag=Tag(_optional_text(params, "tag") or "") or None,
+                    state=state,
+                    peer=None,
+                    failed_reason=_optional_text(params, "failed_reason"),
+                )
+            )
+            return
+        peer_params = params.get("peer")
+        if connect.phase is ConnectPhase.ABANDONED:
+            if state in (ConnectState.CONNECTED, ConnectState.FAILED):
+                connect.outcome_seen = True
+            if state is ConnectState.CONNECTED and isinstance(peer_params, Mapping):
+                peer = self._peer(connect, peer_params)
+                if peer is not None:
+                    peer.hidden = True
+                    self._end_leg(peer)
+            self._drop_settled_abandoned(connect.tag)
+            return
+        new_phase = CONNECT_TRANSITIONS.get((connect.phase, state))
+        if new_phase is None:
+            self.dropped_events += 1
+            return
+        connect.phase = new_phase
+        peer_info: CallInfo | None = None
+        if state is ConnectState.CONNECTED:
+            peer = self._peer(connect, peer_params) if isinstance(peer_params, Mapping) else None
+            if peer is None:
+                raise RemoteProtocolError("calling.call.connect connected without a peer")
+            if a_leg is not None:
+                a_leg.peer = peer.ref
+            peer_info = peer.snapshot()
+        elif state is ConnectState.DISCONNECTED and a_leg is not None:
+            a_leg.peer = None
+        self._emit(
+            ConnectStateChanged(
+                call=connect.call,
+                tag=connect.tag,
+                state=state,
+                peer=peer_info,
+                failed_reason=_optional_text(params, "failed_reason"),
+            )
+        )
+        if new_phase in TERMINAL_CONNECT_PHASES:
+            self._drop_connect(connect)
+
+    def _peer(self, connect: _Connect, peer: JSONObject) -> _Call | None:
+        call_id = _optional_text(peer, "call_id")
+        if call_id is None:
+            return None
+        call = self.calls.get(CallId(call_id))
+        if call is None:
+            call = _Call(CallId(call_id), NodeId(_optional_text(peer, "node_id") or ""), connect.tag)
+            call.direction = "outbound"
+            call.device = _device(peer.get("device"))
+            self.calls[call.call_id] = call
+        call.peer = connect.call
+        if call_transition(call.state, CallState.ANSWERED):
+            call.state = CallState.ANSWERED
+        return call
+
+    def _fail_connect(self, connect: _Connect, reason: str) -> None:
+        connect.phase = ConnectPhase.FAILED
+        self._emit(
+            ConnectStateChanged(
+                call=connect.call, tag=connect.tag, state=ConnectState.FAILED, failed_reason=reason
+            )
+        )
+
+    def _drop_connect(self, connect: _Connect) -> None:
+        if self.connects.get(connect.call.call_id) is connect:
+            del self.connects[connect.call.call_id]
+        if self._connect_tags.get(connect.tag) == connect.call.call_id:
+            del self._connect_tags[connect.tag]
+
+    def _on_play(self, params: JSONObject) -> None:
+        control_id = ControlId(_text(params, "control_id", "calling.call.play"))
+        raw_state = _text(params, "state", "calling.call.play")
+        state = _PLAY_STATES.get(raw_state) or PlayState(raw_state)
+        play = self.plays.get(control_id)
+        if play is None:
+            call = self.calls.get(CallId(_optional_text(params, "call_id") or ""))
+            if call is None or call.hidden:
+                self.dropped_events += 1
+                return
+            self._emit(PlayStateChanged(call=call.ref, control_id=control_id, state=state))
+            return
+        if PLAY_TRANSITIONS.get((play.state, state)) is None:
+            self.dropped_events += 1
+            return
+        play.state = state
+        self._emit(PlayStateChanged(call=play.call, control_id=control_id, state=state))
+        if state in TERMINAL_PLAY_STATES:
+            self._drop_play(play)
+
+    def _end_play(self, play: _Play, reason: str) -> None:
+        self._drop_play(play)
+        self._emit(
+            PlayStateChanged(
+                call=play.call, control_id=play.control_id, state=PlayState.ERROR, reason=reason
+            )
+        )
+
+    def _drop_play(self, play: _Play) -> None:
+        self.plays.pop(play.control_id, None)
+        self._started.pop(play.request_id, None)
+        call = self.calls.get(play.call.call_id)
+        if call is not None:
+            call.plays.discard(play.control_id)
+
+    def _on_receive(self, params: JSONObject) -> None:
+        call_id = CallId(_text(params, "call_id", "calling.call.receive"))
+        node_id = NodeId(_text(params, "node_id", "calling.call.receive"))
+        call = _Call(call_id, node_id, Tag(_optional_text(params, "tag") or "") or None)
+        call.direction = _optional_text(params, "direction") or "inbound"
+        raw_state = _optional_text(params, "call_state") or "created"
+        call.state = _CALL_STATES.get(raw_state) or CallState(raw_state)
+        call.device = _device(params.get("device"))
+        call.context = _optional_text(params, "context")
+        if call_id not in self.calls and len(self.calls) >= self._max_calls:
+            if self._overflow_policy == "decline":
+                self._send(Hangup(call=call.ref, reason="decline"))
+            else:
+                self._send(Pass(call=call.ref))
+            self._emit(
+                InboundCallRefused(
+                    call=call.snapshot(), action=OVERFLOW_POLICIES[self._overflow_policy]
+                )
+            )
+            return
+        self.calls[call_id] = call
+        self._emit(CallReceived(call=call.snapshot(), context=call.context))
+
+    def _on_error(self, params: JSONObject) -> None:
+        code = params.get("code")
+        message = params.get("message")
+        call_id = params.get("call_id")
+        call = self.calls.get(CallId(call_id)) if isinstance(call_id, str) else None
+        if isinstance(code, str) and code.lstrip("-").isdigit():
+            code = int(code)
+        self._emit(
+            CallErrorReported(
+                call=None if call is None else call.ref,
+                code=code if isinstance(code, int) and not isinstance(code, bool) else -1,
+                message=message if isinstance(message, str) else "",
+                params=params,
+            )
+        )

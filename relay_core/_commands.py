@@ -1,0 +1,433 @@
+"""Commands: what a client asks of the server, one class per RELAY method.
+
+Each command validates its input at construction (raising
+:class:`LocalProtocolError` that names the bad field) and knows its method
+and params, so ``RelaySession.send`` only has to queue it.  ``Dial.tag``,
+``Connect.tag`` and ``Play.control_id`` are filled at construction, so the
+caller knows them before anything is sent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar, TypeAlias, final
+
+import attrs
+
+from ._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
+from ._errors import LocalProtocolError
+from ._events import CallRef
+from ._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
+from ._values import DevicePlan, Media
+
+__all__ = [
+    "Answer",
+    "Command",
+    "Connect",
+    "Dial",
+    "Disconnect",
+    "Hangup",
+    "Pass",
+    "Ping",
+    "Play",
+    "PlayPause",
+    "PlayResume",
+    "PlayStop",
+    "PlayVolume",
+    "RawRequest",
+    "Receive",
+    "Unreceive",
+]
+
+#: ``calling.end`` reasons the server accepts (RELAY.md H.2).
+END_REASONS = frozenset({"hangup", "cancel", "busy", "noAnswer", "decline", "error"})
+
+
+def _new_tag() -> Tag:
+    return Tag(uuid4_str())
+
+
+def _new_control_id() -> ControlId:
+    return ControlId(uuid4_str())
+
+
+_Check: TypeAlias = Callable[[object, "attrs.Attribute[float | None]", "float | None"], None]
+
+
+def _positive(name: str) -> _Check:
+    def check(_instance: object, _attribute: object, value: float | None) -> None:
+        if value is None:
+            return
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise LocalProtocolError(f"{name}: {value!r} is not a positive number")
+
+    return check
+
+
+def _check_tag(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise LocalProtocolError(f"tag: {value!r} is not a non-empty string")
+
+
+def _check_control_id(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise LocalProtocolError(f"control_id: {value!r} is not a non-empty string")
+
+
+def _call_ref(value: object) -> CallRef:
+    if isinstance(value, CallRef):
+        return value
+    ref = getattr(value, "ref", None)  # a CallInfo, or an adapter's Call
+    if isinstance(ref, CallRef):
+        return ref
+    raise LocalProtocolError(f"call: {value!r} is not a call reference")
+
+
+def _ringback(value: Sequence[object] | None) -> tuple[Media, ...] | None:
+    return None if value is None else media_list(value, field="ringback")
+
+
+def _media(value: Sequence[object]) -> tuple[Media, ...]:
+    return media_list(value, field="media")
+
+
+def _contexts(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    contexts = tuple(value)
+    for context in contexts:
+        if not isinstance(context, str) or not context:
+            raise LocalProtocolError(f"contexts: {context!r} is not a non-empty string")
+    return contexts
+
+
+def _end_reason(value: str) -> str:
+    if value not in END_REASONS:
+        raise LocalProtocolError(
+            f"reason: {value!r} is not one of {', '.join(sorted(END_REASONS))}"
+        )
+    return value
+
+
+def _volume(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -40 <= value <= 40:
+        raise LocalProtocolError(f"volume: {value!r} is not a number of dB from -40 to 40")
+    return float(value)
+
+
+def _put(params: JSONDict, key: str, value: JSONValue) -> None:
+    if value is not None:
+        params[key] = value
+
+
+def _call_params(call: CallRef) -> JSONDict:
+    return {"node_id": call.node_id, "call_id": call.call_id}
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Dial:
+    """``calling.dial``: ring a device plan; the outcome arrives as events by ``tag``.
+
+    ``devices`` is a serial list of parallel groups (RELAY.md F.1), as typed
+    devices or the seeds' dicts.  ``max_duration`` (seconds) is sent per
+    device, where the server's schema has it (RELAY.md F.2), on every device
+    that does not set its own.
+    """
+
+    method: ClassVar[str] = "calling.dial"
+    devices: DevicePlan = attrs.field(converter=device_plan)
+    tag: Tag = attrs.field(factory=_new_tag, validator=_check_tag)
+    max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
+    region: str | None = None
+    max_price_per_minute: float | None = attrs.field(
+        default=None, validator=_positive("max_price_per_minute")
+    )
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        devices = device_plan_to_wire(self.devices)
+        if self.max_duration is not None:
+            for group in devices:
+                for device in group:
+                    device_params = device.get("params")
+                    if isinstance(device_params, dict) and "max_duration" not in device_params:
+                        device_params["max_duration"] = self.max_duration
+        params: JSONDict = {"tag": self.tag, "devices": devices}
+        _put(params, "region", self.region)
+        _put(params, "max_price_per_minute", self.max_price_per_minute)
+        return params
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Connect:
+    """``calling.connect``: bridge ``call`` to the first answering device of a plan.
+
+    The seed's parameters are passed through exactly; ``ringback`` media may
+    use the flat shorthand and is sent nested (RELAY.md H.4).
+    """
+
+    method: ClassVar[str] = "calling.connect"
+    call: CallRef = attrs.field(converter=_call_ref)
+    devices: DevicePlan = attrs.field(converter=device_plan)
+    ringback: tuple[Media, ...] | None = attrs.field(default=None, converter=_ringback)
+    tag: Tag = attrs.field(factory=_new_tag, validator=_check_tag)
+    max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
+    max_price_per_minute: float | None = attrs.field(
+        default=None, validator=_positive("max_price_per_minute")
+    )
+    status_url: str | None = None
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        params = _call_params(self.call)
+        params["tag"] = self.tag
+        params["devices"] = device_plan_to_wire(self.devices)
+        if self.ringback is not None:
+            params["ringback"] = media_list_to_wire(self.ringback)
+        _put(params, "max_duration", self.max_duration)
+        _put(params, "max_price_per_minute", self.max_price_per_minute)
+        _put(params, "status_url", self.status_url)
+        return params
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Disconnect:
+    """``calling.disconnect``: tear down the bridge of ``call`` (both legs stay up)."""
+
+    method: ClassVar[str] = "calling.disconnect"
+    call: CallRef = attrs.field(converter=_call_ref)
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return _call_params(self.call)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Answer:
+    """``calling.answer``: answer an inbound call."""
+
+    method: ClassVar[str] = "calling.answer"
+    call: CallRef = attrs.field(converter=_call_ref)
+    max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        params = _call_params(self.call)
+        _put(params, "max_duration", self.max_duration)
+        return params
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Hangup:
+    """``calling.end``: end a call with ``reason`` (default ``hangup``)."""
+
+    method: ClassVar[str] = "calling.end"
+    call: CallRef = attrs.field(converter=_call_ref)
+    reason: str = attrs.field(default="hangup", converter=_end_reason)
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        params = _call_params(self.call)
+        params["reason"] = self.reason
+        return params
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Pass:
+    """``calling.pass``: decline an offered inbound call so another client gets it."""
+
+    method: ClassVar[str] = "calling.pass"
+    call: CallRef = attrs.field(converter=_call_ref)
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return _call_params(self.call)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Play:
+    """``calling.play``: play media on a call; events follow by ``control_id``."""
+
+    method: ClassVar[str] = "calling.play"
+    call: CallRef = attrs.field(converter=_call_ref)
+    media: tuple[Media, ...] = attrs.field(converter=_media)
+    control_id: ControlId = attrs.field(factory=_new_control_id, validator=_check_control_id)
+    volume: float | None = attrs.field(default=None, converter=_volume)
+    direction: str | None = None
+    loop: int | None = None
+    status_url: str | None = None
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        params = _call_params(self.call)
+        params["control_id"] = self.control_id
+        params["play"] = media_list_to_wire(self.media)
+        _put(params, "volume", self.volume)
+        _put(params, "direction", self.direction)
+        _put(params, "loop", self.loop)
+        _put(params, "status_url", self.status_url)
+        return params
+
+
+def _control_params(call: CallRef, control_id: ControlId) -> JSONDict:
+    params = _call_params(call)
+    params["control_id"] = control_id
+    return params
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PlayStop:
+    """``calling.play.stop``: stop a playback."""
+
+    method: ClassVar[str] = "calling.play.stop"
+    call: CallRef = attrs.field(converter=_call_ref)
+    control_id: ControlId
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return _control_params(self.call, self.control_id)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PlayPause:
+    """``calling.play.pause``: pause a playback."""
+
+    method: ClassVar[str] = "calling.play.pause"
+    call: CallRef = attrs.field(converter=_call_ref)
+    control_id: ControlId
+    behavior: str | None = None
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        params = _control_params(self.call, self.control_id)
+        _put(params, "behavior", self.behavior)
+        return params
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PlayResume:
+    """``calling.play.resume``: resume a paused playback."""
+
+    method: ClassVar[str] = "calling.play.resume"
+    call: CallRef = attrs.field(converter=_call_ref)
+    control_id: ControlId
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return _control_params(self.call, self.control_id)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PlayVolume:
+    """``calling.play.volume``: change a playback's volume (dB, -40 to 40)."""
+
+    method: ClassVar[str] = "calling.play.volume"
+    call: CallRef = attrs.field(converter=_call_ref)
+    control_id: ControlId
+    volume: float = attrs.field(converter=_volume)
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        params = _control_params(self.call, self.control_id)
+        params["volume"] = self.volume
+        return params
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Receive:
+    """``signalwire.receive``: start receiving inbound calls on more contexts.
+
+    The session remembers them and re-sends them on every resume.
+    """
+
+    method: ClassVar[str] = "signalwire.receive"
+    contexts: tuple[str, ...] = attrs.field(converter=_contexts)
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return {"contexts": list(self.contexts)}
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Unreceive:
+    """``signalwire.unreceive``: stop receiving inbound calls on some contexts."""
+
+    method: ClassVar[str] = "signalwire.unreceive"
+    contexts: tuple[str, ...] = attrs.field(converter=_contexts)
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return {"contexts": list(self.contexts)}
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Ping:
+    """``signalwire.ping``: a client keepalive (the session sends its own)."""
+
+    method: ClassVar[str] = "signalwire.ping"
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return {}
+
+
+def _method_name(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str) or not value or value == "signalwire.connect":
+        raise LocalProtocolError(f"method: {value!r} cannot be sent as a raw request")
+
+
+@final
+@attrs.frozen(kw_only=True)
+class RawRequest:
+    """Any other RELAY method (``calling.record``, ``messaging.send``, ...).
+
+    Results are code-checked like every request; no lifecycle is tracked.
+    """
+
+    method: str = attrs.field(validator=_method_name)
+    params: JSONDict = attrs.field(factory=dict)
+
+    def to_params(self) -> JSONDict:
+        """The request's params."""
+        return dict(self.params)
+
+
+Command: TypeAlias = (
+    Dial
+    | Connect
+    | Disconnect
+    | Answer
+    | Hangup
+    | Pass
+    | Play
+    | PlayStop
+    | PlayPause
+    | PlayResume
+    | PlayVolume
+    | Receive
+    | Unreceive
+    | Ping
+    | RawRequest
+)

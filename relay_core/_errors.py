@@ -1,0 +1,119 @@
+"""The exception hierarchy shared by the core and both adapters.
+
+``RelayError(code, message)`` is the root, with the official SDK's name and
+attributes, so ``except RelayError`` keeps working for code ported from it.
+No message built here ever contains a credential.
+"""
+
+from __future__ import annotations
+
+#: Code the client synthesises for failures that never reached the server
+#: (timeouts, connection loss, a full outbox), as the official SDK does.
+LOCAL_FAILURE_CODE = -1
+
+
+class RelayError(Exception):
+    """Root of every error this library raises.
+
+    Attributes:
+        code: the server's result code (``404``), a JSON-RPC error code
+            (``-32002``) or ``-1`` for failures detected on this side.
+        message: a human-readable explanation; never contains a secret.
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.message} (code {self.code})"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class ProtocolError(RelayError):
+    """A violation of the RELAY protocol, by this side or the peer (abstract)."""
+
+    def __init__(self, message: str, code: int = LOCAL_FAILURE_CODE) -> None:
+        super().__init__(code, message)
+
+
+class LocalProtocolError(ProtocolError):
+    """This side asked for something illegal: bad input or the wrong state.
+
+    The object that raised it is left exactly as it was before the call.
+    """
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent a frame that is not valid JSON-RPC 2.0 or RELAY.
+
+    The session that raised it is still usable: the frame is dropped (and,
+    where it carried an ``id``, answered with a JSON-RPC error).
+    """
+
+
+class RequestError(RelayError):
+    """A request failed: a non-2xx result or a JSON-RPC error from the server."""
+
+    def __init__(self, code: int, message: str, *, method: str = "") -> None:
+        super().__init__(code, message)
+        self.method = method
+
+
+class CallGoneError(RequestError):
+    """The call no longer exists on the server (result code 404 or 410).
+
+    Normal telephony, not a bug: the other side hung up between the command
+    and the ``ended`` event.
+    """
+
+
+class RequestTimeoutError(RequestError):
+    """No response arrived before the request's deadline.
+
+    Only this request failed; the connection and every other request go on.
+    """
+
+
+class ConnectionLostError(RequestError):
+    """The connection closed before the server answered this request."""
+
+
+class AuthenticationError(RelayError):
+    """The server rejected the credentials (a JSON-RPC error on ``signalwire.connect``)."""
+
+
+class SessionClosedError(RelayError):
+    """The session is closed: nothing more can be sent through it."""
+
+    def __init__(self, message: str = "the RELAY session is closed") -> None:
+        super().__init__(LOCAL_FAILURE_CODE, message)
+
+
+class DialError(RelayError):
+    """A dial ended without an answered leg.
+
+    Attributes:
+        reason: the server's reason (``busy``, ``noAnswer``, ...), or ``None``.
+        tag: the dial's tag.
+    """
+
+    def __init__(self, message: str, *, reason: str | None, tag: str) -> None:
+        super().__init__(LOCAL_FAILURE_CODE, message)
+        self.reason = reason
+        self.tag = tag
+
+
+class ConnectError(RelayError):
+    """A connect (bridge) attempt failed.
+
+    Attributes:
+        reason: the server's ``failed_reason``, or a local explanation.
+    """
+
+    def __init__(self, message: str, *, reason: str | None) -> None:
+        super().__init__(LOCAL_FAILURE_CODE, message)
+        self.reason = reason

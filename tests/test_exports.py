@@ -1,0 +1,29 @@
+"""Pin each package's public API: a change here is a deliberate API change."""
+
+from __future__ import annotations
+
+import relay_core
+
+CORE = {
+    "CONVERTER", "Answer", "AudioMedia", "AuthenticationError", "AuthenticationFailed",
+    "CallErrorReported", "CallGoneError", "CallId", "CallInfo", "CallReceived", "CallRef",
+    "CallState", "CallStateChanged", "Command", "Connect", "ConnectError", "ConnectState",
+    "ConnectStateChanged", "ConnectionLostError", "ControlId", "Device", "DevicePlan", "Dial",
+    "DialError", "DialState", "DialStateChanged", "Disconnect", "Event", "FailureKind", "Hangup",
+    "InboundCallRefused", "JSONObject", "JSONValue", "LivenessLost", "LocalProtocolError",
+    "Media", "NodeId", "OtherDevice", "OtherMedia", "Pass", "PhoneDevice", "Ping", "Play",
+    "PlayPause", "PlayResume", "PlayState", "PlayStateChanged", "PlayStop", "PlayVolume",
+    "ProtocolError", "RawRequest", "Receive", "RelayConfig", "RelayError", "RelaySession",
+    "RemoteProtocolError", "RequestCompleted", "RequestError", "RequestFailed", "RequestId",
+    "RequestTimeoutError", "RingtoneMedia", "SessionClosedError", "SessionEnding",
+    "SessionStarted", "SessionState", "SessionStatistics", "SilenceMedia", "SipDevice",
+    "SipHeader", "Tag", "TtsMedia", "Unreceive", "UnknownEvent", "device_from_wire",
+    "device_plan", "device_plan_to_wire", "device_to_wire", "media_from_wire", "media_list",
+    "media_list_to_wire", "media_to_wire",
+}  # fmt: skip
+
+
+def test_relay_core_all() -> None:
+    assert set(relay_core.__all__) == CORE
+    for name in relay_core.__all__:
+        assert hasattr(relay_core, name), name
