@@ -609,7 +609,9 @@ class CallControl:
             return None
         call = self.calls.get(CallId(call_id))
         if call is None:
-            call = _Call(CallId(call_id), NodeId(_optional_text(peer, "node_id") or ""), connect.tag)
+            call = _Call(
+                CallId(call_id), NodeId(_optional_text(peer, "node_id") or ""), connect.tag
+            )
             call.direction = "outbound"
             call.device = _device(peer.get("device"))
             self.calls[call.call_id] = call

@@ -516,7 +516,7 @@ def media_from_wire(obj: JSONValue, *, strict: bool = True, path: str = "media")
     return _media(obj, path, strict=strict)
 
 
-def media_list(items: Iterable[Media | JSONObject], *, field: str = "media") -> tuple[Media, ...]:
+def media_list(items: Iterable[object], *, field: str = "media") -> tuple[Media, ...]:
     """Turn the media of a play (or a connect's ringback) into typed items.
 
     Accepts typed media, nested dicts (``{"type": "tts", "params": {"text":
@@ -524,7 +524,8 @@ def media_list(items: Iterable[Media | JSONObject], *, field: str = "media") -> 
     key but ``type`` being a param, RELAY.md H.4), mixed freely.
 
     Args:
-        items: the media items, in play order.
+        items: the media items, in play order.  Typed loosely because every
+            item is checked here: anything else is a :class:`LocalProtocolError`.
         field: the parameter's name, which starts every error message
             (``media`` or ``ringback``).
 

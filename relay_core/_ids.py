@@ -18,7 +18,7 @@ ControlId = NewType("ControlId", str)
 
 #: Any JSON value, as ``json.loads`` produces it.
 JSONValue: TypeAlias = (
-    "None | bool | int | float | str | Sequence[JSONValue] | Mapping[str, JSONValue]"
+    "bool | int | float | str | Sequence[JSONValue] | Mapping[str, JSONValue] | None"
 )
 #: A JSON object.
 JSONObject: TypeAlias = Mapping[str, JSONValue]

@@ -370,7 +370,9 @@ class RelaySession:
         if self._state is SessionState.CLOSED:
             return None
         config = self.config
-        delay = min(config.reconnect_cap, config.reconnect_base * 2.0 ** min(self._failed_attempts, 30))
+        delay = min(
+            config.reconnect_cap, config.reconnect_base * 2.0 ** min(self._failed_attempts, 30)
+        )
         return delay * (0.5 + 0.5 * self._random())
 
     def close(self, *, now: float) -> None:
@@ -725,7 +727,11 @@ class RelaySession:
                     f"within {self.config.queue_timeout:g} s"
                 )
             self._fail(request_id, pending, LOCAL_FAILURE_CODE, message, FailureKind.TIMEOUT)
-        if self._ping_due is not None and now >= self._ping_due and self._state is SessionState.READY:
+        if (
+            self._ping_due is not None
+            and now >= self._ping_due
+            and self._state is SessionState.READY
+        ):
             self._ping_due = None
             self._ping_id = self._queue(Ping(), now, self.config.request_timeout, internal=True)
         if self._watchdog_due is not None and now >= self._watchdog_due:

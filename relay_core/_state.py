@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class _WireEnum(str, enum.Enum):
+class _WireEnum(enum.StrEnum):
     """A str enum whose values are wire strings.
 
     An unknown wire string becomes a pseudo-member named ``UNKNOWN`` whose
@@ -57,9 +57,6 @@ class _WireEnum(str, enum.Enum):
     def is_known(self) -> bool:
         """Whether this is one of the documented members."""
         return self._name_ != "UNKNOWN"
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 class SessionState(_WireEnum):
@@ -154,9 +151,7 @@ CALL_STATE_ORDER: Final[dict[CallState, int]] = {
 
 #: Call states in which a leg still rings or talks and so needs ending when
 #: its dial or connect is abandoned.
-LIVE_CALL_STATES: Final = frozenset(
-    {CallState.CREATED, CallState.RINGING, CallState.ANSWERED}
-)
+LIVE_CALL_STATES: Final = frozenset({CallState.CREATED, CallState.RINGING, CallState.ANSWERED})
 
 
 def call_transition(current: CallState, reported: CallState) -> bool:

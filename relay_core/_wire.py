@@ -211,13 +211,11 @@ def encode_request(request_id: WireId | None, method: str, params: JSONObject) -
 def encode_result(request_id: WireId, result: JSONObject = _EMPTY) -> str:
     """Encode a success response; the empty-result form is the event ack."""
     if not result:
-        return '{"jsonrpc":"2.0","id":%s,"result":{}}' % _id_text(request_id)
+        return f'{{"jsonrpc":"2.0","id":{_id_text(request_id)},"result":{{}}}}'
     return dumps({"jsonrpc": "2.0", "id": request_id, "result": result})
 
 
-def encode_error(
-    request_id: WireId | None, code: int, message: str, data: JSONValue = None
-) -> str:
+def encode_error(request_id: WireId | None, code: int, message: str, data: JSONValue = None) -> str:
     """Encode a JSON-RPC error response."""
     error: JSONDict = {"code": code, "message": message}
     if data is not None:

@@ -97,7 +97,9 @@ def test_connect_result_starts_the_session() -> None:
     frames(session)
     session.receive_text(result("req-01", CONNECT_RESULT), now=0.1)
     assert events(session) == [
-        SessionStarted(protocol="signalwire_sig_1111_2222", identity="ident@us-east", restored=False)
+        SessionStarted(
+            protocol="signalwire_sig_1111_2222", identity="ident@us-east", restored=False
+        )
     ]
     assert session.state is SessionState.READY
     assert session.protocol == "signalwire_sig_1111_2222"
@@ -260,7 +262,9 @@ def test_result_without_code_is_success() -> None:
     ids.push("p1")
     session.send(Ping(), now=0)
     session.receive_text(result("p1", {}), now=0)
-    assert events(session) == [RequestCompleted(request_id="p1", method="signalwire.ping", result={})]  # type: ignore[arg-type]
+    assert events(session) == [
+        RequestCompleted(request_id="p1", method="signalwire.ping", result={})
+    ]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -314,7 +318,11 @@ def test_unknown_or_late_response_is_dropped() -> None:
 def test_request_timeout_fails_only_that_request() -> None:
     session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
     ids.push("slow", "fast")
-    session.send(Dial(devices=[[{"type": "phone", "params": {"to_number": "+15551230000"}}]], tag="t1"), now=0, timeout=2)  # type: ignore[arg-type]
+    session.send(
+        Dial(devices=[[{"type": "phone", "params": {"to_number": "+15551230000"}}]], tag="t1"),
+        now=0,
+        timeout=2,
+    )  # type: ignore[arg-type]
     session.send(Answer(call=CALL), now=1)
     assert session.next_deadline() == 2
     session.handle_timeout(now=2)
