@@ -564,3 +564,71 @@ def test_no_secret_in_repr_or_errors() -> None:
     for text in texts:
         assert "secret" not in text
     assert "token='***'" in repr(config)
+
+
+# -- C.4 receive / unreceive, E.1 envelope, E.3 calling.error -------------------------
+
+
+def test_receive_and_unreceive_frames_and_a_refused_receive() -> None:
+    session, ids = ready_session()
+    ids.push("req-05", "req-06", "req-07")
+    session.send(Receive(contexts=["sales", "support"]), now=0)
+    session.send(Unreceive(contexts=["sales"]), now=0)
+    session.send(Receive(contexts=("billing",)), now=0)
+    assert frames(session) == [
+        {"jsonrpc": "2.0", "id": "req-05", "method": "signalwire.receive",
+         "params": {"contexts": ["sales", "support"]}},
+        {"jsonrpc": "2.0", "id": "req-06", "method": "signalwire.unreceive",
+         "params": {"contexts": ["sales"]}},
+        {"jsonrpc": "2.0", "id": "req-07", "method": "signalwire.receive",
+         "params": {"contexts": ["billing"]}},
+    ]  # fmt: skip
+    session.receive_text(result("req-05", {"code": "200", "message": "Receiving events"}), now=0)
+    session.receive_text(result("req-06", {"code": "200", "message": "Unreceiving events"}), now=0)
+    session.receive_text(result("req-07", {"code": "402", "message": "Payment required"}), now=0)
+    *_, refused = events(session)
+    assert isinstance(refused, RequestFailed) and refused.code == 402
+    assert session.contexts == ("office", "support")  # billing was refused
+    with pytest.raises(LocalProtocolError, match="contexts"):
+        Receive(contexts=[""])
+
+
+def test_full_event_envelope_with_extras_is_routed() -> None:
+    from relay_core import Play, PlayStateChanged
+
+    session, ids = ready_session()
+    ids.push("p")
+    session.send(
+        Play(call=CALL, media=[{"type": "silence", "duration": 1}], control_id="ctl-1"), now=0
+    )  # type: ignore[arg-type]
+    frame = {
+        "jsonrpc": "2.0",
+        "id": "ev-07",
+        "method": "signalwire.event",
+        "params": {
+            "event_type": "calling.call.play",
+            "event_channel": "signalwire_0d8d_830b",
+            "timestamp": 1715012345.4321,
+            "project_id": "9b3e",
+            "space_id": "f1e2",
+            "params": {"node_id": "n1", "call_id": "call-A", "control_id": "ctl-1",
+                       "state": "finished", "extra_field": [1, 2]},
+        },
+    }  # fmt: skip
+    frames(session)
+    session.receive_text(json.dumps(frame), now=0)
+    assert frames(session) == [{"jsonrpc": "2.0", "id": "ev-07", "result": {}}]
+    [finished] = events(session)
+    assert isinstance(finished, PlayStateChanged) and finished.state.value == "finished"
+
+
+def test_calling_error_event_is_reported() -> None:
+    from relay_core import CallErrorReported
+
+    session, _ = ready_session()
+    session.receive_text(
+        server_event("ev-1", "calling.error", {"code": "5001", "message": "Media failure"}), now=0
+    )
+    [reported] = events(session)
+    assert isinstance(reported, CallErrorReported)
+    assert (reported.code, reported.message, reported.call) == (5001, "Media failure", None)
