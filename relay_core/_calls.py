@@ -126,7 +126,8 @@ class _Call:
         self.context: str | None = None
         self.peer: CallRef | None = None
         self.end_reason: str | None = None
-        self.plays: set[ControlId] = set()
+        #: Live plays on this call; created on first use (a set costs 216 B).
+        self.plays: set[ControlId] | None = None
         #: Leg of abandoned work: nothing about it reaches the user.
         self.hidden = False
         #: ``calling.end`` already queued by the core.
@@ -263,6 +264,8 @@ class CallControl:
                 self.plays[control_id] = _Play(call, control_id, request_id)
                 known = self.calls.get(call.call_id)
                 if known is not None:
+                    if known.plays is None:
+                        known.plays = set()
                     known.plays.add(control_id)
                 self._started[request_id] = command
             case _:
@@ -442,7 +445,7 @@ class CallControl:
         return call
 
     def _call_ended(self, call: _Call) -> None:
-        for control_id in list(call.plays):
+        for control_id in list(call.plays or ()):
             play = self.plays.get(control_id)
             if play is not None:
                 self._end_play(play, "call_ended")
@@ -666,7 +669,7 @@ class CallControl:
         self.plays.pop(play.control_id, None)
         self._started.pop(play.request_id, None)
         call = self.calls.get(play.call.call_id)
-        if call is not None:
+        if call is not None and call.plays is not None:
             call.plays.discard(play.control_id)
 
     def _on_receive(self, params: JSONObject) -> None:
