@@ -197,7 +197,7 @@ class CallControl:
     def __init__(
         self,
         emit: Callable[[Event], None],
-        send: Callable[[Command], None],
+        send: Callable[[Command], RequestId | None],
         *,
         max_calls: int,
         overflow_policy: str,
@@ -212,6 +212,8 @@ class CallControl:
         self._connect_tags: dict[Tag, CallId] = {}
         self.plays: dict[ControlId, _Play] = {}
         self._started: dict[RequestId, Dial | Connect | Play] = {}
+        #: ``calling.end`` requests the core sent for abandoned legs.
+        self._ending: dict[RequestId, CallId] = {}
         #: Events that named nothing we track, or came out of order.
         self.dropped_events = 0
         self.handlers: dict[str, Callable[[JSONObject], None]] = {
@@ -222,6 +224,13 @@ class CallControl:
             "calling.call.receive": self._on_receive,
             "calling.error": self._on_error,
         }
+
+    @property
+    def abandoned(self) -> int:
+        """Abandoned dials and connects still waiting for their outcome."""
+        return sum(d.phase is DialPhase.ABANDONED for d in self.dials.values()) + sum(
+            c.phase is ConnectPhase.ABANDONED for c in self.connects.values()
+        )
 
     # -- commands ---------------------------------------------------------
 
@@ -274,6 +283,7 @@ class CallControl:
     def request_completed(self, request_id: RequestId, method: str, call_id: str | None) -> None:
         """A request succeeded: forget its bookkeeping; a passed call is forgotten."""
         self._started.pop(request_id, None)
+        self._ending.pop(request_id, None)
         if method == "calling.pass" and call_id is not None:
             call = self.calls.get(CallId(call_id))
             if call is not None:
@@ -281,6 +291,18 @@ class CallControl:
 
     def request_failed(self, failure: RequestFailed) -> None:
         """A request failed: the work it started fails (or waits for a resume)."""
+        ended = self._ending.pop(failure.request_id, None)
+        if ended is not None:
+            leg = self.calls.get(ended)
+            if leg is not None and failure.kind in (
+                FailureKind.CONNECTION_LOST,
+                FailureKind.TIMEOUT,
+            ):
+                # The end was lost with its socket: send it again (it waits
+                # in the outbox for the next session).
+                leg.end_sent = False
+                self._end_leg(leg)
+            return
         command = self._started.pop(failure.request_id, None)
         if command is None:
             return
@@ -349,7 +371,9 @@ class CallControl:
         if call.end_sent or call.state not in LIVE_CALL_STATES:
             return
         call.end_sent = True
-        self._send(Hangup(call=call.ref, reason="cancel"))
+        request_id = self._send(Hangup(call=call.ref, reason="cancel"))
+        if request_id is not None:
+            self._ending[request_id] = call.call_id
 
     # -- session-level changes --------------------------------------------
 

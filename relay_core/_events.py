@@ -253,6 +253,11 @@ class DialStateChanged:
     reason: str | None = None
     message: str | None = None
 
+    @property
+    def is_final(self) -> bool:
+        """Whether this is the dial's outcome (answered or failed)."""
+        return self.state is DialState.ANSWERED or self.state is DialState.FAILED
+
 
 @final
 @attrs.frozen(kw_only=True, slots=True)
@@ -269,6 +274,15 @@ class ConnectStateChanged:
     peer: CallInfo | None = None
     failed_reason: str | None = None
 
+    @property
+    def is_final(self) -> bool:
+        """Whether this settles a connect attempt (connected, failed or disconnected)."""
+        return self.state in (
+            ConnectState.CONNECTED,
+            ConnectState.FAILED,
+            ConnectState.DISCONNECTED,
+        )
+
 
 @final
 @attrs.frozen(kw_only=True, slots=True)
@@ -284,6 +298,11 @@ class PlayStateChanged:
     control_id: ControlId
     state: PlayState
     reason: str | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the playback is over (finished or error)."""
+        return self.state is PlayState.FINISHED or self.state is PlayState.ERROR
 
 
 @final

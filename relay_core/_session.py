@@ -179,6 +179,8 @@ class SessionStatistics:
     live_dials: int
     live_connects: int
     live_actions: int
+    #: Abandoned dials and connects whose late legs the core still watches.
+    abandoned_work: int
     events_received: int
     malformed_frames: int
     dropped_events: int
@@ -228,6 +230,8 @@ class RelaySession:
         self._state = SessionState.IDLE
         self._events: deque[Event] = deque()
         self._to_send: list[str] = []
+        #: Requests whose frames sit in ``_to_send``, not yet handed out.
+        self._unsent: list[RequestId] = []
         self._pending: dict[RequestId, _Pending] = {}
         self._outbox: dict[RequestId, _Pending] = {}
         self._timers: list[tuple[float, RequestId]] = []
@@ -283,6 +287,7 @@ class RelaySession:
             live_dials=len(self._calls.dials),
             live_connects=len(self._calls.connects),
             live_actions=len(self._calls.plays),
+            abandoned_work=self._calls.abandoned,
             events_received=self._events_received,
             malformed_frames=self._malformed,
             dropped_events=self._calls.dropped_events,
@@ -347,7 +352,25 @@ class RelaySession:
             self._failed_attempts = 0
         else:
             self._failed_attempts += 1
+        # A failed open (connection_lost in IDLE) must grow the backoff too.
+        self._socket_authenticated = False
         self._transition("connection_lost")
+        # Frames not yet handed out belong to the dead socket: replies and acks
+        # are dropped; requests among them never left, so they wait in the
+        # outbox for the next authenticated socket instead of failing.
+        unsent, self._unsent = self._unsent, []
+        self._to_send = []
+        requeued: dict[RequestId, _Pending] = {}
+        for request_id in unsent:
+            pending = self._pending.get(request_id)
+            if pending is None or request_id == self._handshake_id:
+                continue
+            pending.on_wire = False
+            pending.deadline = now + self.config.queue_timeout
+            heapq.heappush(self._timers, (pending.deadline, request_id))
+            requeued[request_id] = pending
+        if requeued:  # they were written before anything already queued
+            self._outbox = {**requeued, **self._outbox}
         self._handshake_id = None
         self._ping_due = self._ping_id = self._watchdog_due = None
         for request_id, pending in list(self._pending.items()):
@@ -432,11 +455,11 @@ class RelaySession:
         self._calls.check(command)
         return self._queue(command, now, timeout or self.config.request_timeout, internal=False)
 
-    def _send_internal(self, command: Command) -> None:
+    def _send_internal(self, command: Command) -> RequestId | None:
         """Queue a request the core makes itself; its outcome is not surfaced."""
         if self._state is SessionState.CLOSED:
-            return
-        self._queue(command, self._now, self.config.request_timeout, internal=True)
+            return None
+        return self._queue(command, self._now, self.config.request_timeout, internal=True)
 
     def _queue(self, command: Command, now: float, timeout: float, *, internal: bool) -> RequestId:
         request_id = RequestId(self._new_id())
@@ -457,6 +480,7 @@ class RelaySession:
         pending.deadline = now + pending.timeout
         heapq.heappush(self._timers, (pending.deadline, request_id))
         self._to_send.append(pending.frame)
+        self._unsent.append(request_id)
 
     def abandon_dial(self, tag: Tag, *, now: float) -> None:
         """The caller gave up on a dial: end its legs now and when they show up.
@@ -680,6 +704,7 @@ class RelaySession:
         out = self._to_send
         if out:
             self._to_send = []
+            self._unsent.clear()
         return out
 
     def next_deadline(self) -> float | None:

@@ -456,3 +456,56 @@ def test_fresh_session_fails_waiting_work_and_ends_known_legs() -> None:
     play_ended = next(e for e in got if isinstance(e, PlayStateChanged))
     assert play_ended.reason == "session_lost"
     assert ends(session) == ["leg-1"]
+
+
+# -- frames and ends that die with their socket -------------------------------------
+
+
+def _abandoned_with_ringing_leg() -> tuple[RelaySession, Ids]:
+    session, ids = ready_session()
+    ids.push("dial-1")
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.receive_text(result("dial-1", {"code": "200"}), now=0)
+    session.receive_text(state("e1", "leg-1", "ringing"), now=1)
+    frames(session)
+    events(session)
+    session.abandon_dial("dt", now=2)  # type: ignore[arg-type]
+    assert session.statistics().abandoned_work == 1
+    return session, ids
+
+
+def _reconnect(session: RelaySession, ids: Ids) -> list[dict[str, Any]]:
+    ids.push("hs-2")
+    session.connection_made(now=4)
+    assert [f["method"] for f in frames(session)] == ["signalwire.connect"]
+    session.receive_text(result("hs-2", {**CONNECT_RESULT, "session_restored": True}), now=4)
+    return frames(session)
+
+
+def test_end_not_yet_handed_out_survives_the_socket() -> None:
+    session, ids = _abandoned_with_ringing_leg()
+    session.receive_text(state("e2", "leg-1", "ringing"), now=2)  # its ack is stale too
+    session.connection_lost(now=3)  # the calling.end frame was never taken
+    sent = _reconnect(session, ids)
+    assert [(f["method"], f["params"]["call_id"]) for f in sent] == [("calling.end", "leg-1")]
+
+
+def test_end_handed_out_but_lost_is_sent_again() -> None:
+    session, ids = _abandoned_with_ringing_leg()
+    assert ends(session) == ["leg-1"]  # handed to the adapter ...
+    session.connection_lost(now=3)  # ... and lost with the socket
+    sent = _reconnect(session, ids)
+    assert [(f["method"], f["params"]["call_id"]) for f in sent] == [("calling.end", "leg-1")]
+    # Answered this time: not sent a third time.
+    session.receive_text(result(sent[0]["id"], {"code": "200"}), now=5)
+    session.connection_lost(now=6)
+    assert _reconnect(session, ids) == []
+
+
+def test_outcome_events_say_when_they_are_final() -> None:
+    session = dialing_session()
+    session.receive_text(dial_event("e0", "dialing"), now=1)
+    session.receive_text(dial_event("e1", "failed", reason="busy"), now=1)
+    dialing, failed = events(session)
+    assert isinstance(dialing, DialStateChanged) and not dialing.is_final
+    assert isinstance(failed, DialStateChanged) and failed.is_final

@@ -517,15 +517,23 @@ def test_reconnect_backoff_grows_with_jitter_and_resets_after_auth() -> None:
 
 def test_connection_loss_fails_in_flight_requests_but_keeps_queued_ones() -> None:
     session, ids = ready_session()
-    ids.push("a")
+    ids.push("a", "b")
     session.send(Answer(call=CALL), now=0)
+    assert len(frames(session)) == 1  # handed to the transport: its fate is unknown
+    session.send(Answer(call=CALL), now=0)  # still inside the session: never left
     session.connection_lost(now=1)
     [failure] = events(session)
-    assert isinstance(failure, RequestFailed)
+    assert isinstance(failure, RequestFailed) and failure.request_id == "a"
     assert isinstance(failure.error(), ConnectionLostError)
-    ids.push("b")
-    session.send(Answer(call=CALL), now=1)
     assert session.statistics().queued_requests == 1
+    ids.push("c")
+    session.send(Answer(call=CALL), now=1)
+    assert session.statistics().queued_requests == 2
+    ids.push("hs-2")
+    session.connection_made(now=2)
+    assert [f["id"] for f in frames(session)] == ["hs-2"]  # no stale frame first
+    session.receive_text(result("hs-2", CONNECT_RESULT), now=2)
+    assert [f["id"] for f in frames(session)] == ["b", "c"]
 
 
 def test_close_fails_everything_and_is_final() -> None:
