@@ -1,0 +1,58 @@
+"""relay_trio: a structured-concurrency RELAY client on trio and trio-websocket.
+
+::
+
+    async with relay_trio.open_relay_client(host="example.signalwire.com") as client:
+        call = await client.dial([[{"type": "phone", "params": {...}}]])
+        playback = await call.play([{"type": "tts", "text": "Hello"}])
+        await playback.wait()
+        await call.hangup()
+
+Deadlines are the caller's cancel scopes; a cancelled dial or connect ends
+its ringing legs.  The protocol itself lives in :mod:`relay_core`, whose
+exceptions are re-exported here.
+"""
+
+from relay_core import (
+    AuthenticationError,
+    CallGoneError,
+    ConnectError,
+    ConnectionLostError,
+    DialError,
+    LocalProtocolError,
+    ProtocolError,
+    RelayError,
+    RemoteProtocolError,
+    RequestError,
+    RequestTimeoutError,
+    SessionClosedError,
+)
+
+from ._call import Call, Playback
+from ._client import DialTimeoutError, RelayClient, open_relay_client
+from ._serve import serve
+from ._sync import EventStream
+from ._transport import relay_url
+
+__all__ = [
+    "AuthenticationError",
+    "Call",
+    "CallGoneError",
+    "ConnectError",
+    "ConnectionLostError",
+    "DialError",
+    "DialTimeoutError",
+    "EventStream",
+    "LocalProtocolError",
+    "Playback",
+    "ProtocolError",
+    "RelayClient",
+    "RelayError",
+    "RemoteProtocolError",
+    "RequestError",
+    "RequestTimeoutError",
+    "SessionClosedError",
+    "open_relay_client",
+    "relay_url",
+    "serve",
+]

@@ -1,0 +1,364 @@
+"""Calls and playbacks: handles for commands and for waiting without callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+import trio
+
+from relay_core import (
+    Answer,
+    CallInfo,
+    CallRef,
+    CallState,
+    CallStateChanged,
+    Connect,
+    ConnectError,
+    ConnectState,
+    ConnectStateChanged,
+    ControlId,
+    Device,
+    Disconnect,
+    Event,
+    Hangup,
+    JSONObject,
+    Pass,
+    Play,
+    PlayPause,
+    PlayResume,
+    PlayState,
+    PlayStateChanged,
+    PlayStop,
+    PlayVolume,
+    RequestFailed,
+    SessionClosedError,
+    Tag,
+)
+
+from ._sync import EventStream, Waiter
+
+if TYPE_CHECKING:
+    from ._client import RelayClient
+
+__all__ = ["Call", "Playback"]
+
+#: RELAY.md H.4: a playback is over after one of these.
+_PLAY_DONE = frozenset({PlayState.FINISHED, PlayState.ERROR})
+
+
+class Call:
+    """One live call, inbound or outbound.
+
+    Made by :meth:`RelayClient.dial`, :meth:`Call.connect` (the peer leg) and
+    :meth:`RelayClient.incoming_calls`; never constructed by users.  Its state
+    follows the server's events; wait on it with :meth:`wait_for`,
+    :meth:`wait_for_ended` or ``async for event in call.events()``.
+    """
+
+    def __init__(self, client: RelayClient, info: CallInfo) -> None:
+        self._client = client
+        self._info = info
+        self._peer: Call | None = None
+        self._changed = trio.Event()
+        self._streams: list[EventStream[Event]] = []
+
+    def __repr__(self) -> str:
+        return f"<Call {self.call_id} {self.direction or ''} {self.state.value}>"
+
+    # -- what the server told us ----------------------------------------------------
+
+    @property
+    def call_id(self) -> str:
+        """The server's id for this call."""
+        return self._info.call_id
+
+    @property
+    def node_id(self) -> str:
+        """The node that owns this call."""
+        return self._info.node_id
+
+    @property
+    def ref(self) -> CallRef:
+        """``(call_id, node_id)``, what every call command addresses."""
+        return self._info.ref
+
+    @property
+    def info(self) -> CallInfo:
+        """The latest snapshot the session reported."""
+        return self._info
+
+    @property
+    def tag(self) -> str | None:
+        """The dial or connect tag this call belongs to."""
+        return self._info.tag
+
+    @property
+    def direction(self) -> str | None:
+        """``"inbound"`` or ``"outbound"``."""
+        return self._info.direction
+
+    @property
+    def device(self) -> Device | None:
+        """The device this leg rang (or the caller's, for inbound calls)."""
+        return self._info.device
+
+    @property
+    def context(self) -> str | None:
+        """The context an inbound call arrived on."""
+        return self._info.context
+
+    @property
+    def state(self) -> CallState:
+        """The call's current state."""
+        return self._info.state
+
+    @property
+    def end_reason(self) -> str | None:
+        """Why the call ended, once it has."""
+        return self._info.end_reason
+
+    @property
+    def peer(self) -> Call | None:
+        """The call this one is bridged to, while connected."""
+        return self._peer
+
+    # -- commands -------------------------------------------------------------------
+
+    async def answer(self, *, max_duration: float | None = None) -> None:
+        """Answer an inbound call (returns on the server's result)."""
+        await self._client._request(Answer(call=self.ref, max_duration=max_duration))
+
+    async def hangup(self, reason: str = "hangup") -> None:
+        """End the call (``calling.end``); ``wait_for_ended()`` to see it gone."""
+        await self._client._request(Hangup(call=self.ref, reason=reason))
+
+    async def pass_(self) -> None:
+        """Decline an offered inbound call so another client gets it."""
+        await self._client._request(Pass(call=self.ref))
+        self._client._forget(self)
+
+    async def connect(
+        self,
+        devices: Iterable[Iterable[Device | JSONObject]],
+        *,
+        ringback: Sequence[object] | None = None,
+        tag: str | None = None,
+        max_duration: float | None = None,
+        max_price_per_minute: float | None = None,
+        status_url: str | None = None,
+    ) -> Call:
+        """Bridge this call to the first device of ``devices`` that answers.
+
+        Waits until the bridge is up and returns the peer leg.  Cancelling
+        this (or an enclosing scope) ends every peer leg still ringing.
+
+        Raises:
+            ConnectError: the connect failed; ``.reason`` is the server's
+                ``failed_reason`` (or ``request_failed``, ``call_ended``,
+                ``session_lost``).
+        """
+        client = self._client
+        command = Connect(
+            call=self.ref,
+            devices=devices,
+            ringback=ringback,
+            max_duration=max_duration,
+            max_price_per_minute=max_price_per_minute,
+            status_url=status_url,
+        )
+        if tag is not None:
+            command = attrs.evolve(command, tag=Tag(tag))
+        request = client._start(command)
+        waiter = Waiter[ConnectStateChanged]()
+        client._connects[self.call_id] = waiter
+        try:
+            event = await client._await_outcome(
+                waiter, lambda now: client._session.abandon_connect(self.ref, now=now)
+            )
+        finally:
+            if client._connects.get(self.call_id) is waiter:
+                del client._connects[self.call_id]
+        if event.state is ConnectState.CONNECTED and event.peer is not None:
+            return client._track(event.peer)
+        failure = request.value
+        reason = event.failed_reason or event.state.value
+        raise ConnectError(f"connect on call {self.call_id} failed: {reason}", reason=reason) from (
+            failure.error() if isinstance(failure, RequestFailed) else None
+        )
+
+    async def disconnect(self) -> None:
+        """Tear down this call's bridge; both legs stay up."""
+        await self._client._request(Disconnect(call=self.ref))
+
+    async def play(
+        self,
+        media: Sequence[object],
+        *,
+        volume: float | None = None,
+        direction: str | None = None,
+        loop: int | None = None,
+        status_url: str | None = None,
+    ) -> Playback:
+        """Start playing ``media`` (typed items, nested dicts or the flat shorthand).
+
+        Returns once the server accepted the play; ``await playback.wait()``
+        for the end.
+        """
+        client = self._client
+        command = Play(
+            call=self.ref,
+            media=media,
+            volume=volume,
+            direction=direction,
+            loop=loop,
+            status_url=status_url,
+        )
+        request = client._start(command)
+        playback = Playback(self, command.control_id)
+        client._playbacks[command.control_id] = playback
+        await client._finish(request)
+        return playback
+
+    # -- waiting --------------------------------------------------------------------
+
+    async def wait_for(self, *states: CallState) -> CallState:
+        """Wait until the call is in one of ``states`` (or ended); return its state.
+
+        Returns ``CallState.ENDED`` if the call ended first, so it never hangs
+        on a call that is gone.
+        """
+        if not states:
+            raise ValueError("wait_for: give at least one state")
+        while self.state not in states and self.state is not CallState.ENDED:
+            if self._client._closed:
+                raise SessionClosedError()
+            await self._changed.wait()
+        await trio.lowlevel.checkpoint()
+        return self.state
+
+    async def wait_for_ended(self) -> None:
+        """Wait until the call has ended."""
+        await self.wait_for(CallState.ENDED)
+
+    def events(self, *, maxlen: int = 256) -> EventStream[Event]:
+        """This call's events from now on, as an async iterator.
+
+        Yields state, connect, play, error and unknown events of this call and
+        ends after its ``ENDED`` state.  The buffer keeps the newest
+        ``maxlen`` events if the consumer falls behind.
+        """
+        stream = EventStream[Event](maxlen)
+        if self.state is CallState.ENDED or self._client._closed:
+            stream.close()
+        else:
+            self._streams = [*(s for s in self._streams if not s.closed), stream]
+        return stream
+
+    # -- fed by the client's reader (never blocks) -------------------------------------
+
+    def _update(self, info: CallInfo) -> None:
+        self._info = info
+        self._notify()
+
+    def _on_state(self, event: CallStateChanged) -> None:
+        self._info = event.call
+        self._deliver(event)
+        if event.state is CallState.ENDED:
+            self._close()
+        self._notify()
+
+    def _on_connect(self, event: ConnectStateChanged, peer: Call | None) -> None:
+        if event.state is ConnectState.CONNECTED and peer is not None:
+            self._peer, peer._peer = peer, self
+        elif event.state is not ConnectState.CONNECTING and self._peer is not None:
+            if self._peer._peer is self:
+                self._peer._peer = None
+            self._peer = None
+        self._deliver(event)
+        self._notify()
+
+    def _deliver(self, event: Event) -> None:
+        for stream in self._streams:
+            stream.put(event)
+
+    def _close(self) -> None:
+        for stream in self._streams:
+            stream.close()
+        self._streams.clear()
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
+
+
+class Playback:
+    """A ``calling.play`` in progress, addressed by its ``control_id``."""
+
+    def __init__(self, call: Call, control_id: ControlId) -> None:
+        self.call = call
+        self.control_id = control_id
+        self._state: PlayState | None = None
+        self._reason: str | None = None
+        self._done = trio.Event()
+
+    def __repr__(self) -> str:
+        state = "pending" if self._state is None else self._state.value
+        return f"<Playback {self.control_id} on {self.call.call_id} {state}>"
+
+    @property
+    def state(self) -> PlayState | None:
+        """The latest state (``None`` until the server reports one)."""
+        return self._state
+
+    @property
+    def reason(self) -> str | None:
+        """Set when the session ended the playback itself (``call_ended``, ...)."""
+        return self._reason
+
+    @property
+    def done(self) -> bool:
+        """Whether the playback is over."""
+        return self._done.is_set()
+
+    async def wait(self) -> PlayState:
+        """Wait until the playback is over; returns ``FINISHED`` or ``ERROR``."""
+        await self._done.wait()
+        assert self._state is not None
+        return self._state
+
+    async def stop(self) -> None:
+        """Stop the playback (it then ends with a terminal state)."""
+        await self._control(PlayStop(call=self.call.ref, control_id=self.control_id))
+
+    async def pause(self, behavior: str | None = None) -> None:
+        """Pause the playback."""
+        await self._control(
+            PlayPause(call=self.call.ref, control_id=self.control_id, behavior=behavior)
+        )
+
+    async def resume(self) -> None:
+        """Resume a paused playback."""
+        await self._control(PlayResume(call=self.call.ref, control_id=self.control_id))
+
+    async def volume(self, volume: float) -> None:
+        """Set the playback volume in dB (-40 to 40)."""
+        await self._control(
+            PlayVolume(call=self.call.ref, control_id=self.control_id, volume=volume)
+        )
+
+    async def _control(self, command: PlayStop | PlayPause | PlayResume | PlayVolume) -> None:
+        await self.call._client._request(command)
+
+    def _on_state(self, event: PlayStateChanged) -> None:
+        self._state = event.state
+        self._reason = event.reason
+        if event.state in _PLAY_DONE:
+            self._done.set()
+
+    def _on_closed(self) -> None:
+        if not self._done.is_set():
+            self._state, self._reason = PlayState.ERROR, "session_closed"
+            self._done.set()

@@ -1,0 +1,651 @@
+"""The trio client: one nursery, one reader, one timer, one send lock.
+
+Theory of operation
+-------------------
+``open_relay_client`` owns a nursery with two tasks.  The *socket task*
+opens a WebSocket, calls ``connection_made``, then reads: every frame goes
+to ``receive_text``, the replies the core queued are flushed at once (under
+the send lock, so the acks of one read leave as one batch), then the
+events are dispatched to waiters.  When the socket drops it calls
+``connection_lost``, sleeps ``reconnect_delay()`` and starts again; the
+core decides what survives (RELAY.md C.7).  The *timer task* sleeps until
+``next_deadline()`` and is re-armed after every mutation.
+
+User commands run in the caller's task: ``session.send(...)`` (sync: it
+checks and queues), a flush, then a wait on a :class:`Waiter` keyed by what
+the matching event carries (request id, dial tag, A-leg call id,
+control id).  Dispatch is synchronous and never awaits user code.  A
+cancelled dial or connect calls the core's ``abandon_*`` (sync) and
+flushes under a shield with a short bound, so the server still sees a
+``calling.end`` for every leg.  Flushes are shielded because frames taken
+from the core must reach the socket (an event ack lost to a cancellation
+would be a protocol error).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, Final, NoReturn, TypeVar, assert_never
+
+import attrs
+import trio
+from trio_websocket import ConnectionClosed, WebSocketConnection
+
+from relay_core import (
+    AuthenticationFailed,
+    CallErrorReported,
+    CallInfo,
+    CallReceived,
+    CallState,
+    CallStateChanged,
+    Command,
+    ConnectState,
+    ConnectStateChanged,
+    Device,
+    Dial,
+    DialError,
+    DialState,
+    DialStateChanged,
+    Event,
+    InboundCallRefused,
+    JSONObject,
+    LivenessLost,
+    Pass,
+    PlayStateChanged,
+    RawRequest,
+    Receive,
+    RelayConfig,
+    RelayError,
+    RelaySession,
+    RemoteProtocolError,
+    RequestCompleted,
+    RequestFailed,
+    RequestId,
+    SessionClosedError,
+    SessionEnding,
+    SessionStarted,
+    SessionStatistics,
+    Tag,
+    UnknownEvent,
+    Unreceive,
+)
+
+from ._call import Call, Playback
+from ._sync import EventStream, Waiter
+from ._transport import TransportError, open_socket, relay_url, tls_context
+
+__all__ = ["DialTimeoutError", "RelayClient", "open_relay_client"]
+
+log = logging.getLogger("relay_trio")
+
+T = TypeVar("T")
+_Outcome = RequestCompleted | RequestFailed
+
+#: Bound on one flush of queued frames; past it the socket is dropped.
+FLUSH_TIMEOUT: Final = 5.0
+#: How long a single WebSocket open (TCP, TLS, HTTP upgrade) may take.
+SOCKET_OPEN_TIMEOUT: Final = 10.0
+
+
+class DialTimeoutError(DialError, trio.TooSlowError):
+    """``dial_timeout`` passed before the dial was answered or failed.
+
+    Every leg of the dial was ended.  Both a :class:`relay_core.DialError`
+    (``reason == "timeout"``, as the official SDK raises a ``RelayError``) and a
+    :class:`trio.TooSlowError`, so either ``except`` catches it.
+    """
+
+
+class RelayClient:
+    """A connected RELAY client; get one from :func:`open_relay_client`."""
+
+    def __init__(
+        self,
+        session: RelaySession,
+        url: str,
+        tls: ssl.SSLContext | None,
+        *,
+        close_timeout: float,
+        max_pending_calls: int,
+    ) -> None:
+        self._session = session
+        self._url = url
+        self._tls = tls
+        self._close_timeout = close_timeout
+        self._nursery: trio.Nursery | None = None
+        self._ws: WebSocketConnection | None = None
+        self._socket_scope: trio.CancelScope | None = None
+        self._send_lock = trio.Lock()
+        self._rearm = trio.Event()
+        self._progress = trio.Event()
+        self._opened = trio.Event()
+        self._closing = False
+        self._closed = False
+        self._failure: BaseException | None = None
+        self._last_error: BaseException | None = None
+        self._requests: dict[RequestId, Waiter[_Outcome]] = {}
+        self._dials: dict[Tag, Waiter[DialStateChanged]] = {}
+        self._connects: dict[str, Waiter[ConnectStateChanged]] = {}
+        self._calls: dict[str, Call] = {}
+        self._playbacks: dict[str, Playback] = {}
+        self._streams: list[EventStream[Event]] = []
+        self._incoming, self._incoming_out = trio.open_memory_channel[Call](max_pending_calls)
+
+    def __repr__(self) -> str:
+        return f"<RelayClient {self._url} {self._session.state.value} calls={len(self._calls)}>"
+
+    # -- public API ---------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The WebSocket URL this client connects to."""
+        return self._url
+
+    @property
+    def contexts(self) -> tuple[str, ...]:
+        """The contexts inbound calls arrive on (re-sent on every resume)."""
+        return self._session.contexts
+
+    def statistics(self) -> SessionStatistics:
+        """The session's counters (malformed frames, live calls, ...)."""
+        return self._session.statistics()
+
+    async def dial(
+        self,
+        devices: Iterable[Iterable[Device | JSONObject]],
+        *,
+        tag: str | None = None,
+        max_duration: float | None = None,
+        dial_timeout: float | None = 120.0,
+        region: str | None = None,
+        max_price_per_minute: float | None = None,
+    ) -> Call:
+        """Dial a device plan and return the answered call.
+
+        ``devices`` is a serial list of parallel groups (RELAY.md F.1), as
+        typed devices or the official SDK's dicts.  Cancelling this (or an
+        enclosing scope) ends every leg of the dial.
+
+        Raises:
+            DialError: the dial failed; ``.reason`` is the server's
+                (``busy``, ``noAnswer``, ...) or ``request_failed`` /
+                ``session_lost``.
+            DialTimeoutError: ``dial_timeout`` passed (every leg was ended).
+            LocalProtocolError: the devices are invalid; nothing was sent.
+        """
+        command = Dial(
+            devices=devices,
+            max_duration=max_duration,
+            region=region,
+            max_price_per_minute=max_price_per_minute,
+        )
+        if tag is not None:
+            command = attrs.evolve(command, tag=Tag(tag))
+        tag_ = command.tag
+        request = self._start(command)
+        waiter = Waiter[DialStateChanged]()
+        self._dials[tag_] = waiter
+        event: DialStateChanged | None = None
+        try:
+            with trio.move_on_after(math.inf if dial_timeout is None else dial_timeout):
+                event = await self._await_outcome(waiter, lambda now: self._abandon_dial(tag_, now))
+        finally:
+            self._dials.pop(tag_, None)
+        if event is None:
+            raise DialTimeoutError(
+                f"dial {tag_} timed out after {dial_timeout:g} s", reason="timeout", tag=tag_
+            )
+        if event.state is DialState.ANSWERED and event.call is not None:
+            return self._track(event.call)
+        failure = request.value
+        detail = f" ({event.message})" if event.message else ""
+        raise DialError(
+            f"dial {tag_} failed: {event.reason}{detail}", reason=event.reason, tag=tag_
+        ) from (failure.error() if isinstance(failure, RequestFailed) else None)
+
+    def incoming_calls(self) -> trio.MemoryReceiveChannel[Call]:
+        """Inbound calls offered on this client's contexts: ``async for call in ...``.
+
+        Each call goes to one consumer; iteration ends when the client closes.
+        While nobody takes them, up to ``max_pending_calls`` offers wait; the
+        next ones are passed back to the server (``calling.pass``).
+        """
+        return self._incoming_out.clone()
+
+    async def serve(
+        self,
+        handler: Callable[[Call], Awaitable[object]],
+        *,
+        max_concurrent: int = 100,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Run ``handler(call)`` for each inbound call; see :func:`relay_trio.serve`."""
+        from ._serve import serve
+
+        await serve(self, handler, max_concurrent=max_concurrent, task_status=task_status)
+
+    async def receive(self, contexts: Iterable[str]) -> None:
+        """Start receiving inbound calls on more contexts (kept across resumes)."""
+        await self._request(Receive(contexts=contexts))
+
+    async def unreceive(self, contexts: Iterable[str]) -> None:
+        """Stop receiving inbound calls on some contexts."""
+        await self._request(Unreceive(contexts=contexts))
+
+    async def execute(self, method: str, params: JSONObject | None = None) -> JSONObject:
+        """Send any other RELAY method and return its (code-checked) result."""
+        return await self._request(RawRequest(method=method, params=dict(params or {})))
+
+    def events(self, *, maxlen: int = 1024) -> EventStream[Event]:
+        """Every core event from now on, as an async iterator (a tap for logs and UIs).
+
+        Never slows the client: past ``maxlen`` unread events the oldest are
+        dropped.  Ends when the client closes.
+        """
+        stream = EventStream[Event](maxlen)
+        if self._closed:
+            stream.close()
+        else:
+            self._streams = [*(s for s in self._streams if not s.closed), stream]
+        return stream
+
+    # -- commands (used by Call and Playback too) ----------------------------------------
+
+    def _start(self, command: Command) -> Waiter[_Outcome]:
+        """Queue ``command`` in the core (sync: raises before anything is sent)."""
+        request_id = self._session.send(command, now=trio.current_time())
+        waiter = Waiter[_Outcome]()
+        self._requests[request_id] = waiter
+        self._pump()
+        return waiter
+
+    async def _finish(self, waiter: Waiter[_Outcome]) -> JSONObject:
+        await self._flush()
+        outcome = await waiter.wait()
+        if isinstance(outcome, RequestFailed):
+            raise outcome.error()
+        return outcome.result
+
+    async def _request(self, command: Command) -> JSONObject:
+        return await self._finish(self._start(command))
+
+    async def _await_outcome(self, waiter: Waiter[T], abandon: Callable[[float], None]) -> T:
+        """Flush, wait for ``waiter``; if anything interrupts, abandon and flush."""
+        try:
+            await self._flush()
+            return await waiter.wait()
+        except BaseException:
+            abandon(trio.current_time())
+            self._pump()
+            await self._flush(self._close_timeout)
+            raise
+
+    def _abandon_dial(self, tag: Tag, now: float) -> None:
+        self._session.abandon_dial(tag, now=now)
+        for call in list(self._calls.values()):
+            if call.tag == tag and call.peer is None:
+                self._forget(call)  # the core hid this leg and ends it
+
+    async def _flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
+        """Write every frame the core queued, in order, as one batch.
+
+        Shielded: frames taken from the core must be written.  Bounded: a
+        socket that cannot take them within ``timeout`` is dropped.
+        """
+        sending = False
+        with trio.CancelScope(shield=True), trio.move_on_after(timeout) as bound:
+            async with self._send_lock:
+                frames = self._session.messages_to_send()
+                ws = self._ws
+                if ws is None or not frames:
+                    return  # no socket: the core fails or keeps what was on it
+                sending = True
+                try:
+                    for frame in frames:
+                        await ws.send_message(frame)
+                except ConnectionClosed:
+                    pass  # the socket task sees the close and reports it
+                sending = False
+        if bound.cancelled_caught and sending:
+            log.warning("a flush took over %g s; dropping the connection", timeout)
+            self._drop_socket()
+
+    # -- dispatch (sync; never awaits user code) ----------------------------------------
+
+    def _pump(self) -> None:
+        while (event := self._session.next_event()) is not None:
+            self._dispatch(event)
+        self._rearm.set()
+        self._progress.set()
+        self._progress = trio.Event()
+
+    def _dispatch(self, event: Event) -> None:
+        for stream in self._streams:
+            stream.put(event)
+        match event:
+            case SessionStarted(restored=restored):
+                log.info("RELAY session %s on %s", "resumed" if restored else "started", self._url)
+                self._opened.set()
+            case AuthenticationFailed(will_retry=will_retry):
+                log.warning("authentication failed: %s (code %s)", event.message, event.code)
+                if not will_retry:
+                    self._fail(event.error())
+                self._drop_socket()
+            case SessionEnding(restart=restart):
+                log.info("the server asked this client to reconnect (restart=%s)", restart)
+            case LivenessLost(reason=reason):
+                log.warning("connection looks dead (%s); reconnecting", reason)
+                self._drop_socket()
+            case RequestCompleted(request_id=request_id) | RequestFailed(request_id=request_id):
+                waiter = self._requests.pop(request_id, None)
+                if waiter is not None:
+                    waiter.set(event)
+            case DialStateChanged(tag=tag, state=state, call=info):
+                if state is DialState.ANSWERED and info is not None:
+                    self._track(info)
+                dial = self._dials.get(tag)
+                if dial is not None and state in (DialState.ANSWERED, DialState.FAILED):
+                    dial.set(event)
+            case CallStateChanged(call=info, state=state):
+                call = self._calls.get(info.call_id)
+                if call is not None:
+                    if state is CallState.ENDED:
+                        del self._calls[info.call_id]
+                    call._on_state(event)
+            case ConnectStateChanged(call=ref, state=state, peer=peer_info):
+                peer = None
+                if state is ConnectState.CONNECTED and peer_info is not None:
+                    peer = self._track(peer_info)
+                a_leg = self._calls.get(ref.call_id)
+                if a_leg is not None:
+                    a_leg._on_connect(event, peer)
+                connect = self._connects.get(ref.call_id)
+                if connect is not None and state is not ConnectState.CONNECTING:
+                    connect.set(event)
+            case PlayStateChanged(call=ref, control_id=control_id):
+                playback = self._playbacks.get(control_id)
+                if playback is not None:
+                    playback._on_state(event)
+                    if playback.done:
+                        del self._playbacks[control_id]
+                call = self._calls.get(ref.call_id)
+                if call is not None:
+                    call._deliver(event)
+            case CallReceived(call=info):
+                self._offer(self._track(info))
+            case InboundCallRefused(call=info, action=action):
+                log.warning("refused inbound call %s (%s): at max_calls", info.call_id, action)
+            case CallErrorReported(call=ref) | UnknownEvent(call=ref):
+                call = None if ref is None else self._calls.get(ref.call_id)
+                if call is not None:
+                    call._deliver(event)
+            case _:
+                assert_never(event)
+
+    def _track(self, info: CallInfo) -> Call:
+        call = self._calls.get(info.call_id)
+        if call is None:
+            call = Call(self, info)
+            if info.state is not CallState.ENDED:
+                self._calls[info.call_id] = call
+        else:
+            call._update(info)
+        return call
+
+    def _forget(self, call: Call) -> None:
+        if self._calls.get(call.call_id) is call:
+            del self._calls[call.call_id]
+        call._close()
+
+    def _offer(self, call: Call) -> None:
+        try:
+            self._incoming.send_nowait(call)
+        except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
+            log.warning("no room for inbound call %s; passing it back", call.call_id)
+            self._forget(call)
+            with contextlib.suppress(RelayError):  # closing, or the outbox is full
+                self._session.send(Pass(call=call.ref), now=trio.current_time())
+
+    # -- background tasks -----------------------------------------------------------------
+
+    async def _run_socket(self) -> None:
+        """Connect, read, and reconnect until the client closes or the session gives up."""
+        try:
+            while True:
+                await self._one_socket()
+                if self._closing:
+                    return
+                self._session.connection_lost(now=trio.current_time())
+                self._session.messages_to_send()  # frames meant for the dead socket
+                self._pump()
+                delay = self._session.reconnect_delay()
+                if delay is None:
+                    self._fail(SessionClosedError("the RELAY session was closed"))
+                    return
+                log.info("reconnecting to %s in %.2f s", self._url, delay)
+                await trio.sleep(delay)
+        except Exception as exc:  # a bug: report it from the context manager
+            self._fail(exc)
+
+    async def _one_socket(self) -> None:
+        with trio.CancelScope() as scope:
+            self._socket_scope = scope
+            try:
+                async with open_socket(
+                    self._url,
+                    self._tls,
+                    connect_timeout=SOCKET_OPEN_TIMEOUT,
+                    close_timeout=self._close_timeout,
+                ) as ws:
+                    self._ws = ws
+                    self._session.connection_made(now=trio.current_time())
+                    self._pump()
+                    await self._flush()
+                    await self._read(ws)
+            except TransportError as exc:
+                self._last_error = exc
+                log.info("connection to %s failed: %r", self._url, exc)
+            finally:
+                self._ws = None
+                self._socket_scope = None
+
+    async def _read(self, ws: WebSocketConnection) -> None:
+        while True:
+            try:
+                text = await ws.get_message()
+            except ConnectionClosed as exc:
+                log.info("connection closed: %s", exc.reason)
+                return
+            try:
+                self._session.receive_text(text, now=trio.current_time())
+            except RemoteProtocolError as exc:
+                log.debug("dropped a malformed frame: %s", exc)
+            self._pump()
+            await self._flush()
+
+    async def _run_timer(self) -> None:
+        try:
+            while True:
+                self._rearm = trio.Event()
+                deadline = self._session.next_deadline()
+                with trio.move_on_at(math.inf if deadline is None else deadline):
+                    await self._rearm.wait()
+                    continue
+                self._session.handle_timeout(now=trio.current_time())
+                self._pump()
+                await self._flush()
+        except Exception as exc:
+            self._fail(exc)
+
+    def _socket_usable(self) -> bool:
+        scope = self._socket_scope
+        return self._ws is not None and scope is not None and not scope.cancel_called
+
+    def _drop_socket(self) -> None:
+        if self._socket_scope is not None:
+            self._socket_scope.cancel()
+
+    def _fail(self, exc: BaseException) -> None:
+        """Record the first background failure and cancel the client's scope."""
+        if self._failure is None:
+            self._failure = exc
+        self._opened.set()
+        if self._nursery is not None:
+            self._nursery.cancel_scope.cancel()
+
+    # -- open and close ---------------------------------------------------------------------
+
+    async def _wait_open(self, timeout: float | None) -> None:
+        with trio.move_on_after(math.inf if timeout is None else timeout):
+            await self._opened.wait()
+            await trio.lowlevel.checkpoint()  # a failure cancelled us: raise here
+            return
+        raise trio.TooSlowError(
+            f"no RELAY session with {self._url} within {timeout:g} s"
+            + ("" if self._last_error is None else f" (last error: {self._last_error!r})")
+        ) from self._last_error
+
+    async def _shutdown(self) -> None:
+        """Abandon ringing work, flush, close the socket: shielded and bounded."""
+        self._closing = True
+        deadline = trio.current_time() + self._close_timeout
+        with trio.CancelScope(shield=True, deadline=deadline):
+            self._session.abandon_all(now=trio.current_time())
+            self._pump()
+            await self._flush(self._close_timeout)
+            # Legs of an abandoned dial may still be on their way: keep reading
+            # (the reader ends each one as it shows up) until the server
+            # settles every dial, or the deadline.
+            while self._session.statistics().live_dials and self._socket_usable():
+                await self._progress.wait()
+            if self._ws is not None and self._socket_usable():
+                await self._ws.aclose()  # graceful, unless the socket is being dropped
+        self._closed = True
+        self._session.close(now=trio.current_time())
+        self._pump()
+        # Work the core no longer reports on (abandoned above) must not hang
+        # a task that outlives the block.
+        waiters: list[Waiter[Any]] = [*self._requests.values(), *self._dials.values()]
+        for waiter in [*waiters, *self._connects.values()]:
+            waiter.fail(SessionClosedError())
+        for playback in self._playbacks.values():
+            playback._on_closed()
+        for call in list(self._calls.values()):
+            call._close()
+        for stream in self._streams:
+            stream.close()
+        self._incoming.close()
+        if self._nursery is not None:
+            self._nursery.cancel_scope.cancel()
+
+
+def _config(
+    project: str | None,
+    token: str | None,
+    jwt_token: str | None,
+    contexts: Iterable[str],
+    options: dict[str, Any],
+) -> RelayConfig:
+    env = os.environ.get
+    if project is None and token is None and jwt_token is None:
+        jwt_token = env("SIGNALWIRE_JWT_TOKEN") or None
+    if jwt_token is None:
+        project = project or env("SIGNALWIRE_PROJECT_ID") or None
+        token = token or env("SIGNALWIRE_API_TOKEN") or None
+    return RelayConfig(
+        project=project, token=token, jwt_token=jwt_token, contexts=tuple(contexts), **options
+    )
+
+
+def _reraise(exc: BaseException) -> NoReturn:
+    """Raise ``exc`` out of an ``except`` block without chaining the group to it."""
+    context = exc.__context__
+    try:
+        raise exc
+    finally:
+        exc.__context__ = context
+
+
+@asynccontextmanager
+async def open_relay_client(
+    *,
+    project: str | None = None,
+    token: str | None = None,
+    jwt_token: str | None = None,
+    host: str | None = None,
+    contexts: Iterable[str] = (),
+    ssl_context: ssl.SSLContext | None = None,
+    config: RelayConfig | None = None,
+    open_timeout: float | None = 30.0,
+    close_timeout: float = 1.0,
+    max_pending_calls: int = 100,
+    **options: Any,
+) -> AsyncIterator[RelayClient]:
+    """Connect to RELAY, authenticate, and yield a :class:`RelayClient`.
+
+    Credentials default to ``SIGNALWIRE_PROJECT_ID`` / ``SIGNALWIRE_API_TOKEN``
+    (or ``SIGNALWIRE_JWT_TOKEN``), the host to ``SIGNALWIRE_SPACE``.  ``host``
+    may be a Space host, ``host:port`` (both ``wss://``) or a full ``ws://`` /
+    ``wss://`` URL.  Other keyword arguments (``request_timeout``,
+    ``reconnect_base``, ...) go to :class:`relay_core.RelayConfig`; or pass a
+    whole ``config``.
+
+    Entering waits for the first session (at most ``open_timeout`` seconds:
+    then :class:`trio.TooSlowError`).  Leaving, normally or not, ends every
+    leg still ringing, closes the socket within ``close_timeout`` and leaves
+    no task behind.  A lost socket is reconnected and the session resumed.
+
+    Raises:
+        AuthenticationError: the server rejected the credentials (after the
+            core's bounded retries).
+        LocalProtocolError: the credentials, host or options are invalid.
+    """
+    if config is None:
+        config = _config(project, token, jwt_token, contexts, options)
+    elif project or token or jwt_token or contexts or options:
+        raise TypeError("open_relay_client: give config or credentials and options, not both")
+    url = relay_url(host)
+    client = RelayClient(
+        RelaySession(config),
+        url,
+        tls_context(url, ssl_context),
+        close_timeout=close_timeout,
+        max_pending_calls=max_pending_calls,
+    )
+    body_error: BaseException | None = None
+    try:
+        async with trio.open_nursery() as nursery:
+            client._nursery = nursery
+            nursery.start_soon(client._run_socket)
+            nursery.start_soon(client._run_timer)
+            try:
+                await client._wait_open(open_timeout)
+                yield client
+            except BaseException as exc:
+                body_error = exc
+                raise
+            finally:
+                await client._shutdown()
+    except BaseExceptionGroup as group:
+        # Our tasks never raise: the group holds the body's exception (one
+        # level only; a group the body raised itself stays a group).
+        errors = [exc for exc in group.exceptions if not isinstance(exc, trio.Cancelled)]
+        if len(errors) == 1:
+            if client._failure is not None:
+                log.error("the RELAY client failed too: %r", client._failure)
+            _reraise(errors[0])
+        if errors:
+            raise
+        if client._failure is None:
+            _reraise(group.exceptions[0])
+    if client._failure is not None:
+        if body_error is not None and not isinstance(body_error, trio.Cancelled):
+            log.error("the RELAY client failed too: %r", client._failure)
+            _reraise(body_error)
+        _reraise(client._failure)

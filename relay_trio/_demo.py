@@ -1,0 +1,239 @@
+"""``python -m relay_trio demo``: a serial-failover dial, a TTS play, a parallel-ring
+connect and a hangup, printed as a live timeline.
+
+Without ``--host`` it starts the embedded fake RELAY server (its simulated
+phone network: the first number never answers, the others answer after
+1 s).  With ``--host`` and credentials (``--project``/``--token`` or the
+``SIGNALWIRE_*`` variables) it runs the same script against a real Space:
+then give real numbers with ``--from``, ``--first``, ``--second``,
+``--connect-to``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import trio
+import trio.testing
+
+from relay_core import (
+    CallErrorReported,
+    CallGoneError,
+    CallInfo,
+    CallReceived,
+    CallState,
+    CallStateChanged,
+    ConnectStateChanged,
+    DialStateChanged,
+    Event,
+    PhoneDevice,
+    PlayStateChanged,
+    RelayError,
+    SessionStarted,
+    SipDevice,
+    UnknownEvent,
+)
+
+from ._client import RelayClient, open_relay_client
+from ._sync import EventStream
+
+__all__ = ["main"]
+
+FAKE_PROJECT = "test-project"
+FAKE_TOKEN = "test-token"
+
+
+def _short(call_id: str) -> str:
+    return call_id[:8]
+
+
+def _destination(info: CallInfo | None) -> str:
+    device = None if info is None else info.device
+    if isinstance(device, PhoneDevice):
+        return device.to_number
+    if isinstance(device, SipDevice):
+        return device.to
+    return "?"
+
+
+class Timeline:
+    """Prints one line per thing that happened: elapsed time, who, what.
+
+    Events come from the client's event tap through :meth:`show`; the
+    script's own notes wait until the tap is drained, so lines stay in order.
+    """
+
+    def __init__(self, out: TextIO, events: EventStream[Event], start: float) -> None:
+        self._out = out
+        self._events = events
+        self._start = start
+
+    def line(self, who: str, what: str) -> None:
+        elapsed = trio.current_time() - self._start
+        print(f"{elapsed:8.3f}s  {who:<14} {what}", file=self._out, flush=True)
+
+    async def step(self, what: str) -> None:
+        while len(self._events):
+            await trio.sleep(0)
+        print(f"{'':10}-- {what}", file=self._out, flush=True)
+
+    async def show(self) -> None:
+        async for event in self._events:
+            self.event(event)
+
+    def close(self) -> None:
+        self._events.close()
+
+    def event(self, event: Event) -> None:
+        match event:
+            case SessionStarted(restored=restored):
+                self.line("session", "resumed" if restored else "authenticated")
+            case CallStateChanged(call=info, state=state, end_reason=reason):
+                detail = f" ({reason})" if reason and state is CallState.ENDED else ""
+                to = f" -> {_destination(info)}" if state is CallState.CREATED else ""
+                self.line(f"call {_short(info.call_id)}", f"{state.value}{to}{detail}")
+            case DialStateChanged(tag=tag, state=state, call=info, reason=reason):
+                who = f"dial {_short(tag)}"
+                if info is not None:
+                    won = f"call {_short(info.call_id)} ({_destination(info)}) won"
+                    self.line(who, f"{state.value}: {won}")
+                else:
+                    self.line(who, state.value + (f" ({reason})" if reason else ""))
+            case ConnectStateChanged(call=ref, state=state, peer=peer, failed_reason=reason):
+                detail = ""
+                if peer is not None:
+                    detail = f" to call {_short(peer.call_id)} ({_destination(peer)})"
+                detail += f" ({reason})" if reason else ""
+                self.line(f"call {_short(ref.call_id)}", f"connect {state.value}{detail}")
+            case PlayStateChanged(call=ref, state=state):
+                self.line(f"call {_short(ref.call_id)}", f"play {state.value}")
+            case CallErrorReported(message=message):
+                self.line("error", message)
+            case CallReceived(call=info):
+                self.line(f"call {_short(info.call_id)}", "offered (inbound)")
+            case UnknownEvent(event_type=event_type):
+                self.line("event", event_type)
+            case _:
+                pass
+
+
+def _phone(to: str, from_: str, timeout: float | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"to_number": to, "from_number": from_}
+    if timeout is not None:
+        params["timeout"] = timeout
+    return {"type": "phone", "params": params}
+
+
+async def run_script(client: RelayClient, args: argparse.Namespace, timeline: Timeline) -> None:
+    """The demo itself: dial with failover, play, connect, hang up."""
+    await timeline.step(f"dial {args.first} (rings {args.ring_timeout:g} s), then {args.second}")
+    call = await client.dial(
+        [[_phone(args.first, args.from_, args.ring_timeout)], [_phone(args.second, args.from_)]],
+        dial_timeout=120,
+    )
+    await timeline.step(f"answered by {_destination(call.info)}; play a TTS prompt")
+    playback = await call.play([{"type": "tts", "text": args.say}])
+    state = await playback.wait()
+
+    first, second = args.connect_to
+    await timeline.step(
+        f"playback {state.value}; connect: ring {first} and {second} together (US ringback)"
+    )
+    peer = await call.connect(
+        [[_phone(first, args.from_, args.ring_timeout), _phone(second, args.from_)]],
+        ringback=[{"type": "ringtone", "name": "us"}],
+    )
+    await timeline.step(f"bridged to {_destination(peer.info)}; talk {args.talk:g} s")
+    await trio.sleep(args.talk)
+    await timeline.step("hang up both legs")
+    for leg in (call, peer):
+        if leg.state is not CallState.ENDED:
+            with contextlib.suppress(CallGoneError):  # the far end went first
+                await leg.hangup()
+    with trio.move_on_after(10):
+        await call.wait_for_ended()
+        await peer.wait_for_ended()
+
+
+async def _amain(args: argparse.Namespace, out: TextIO) -> int:
+    async with contextlib.AsyncExitStack() as stack:
+        if args.host is None:
+            from .testing import open_fake_relay_server
+
+            fake = await stack.enter_async_context(open_fake_relay_server())
+            host, project, token = fake.url, FAKE_PROJECT, FAKE_TOKEN
+            print(f"embedded fake RELAY server on {fake.url}", file=out, flush=True)
+        else:
+            host, project, token = args.host, args.project, args.token
+        start = trio.current_time()
+        print(f"connecting to {host} ...", file=out, flush=True)
+        client = await stack.enter_async_context(
+            open_relay_client(
+                host=host, project=project, token=token, open_timeout=args.open_timeout
+            )
+        )
+        timeline = Timeline(out, client.events(), start)
+        timeline.line("session", f"authenticated on {client.url}")
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(timeline.show)
+            await run_script(client, args, timeline)
+            await timeline.step("done")
+            timeline.close()
+    print(f"demo finished in {trio.current_time() - start:.3f} s", file=out, flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m relay_trio demo",
+        description=__doc__.split("\n\n")[0].replace("\n", " ") if __doc__ else None,
+    )
+    parser.add_argument("--host", help="a Space host (default: the embedded fake server)")
+    parser.add_argument("--project", help="project id (or SIGNALWIRE_PROJECT_ID)")
+    parser.add_argument("--token", help="API token (or SIGNALWIRE_API_TOKEN)")
+    parser.add_argument("--from", dest="from_", default="+15550000000", help="caller id")
+    parser.add_argument("--first", default="+15551111111", help="dialled first (no answer)")
+    parser.add_argument("--second", default="+15552222222", help="dialled if the first fails")
+    parser.add_argument(
+        "--connect-to",
+        nargs=2,
+        default=["+15551110001", "+15551110002"],
+        metavar=("A", "B"),
+        help="rung in parallel by the connect (the second answers)",
+    )
+    parser.add_argument("--ring-timeout", type=float, default=3.0, help="seconds a device rings")
+    parser.add_argument("--say", default="Hello from sansio-relay. Connecting you now.")
+    parser.add_argument("--talk", type=float, default=1.0, help="seconds bridged before hangup")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="run the embedded server's clock this much faster"
+    )
+    parser.add_argument(
+        "--open-timeout", type=float, default=15.0, help="seconds to wait for the session"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log the client's internals")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; returns the process exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["demo"]:
+        args_list = args_list[1:]
+    args = build_parser().parse_args(args_list)
+    if args.verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    clock = None
+    if args.host is None and args.speed != 1.0:
+        clock = trio.testing.MockClock(rate=args.speed)
+    try:
+        return trio.run(_amain, args, sys.stdout, clock=clock)
+    except (RelayError, trio.TooSlowError) as exc:
+        print(f"demo failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

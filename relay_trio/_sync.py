@@ -1,0 +1,102 @@
+"""Two small primitives the reader uses to wake waiters without ever blocking."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Generic, TypeVar
+
+import trio
+
+__all__ = ["EventStream", "Waiter"]
+
+T = TypeVar("T")
+
+
+class Waiter(Generic[T]):
+    """A one-shot slot: the reader sets it once, one task waits for it."""
+
+    __slots__ = ("_error", "_event", "_value")
+
+    def __init__(self) -> None:
+        self._event = trio.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def set(self, value: T) -> None:
+        """Store ``value`` and wake the waiter (later calls are ignored)."""
+        if not self._event.is_set():
+            self._value = value
+            self._event.set()
+
+    def fail(self, error: BaseException) -> None:
+        """Make the waiter raise ``error`` (ignored once set)."""
+        if not self._event.is_set():
+            self._error = error
+            self._event.set()
+
+    @property
+    def value(self) -> T | None:
+        """The value, once set."""
+        return self._value
+
+    async def wait(self) -> T:
+        """Wait until the value is set and return it (or raise the failure)."""
+        await self._event.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+class EventStream(Generic[T]):
+    """A bounded, never-blocking feed of items, read with ``async for``.
+
+    The reader ``put``s without waiting; when a slow consumer lets the buffer
+    fill, the oldest item is dropped and counted in :attr:`dropped`.  The
+    stream ends (``StopAsyncIteration``) once it is closed and drained.
+    """
+
+    def __init__(self, maxlen: int) -> None:
+        if maxlen < 1:
+            raise ValueError(f"maxlen: {maxlen!r} is not a positive integer")
+        self._items: deque[T] = deque(maxlen=maxlen)
+        self._wake = trio.Event()
+        self._closed = False
+        #: Items dropped because the buffer was full.
+        self.dropped = 0
+
+    def put(self, item: T) -> None:
+        """Append ``item`` (never blocks; drops the oldest when full)."""
+        if self._closed:
+            return
+        if len(self._items) == self._items.maxlen:
+            self.dropped += 1
+        self._items.append(item)
+        self._wake.set()
+
+    def close(self) -> None:
+        """End the stream after the items already in it."""
+        self._closed = True
+        self._wake.set()
+
+    def __len__(self) -> int:
+        """How many items wait to be read."""
+        return len(self._items)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def __aiter__(self) -> EventStream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._items:
+            await trio.lowlevel.checkpoint()
+        while not self._items:
+            if self._closed:
+                raise StopAsyncIteration
+            self._wake = trio.Event()
+            await self._wake.wait()
+        return self._items.popleft()

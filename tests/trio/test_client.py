@@ -1,0 +1,793 @@
+"""relay_trio against a scripted stand-in server: every frame is the test's."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any
+
+import pytest
+import trio
+import trio.testing
+
+import relay_trio
+from relay_core import (
+    AuthenticationError,
+    CallGoneError,
+    CallState,
+    ConnectError,
+    ConnectionLostError,
+    DialError,
+    PlayState,
+    RelayError,
+    RequestError,
+    SessionClosedError,
+)
+from tests.trio.standin import PROTOCOL, Peer, StandIn, open_standin
+
+A: dict[str, Any] = {
+    "type": "phone",
+    "params": {"to_number": "+15551110001", "from_number": "+15550000000"},
+}
+B: dict[str, Any] = {
+    "type": "phone",
+    "params": {"to_number": "+15551110002", "from_number": "+15550000000"},
+}
+CALLER = {"type": "phone", "params": {"from_number": "+15553334444", "to_number": "+15551112222"}}
+QUIET = {"ping_interval": None, "server_ping_timeout": None}
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[StandIn]:
+    async with open_standin() as standin:
+        yield standin
+
+
+def client(server: StandIn, **options: Any) -> Any:
+    return relay_trio.open_relay_client(
+        project="proj", token="secret-token", host=server.url, **{**QUIET, **options}
+    )
+
+
+async def answered(peer: Peer, tag: str, call_id: str) -> None:
+    await peer.state(call_id, "answered", tag=tag)
+    winner = {"call_id": call_id, "node_id": "n1", "tag": tag, "dial_winner": True}
+    await peer.event("calling.call.dial", node_id="n1", tag=tag, dial_state="answered", call=winner)
+
+
+async def dial_until_ringing(peer: Peer, *legs: str) -> str:
+    """Accept a dial and ring ``legs``; returns the tag."""
+    request = await peer.request("calling.dial")
+    tag: str = request["params"]["tag"]
+    await peer.reply(request)
+    for leg in legs:
+        await peer.state(leg, "created", tag=tag)
+        await peer.state(leg, "ringing", tag=tag)
+    return tag
+
+
+async def settle_abandoned(peer: Peer, tag: str, legs: int) -> None:
+    """Answer the client's ``calling.end`` for each leg, then fail the dial."""
+    for _ in range(legs):
+        request = await peer.request("calling.end")
+        await peer.reply(request)
+        await peer.state(request["params"]["call_id"], "ended", tag=tag, end_reason="cancel")
+    await peer.event("calling.call.dial", node_id="n1", tag=tag, dial_state="failed",
+                     reason="cancel")  # fmt: skip
+
+
+async def dialled(server: StandIn, client: relay_trio.RelayClient, leg: str = "leg-1") -> Any:
+    """An answered outbound call (the A leg of later tests)."""
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_answer_dial, server.peers[-1], leg)
+        return await client.dial([[A]])
+
+
+async def _answer_dial(peer: Peer, leg: str) -> None:
+    tag = await dial_until_ringing(peer, leg)
+    await answered(peer, tag, leg)
+
+
+# -- open, dial ---------------------------------------------------------------------
+
+
+@pytest.mark.trio
+async def test_serial_failover_dial_returns_the_answered_leg(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        tag = await dial_until_ringing(peer, "leg-1")
+        await peer.state("leg-1", "ending", tag=tag, end_reason="noAnswer")
+        await peer.state("leg-1", "ended", tag=tag, end_reason="noAnswer")
+        await peer.state("leg-2", "created", tag=tag)
+        await peer.state("leg-2", "ringing", tag=tag)
+        await answered(peer, tag, "leg-2")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server, contexts=["office"]) as relay:
+                call = await relay.dial([[A], [B]], tag="dt-1")
+                assert (call.call_id, call.node_id, call.tag) == ("leg-2", "n1", "dt-1")
+                assert call.state is CallState.ANSWERED
+                assert relay.statistics().live_calls == 1
+    connect = server.journal[0]
+    assert connect["method"] == "signalwire.connect"
+    assert connect["params"]["contexts"] == ["office"]
+    dial = server.journal[1]["params"]
+    assert dial["tag"] == "dt-1" and len(dial["devices"]) == 2
+    acks = [frame for frame in server.journal if "result" in frame]
+    assert len(acks) == 8  # every event acked
+    assert server.ends() == {}  # the answered leg stays up
+
+
+@pytest.mark.trio
+async def test_failed_dial_raises_dial_error_with_the_reason(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        tag = await dial_until_ringing(peer, "leg-1")
+        await peer.state("leg-1", "ended", tag=tag, end_reason="busy")
+        await peer.event("calling.call.dial", node_id="n1", tag=tag, dial_state="failed",
+                         reason="busy")  # fmt: skip
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server) as relay:
+                with pytest.raises(DialError) as caught:
+                    await relay.dial([[A]])
+    assert caught.value.reason == "busy"
+    assert isinstance(caught.value, RelayError)
+
+
+@pytest.mark.trio
+async def test_rejected_dial_request_chains_the_request_error(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        request = await peer.request("calling.dial")
+        await peer.reply(request, {"code": "400", "message": "Invalid devices"})
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server) as relay:
+                with pytest.raises(DialError) as caught:
+                    await relay.dial([[A]])
+    assert caught.value.reason == "request_failed"
+    cause = caught.value.__cause__
+    assert isinstance(cause, RequestError) and cause.code == 400
+
+
+@pytest.mark.trio
+async def test_dial_timeout_ends_every_leg(server: StandIn, autojump_clock: Any) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        await dial_until_ringing(peer, "leg-1", "leg-2")
+        request = await peer.request("calling.end")
+        await peer.reply(request)
+
+    with trio.fail_after(300):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server) as relay:
+                start = trio.current_time()
+                with pytest.raises(relay_trio.DialTimeoutError) as caught:
+                    await relay.dial([[A, B]], dial_timeout=60)
+                assert trio.current_time() - start == pytest.approx(60)
+    assert isinstance(caught.value, trio.TooSlowError)
+    assert isinstance(caught.value, DialError) and caught.value.reason == "timeout"
+    assert server.ends() == {"leg-1": "cancel", "leg-2": "cancel"}
+
+
+# -- cancellation and leaving ---------------------------------------------------------
+
+
+@pytest.mark.trio
+async def test_cancelling_a_dial_mid_ring_ends_every_leg(server: StandIn) -> None:
+    ringing = trio.Event()
+
+    async def script() -> None:
+        peer = await server.accept_session()
+        tag = await dial_until_ringing(peer, "leg-1", "leg-2")
+        await peer.fence()
+        ringing.set()
+        await settle_abandoned(peer, tag, 2)
+        await peer.fence()
+        settled.set()
+
+    settled = trio.Event()
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server) as relay:
+                with trio.CancelScope() as scope:
+                    async with trio.open_nursery() as inner:
+                        inner.start_soon(relay.dial, [[A, B]])
+                        await ringing.wait()
+                        scope.cancel()
+                await settled.wait()  # the cancelled dial itself ended both legs
+                assert relay.statistics().live_dials == 0
+    assert server.ends() == {"leg-1": "cancel", "leg-2": "cancel"}
+
+
+@pytest.mark.trio
+async def test_leaving_the_client_mid_dial_ends_every_leg(server: StandIn) -> None:
+    class Boom(Exception):
+        pass
+
+    ringing = trio.Event()
+    outcome: list[BaseException] = []
+
+    async def script() -> None:
+        peer = await server.accept_session()
+        tag = await dial_until_ringing(peer, "leg-1", "leg-2")
+        await peer.fence()
+        ringing.set()
+        await settle_abandoned(peer, tag, 2)
+
+    async def dial_outliving_the_block(relay: relay_trio.RelayClient) -> None:
+        try:
+            await relay.dial([[A, B]])
+        except SessionClosedError as exc:
+            outcome.append(exc)
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            with pytest.raises(Boom):
+                async with client(server) as relay:
+                    nursery.start_soon(dial_outliving_the_block, relay)
+                    await ringing.wait()
+                    raise Boom
+            await server.peers[0].closed.wait()
+    assert server.ends() == {"leg-1": "cancel", "leg-2": "cancel"}
+    assert len(outcome) == 1  # the dial did not hang
+
+
+@pytest.mark.trio
+async def test_an_error_in_the_block_abandons_a_dial_running_inside(server: StandIn) -> None:
+    ringing = trio.Event()
+
+    async def script() -> None:
+        peer = await server.accept_session()
+        tag = await dial_until_ringing(peer, "leg-1")
+        await peer.fence()
+        ringing.set()
+        await settle_abandoned(peer, tag, 1)
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            with pytest.raises(ExceptionGroup) as caught:
+                async with client(server) as relay, trio.open_nursery() as inner:
+                    inner.start_soon(relay.dial, [[A]])
+                    await ringing.wait()
+                    raise ValueError("user error")
+            await server.peers[0].closed.wait()
+    assert caught.value.subgroup(ValueError) is not None
+    assert server.ends() == {"leg-1": "cancel"}
+
+
+@pytest.mark.trio
+async def test_fast_exit_while_the_server_streams_events(server: StandIn) -> None:
+    streaming = trio.Event()
+
+    async def script() -> None:
+        peer = await server.accept_session()
+        try:
+            while True:
+                await peer.event("calling.conference", conference_id="c1", payload="x" * 200)
+                streaming.set()
+        except Exception:
+            pass  # the client went away
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server) as relay:
+                await streaming.wait()
+                await trio.sleep(0.05)
+                assert relay.statistics().events_received > 0
+                started = time.perf_counter()
+            elapsed = time.perf_counter() - started
+            nursery.cancel_scope.cancel()
+    assert elapsed < 0.5, elapsed
+
+
+# -- reconnect and resume -----------------------------------------------------------------
+
+
+@pytest.mark.trio
+async def test_dropped_socket_mid_dial_resumes_and_delivers_the_outcome(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        tag = await dial_until_ringing(peer, "leg-1")
+        await peer.close()
+        peer = await server.accept()
+        connect = await peer.handshake(restored=True)
+        assert connect["params"]["protocol"] == PROTOCOL
+        await answered(peer, tag, "leg-1")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server, reconnect_base=0.01) as relay:
+                call = await relay.dial([[A]])
+                assert call.call_id == "leg-1"
+                assert relay.statistics().connections == 2
+
+
+@pytest.mark.trio
+async def test_a_session_not_resumed_fails_the_dial(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        await dial_until_ringing(peer, "leg-1")
+        await peer.close()
+        await server.accept_session(restored=False)
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server, reconnect_base=0.01) as relay:
+                with pytest.raises(DialError) as caught:
+                    await relay.dial([[A]])
+    assert caught.value.reason == "session_lost"
+    assert server.ends() == {"leg-1": "cancel"}  # ended on the new session
+
+
+@pytest.mark.trio
+async def test_dropped_socket_mid_connect_resumes(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("calling.connect")
+        tag = request["params"]["tag"]
+        await peer.reply(request)
+        await peer.state("peer-1", "ringing", tag=tag, peer={"call_id": "leg-1", "node_id": "n1"})
+        await peer.close()
+        peer = await server.accept()
+        await peer.handshake(restored=True)
+        await peer.state("peer-1", "answered", tag=tag)
+        await peer.event("calling.call.connect", node_id="n1", call_id="leg-1", tag=tag,
+                         connect_state="connected",
+                         peer={"call_id": "peer-1", "node_id": "n1", "tag": tag})  # fmt: skip
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server, reconnect_base=0.01) as relay:
+                call = await dialled(server, relay)
+                nursery.start_soon(script)
+                peer = await call.connect([[B]])
+                assert peer.call_id == "peer-1"
+                assert call.peer is peer and peer.peer is call
+
+
+@pytest.mark.trio
+async def test_dropped_socket_mid_play_resumes_and_the_play_finishes(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("calling.play")
+        params = request["params"]
+        assert params["play"] == [{"type": "tts", "params": {"text": "Hello"}}]
+        await peer.reply(request)
+        await peer.event("calling.call.play", node_id="n1", call_id="leg-1",
+                         control_id=params["control_id"], state="playing")  # fmt: skip
+        await peer.close()
+        peer = await server.accept()
+        await peer.handshake(restored=True)
+        await peer.event("calling.call.play", node_id="n1", call_id="leg-1",
+                         control_id=params["control_id"], state="finished")  # fmt: skip
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server, reconnect_base=0.01) as relay:
+                call = await dialled(server, relay)
+                nursery.start_soon(script)
+                playback = await call.play([{"type": "tts", "text": "Hello"}])
+                assert await playback.wait() is PlayState.FINISHED
+
+
+@pytest.mark.trio
+async def test_a_request_on_a_dropped_socket_fails_clearly(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        await peer.request("calling.answer")
+        await peer.close()
+        peer = await server.accept_session(restored=True)
+        await peer.reply(await peer.request("calling.answer"))
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server, reconnect_base=0.01) as relay:
+                call = await dialled(server, relay)
+                nursery.start_soon(script)
+                with pytest.raises(ConnectionLostError):
+                    await call.answer()
+                await call.answer()  # the resumed session takes it
+
+
+@pytest.mark.trio
+async def test_malformed_frames_mid_dial_do_not_stop_the_dial(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        tag = await dial_until_ringing(peer, "leg-1")
+        await peer.send("this is not json")
+        await peer.send('{"jsonrpc": "2.0", "id": "x1", "method": "signalwire.event", "params": 7}')
+        await peer.send('{"jsonrpc": "1.0", "result": {}}')
+        await peer.event("calling.call.state", call_id=5)
+        await answered(peer, tag, "leg-1")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server) as relay:
+                call = await relay.dial([[A]])
+                assert call.call_id == "leg-1"
+                assert relay.statistics().malformed_frames >= 3
+
+
+@pytest.mark.trio
+async def test_bad_credentials_fail_fast_with_authentication_error(server: StandIn) -> None:
+    async def script() -> None:
+        while True:
+            peer = await server.accept()
+            request = await peer.request("signalwire.connect")
+            await peer.error(request, -32002, "Authentication failed")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            started = time.perf_counter()
+            with pytest.raises(AuthenticationError) as caught:
+                async with client(server, reconnect_base=0.01, max_auth_failures=3):
+                    pytest.fail("the block must not run")
+            nursery.cancel_scope.cancel()
+    assert time.perf_counter() - started < 1.0
+    assert caught.value.code == -32002
+    assert "secret-token" not in repr(caught.value) + str(caught.value)
+    assert len(server.peers) == 3
+
+
+@pytest.mark.trio
+async def test_unanswered_client_ping_reconnects(server: StandIn, autojump_clock: Any) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        await peer.request("signalwire.ping")  # never answered
+        await server.accept_session(restored=True)
+
+    with trio.fail_after(100):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server, ping_interval=5.0, reconnect_base=0.5) as relay:
+                while relay.statistics().connections < 2:
+                    await trio.sleep(1)
+                assert len(server.peers) == 2
+
+
+@pytest.mark.trio
+async def test_the_session_giving_up_fails_the_block(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        await peer.close()
+        while True:
+            peer = await server.accept()
+            request = await peer.request("signalwire.connect")
+            await peer.error(request, -32002, "Authentication failed")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            with pytest.raises(AuthenticationError):
+                async with client(server, reconnect_base=0.01):
+                    await trio.sleep_forever()
+            nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_user_error_wins_over_a_reader_failure(server: StandIn) -> None:
+    async def script() -> None:
+        peer = await server.accept_session()
+        await peer.close()
+        while True:
+            peer = await server.accept()
+            await peer.error(await peer.request("signalwire.connect"), -32002, "Auth failed")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            with pytest.raises(ValueError, match="cleanup"):
+                async with client(server, reconnect_base=0.01):
+                    try:
+                        await trio.sleep_forever()
+                    finally:
+                        raise ValueError("cleanup failed")
+            nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_open_times_out_without_a_server() -> None:
+    async with open_standin() as standin:
+        url = standin.url
+    with trio.fail_after(5), pytest.raises(trio.TooSlowError, match="no RELAY session"):
+        async with relay_trio.open_relay_client(
+            project="p", token="t", host=url, open_timeout=0.3, reconnect_base=0.01
+        ):
+            pass
+
+
+# -- connect, play, calls ----------------------------------------------------------------
+
+
+@pytest.mark.trio
+async def test_connect_failure_raises_connect_error(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("calling.connect")
+        await peer.reply(request)
+        await peer.event("calling.call.connect", node_id="n1", call_id="leg-1",
+                         connect_state="failed", failed_reason="busy")  # fmt: skip
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                call = await dialled(server, relay)
+                nursery.start_soon(script)
+                with pytest.raises(ConnectError) as caught:
+                    await call.connect([[B]], ringback=[{"type": "ringtone", "name": "us"}])
+    assert caught.value.reason == "busy"
+    connect = next(f for f in server.journal if f.get("method") == "calling.connect")
+    assert connect["params"]["ringback"] == [{"type": "ringtone", "params": {"name": "us"}}]
+
+
+@pytest.mark.trio
+async def test_cancelling_a_connect_ends_the_peer_legs(server: StandIn) -> None:
+    ringing = trio.Event()
+
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("calling.connect")
+        tag = request["params"]["tag"]
+        await peer.reply(request)
+        for leg in ("peer-1", "peer-2"):
+            await peer.state(leg, "ringing", tag=tag, peer={"call_id": "leg-1", "node_id": "n1"})
+        await peer.fence()
+        ringing.set()
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                call = await dialled(server, relay)
+                nursery.start_soon(script)
+                with trio.move_on_after(10) as scope:
+                    async with trio.open_nursery() as inner:
+                        inner.start_soon(call.connect, [[A, B]])
+                        await ringing.wait()
+                        scope.cancel()
+                peer = server.peers[0]
+                for _ in range(2):
+                    await peer.request("calling.end")
+    assert server.ends() == {"peer-1": "cancel", "peer-2": "cancel"}
+
+
+@pytest.mark.trio
+async def test_play_controls_and_call_events(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("calling.play")
+        control_id = request["params"]["control_id"]
+        assert request["params"]["volume"] == -3.0
+        await peer.reply(request)
+        play: dict[str, Any] = {"node_id": "n1", "call_id": "leg-1", "control_id": control_id}
+        await peer.event("calling.call.play", **play, state="playing")
+        for method in ("calling.play.pause", "calling.play.resume", "calling.play.volume"):
+            await peer.reply(await peer.request(method))
+        await peer.reply(await peer.request("calling.play.stop"))
+        await peer.event("calling.call.play", **play, state="finished")
+        await peer.reply(await peer.request("calling.end"))
+        await peer.state("leg-1", "ending", tag=None, end_reason="hangup")
+        await peer.state("leg-1", "ended", tag=None, end_reason="hangup")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                call = await dialled(server, relay)
+                events = call.events()
+                nursery.start_soon(script)
+                playback = await call.play([{"type": "tts", "text": "Hi"}], volume=-3)
+                await playback.pause()
+                await playback.resume()
+                await playback.volume(2.5)
+                await playback.stop()
+                assert await playback.wait() is PlayState.FINISHED
+                await call.hangup()
+                assert await call.wait_for(CallState.ENDING, CallState.ENDED) in (
+                    CallState.ENDING,
+                    CallState.ENDED,
+                )
+                await call.wait_for_ended()
+                assert call.end_reason == "hangup"
+                seen = [type(event).__name__ for event in [e async for e in events]]
+    assert seen == ["PlayStateChanged", "PlayStateChanged", "CallStateChanged", "CallStateChanged"]
+    volume = next(f for f in server.journal if f.get("method") == "calling.play.volume")
+    assert volume["params"]["volume"] == 2.5
+
+
+async def offer(peer: Peer, call_id: str, context: str = "office") -> None:
+    await peer.event("calling.call.receive", node_id="n1", call_id=call_id, call_state="created",
+                     direction="inbound", context=context, device=CALLER)  # fmt: skip
+
+
+@pytest.mark.trio
+async def test_inbound_calls_are_served_with_bounded_concurrency(server: StandIn) -> None:
+    active: list[str] = []
+    done: list[str] = []
+    release = trio.Event()
+
+    async def handler(call: relay_trio.Call) -> None:
+        assert call.context == "office" and call.direction == "inbound"
+        active.append(call.call_id)
+        await call.answer()
+        await release.wait()
+        active.remove(call.call_id)
+        done.append(call.call_id)
+        if call.call_id == "in-0":
+            raise RuntimeError("a handler bug is logged, not fatal")
+
+    async def answer_all(peer: Peer) -> None:
+        with contextlib.suppress(trio.EndOfChannel):  # until the client leaves
+            while True:
+                await peer.reply(await peer.request("calling.answer"))
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server, contexts=["office"]) as relay, trio.open_nursery() as inner:
+                await inner.start(partial(relay.serve, handler, max_concurrent=2))
+                peer = server.peers[0]
+                nursery.start_soon(answer_all, peer)
+                for n in range(4):
+                    await offer(peer, f"in-{n}")
+                await peer.fence()
+                await trio.testing.wait_all_tasks_blocked()
+                assert active == ["in-0", "in-1"]  # two at a time; the rest wait
+                release.set()
+                while len(done) < 4:
+                    await trio.testing.wait_all_tasks_blocked()
+                inner.cancel_scope.cancel()
+            nursery.cancel_scope.cancel()
+    assert sorted(done) == [f"in-{n}" for n in range(4)]
+
+
+@pytest.mark.trio
+async def test_offers_beyond_the_buffer_are_passed_back(server: StandIn) -> None:
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server, max_pending_calls=1) as relay:
+                peer = server.peers[0]
+                await offer(peer, "in-1")
+                await offer(peer, "in-2")
+                passed = await peer.request("calling.pass")
+                assert passed["params"]["call_id"] == "in-2"
+                await peer.reply(passed)
+                async with relay.incoming_calls() as calls:
+                    assert (await calls.receive()).call_id == "in-1"
+                    with pytest.raises(trio.WouldBlock):
+                        calls.receive_nowait()
+
+
+@pytest.mark.trio
+async def test_execute_sends_any_method(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("calling.record")
+        await peer.reply(request, {"code": "200", "message": "Recording", "url": "u"})
+        request = await peer.request("calling.record")
+        await peer.reply(request, {"code": "404", "message": "Call not found"})
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                nursery.start_soon(script)
+                result = await relay.execute("calling.record", {"call_id": "c", "node_id": "n"})
+                assert result["url"] == "u"
+                with pytest.raises(CallGoneError):
+                    await relay.execute("calling.record", {"call_id": "c", "node_id": "n"})
+
+
+@pytest.mark.trio
+async def test_incoming_calls_iterator_receive_and_unreceive(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("signalwire.receive")
+        assert request["params"] == {"contexts": ["sales"]}
+        await peer.reply(request)
+        await offer(peer, "in-1", context="sales")
+        await peer.reply(await peer.request("calling.pass"))
+        await peer.reply(await peer.request("signalwire.unreceive"))
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                nursery.start_soon(script)
+                await relay.receive(["sales"])
+                assert relay.contexts == ("sales",)
+                async with relay.incoming_calls() as calls:
+                    call = await calls.receive()
+                assert call.call_id == "in-1" and call.direction == "inbound"
+                await call.pass_()
+                await relay.unreceive(["sales"])
+                assert relay.contexts == ()
+
+
+@pytest.mark.trio
+async def test_commands_after_close_raise_session_closed(server: StandIn) -> None:
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                pass
+    with pytest.raises(SessionClosedError):
+        await relay.dial([[A]])
+    events = relay.events()
+    assert [event async for event in events] == []
+
+
+# -- the one-exception rule --------------------------------------------------------------
+
+
+@pytest.mark.trio
+async def test_a_user_error_leaves_unwrapped_and_no_task_runs(server: StandIn) -> None:
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            with pytest.raises(KeyError):
+                async with client(server):
+                    raise KeyError("mine")
+            await server.peers[0].closed.wait()
+
+
+@pytest.mark.trio
+async def test_keyboard_interrupt_leaves_unwrapped(server: StandIn) -> None:
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            with pytest.raises(KeyboardInterrupt):
+                async with client(server):
+                    raise KeyboardInterrupt
+            await server.peers[0].closed.wait()
+
+
+@pytest.mark.trio
+async def test_a_group_raised_by_the_body_stays_a_group(server: StandIn) -> None:
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            with pytest.raises(ExceptionGroup) as caught:
+                async with client(server):
+                    raise ExceptionGroup("mine", [ValueError(1), KeyError(2)])
+    assert caught.value.message == "mine"
+
+
+@pytest.mark.trio
+async def test_events_tap_sees_every_event(server: StandIn) -> None:
+    async def script() -> None:
+        peer = server.peers[0]
+        await peer.event("calling.conference", conference_id="c1")
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                events = relay.events()
+                nursery.start_soon(script)
+                event = await events.__anext__()
+                assert type(event).__name__ == "UnknownEvent"
