@@ -1,0 +1,48 @@
+"""relay_asyncio: a drop-in for the official SDK's ``RelayClient``, on relay_core.
+
+Same class, method and parameter names as ``signalwire.relay`` (change only
+the import), without its failure modes: ``call.connect()`` waits for the
+bridge, failed dials say why, abandoned dials and connects hang up their
+legs, the session resumes inside ``async with``, and leaving is prompt.
+"""
+
+from relay_core import (
+    AuthenticationError,
+    CallGoneError,
+    ConnectError,
+    ConnectionLostError,
+    DialError,
+    LocalProtocolError,
+    ProtocolError,
+    RelayError,
+    RemoteProtocolError,
+    RequestError,
+    RequestTimeoutError,
+    SessionClosedError,
+)
+
+from ._call import Action, Call, ConnectResult, EventHandler, PlayAction
+from ._client import CallHandler, RelayClient, websocket_url
+
+__all__ = [
+    "Action",
+    "AuthenticationError",
+    "Call",
+    "CallGoneError",
+    "CallHandler",
+    "ConnectError",
+    "ConnectResult",
+    "ConnectionLostError",
+    "DialError",
+    "EventHandler",
+    "LocalProtocolError",
+    "PlayAction",
+    "ProtocolError",
+    "RelayClient",
+    "RelayError",
+    "RemoteProtocolError",
+    "RequestError",
+    "RequestTimeoutError",
+    "SessionClosedError",
+    "websocket_url",
+]

@@ -1,0 +1,395 @@
+"""What user code holds: :class:`Call`, :class:`PlayAction` and :class:`ConnectResult`.
+
+A ``Call`` mirrors the core's snapshot of one call and turns its verbs into
+core commands sent through the owning :class:`~relay_asyncio.RelayClient`.
+Listeners (``call.on``) run in one tracked task per call, so per-call order is
+kept and a slow listener never delays the reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from relay_core import (
+    Answer,
+    CallId,
+    CallInfo,
+    CallRef,
+    CallState,
+    CallStateChanged,
+    Command,
+    Connect,
+    ConnectError,
+    ConnectionLostError,
+    ConnectState,
+    ConnectStateChanged,
+    ControlId,
+    Disconnect,
+    Event,
+    Hangup,
+    JSONObject,
+    JSONValue,
+    NodeId,
+    Pass,
+    Play,
+    PlayPause,
+    PlayResume,
+    PlayStateChanged,
+    PlayStop,
+    PlayVolume,
+    RelayError,
+    device_to_wire,
+)
+
+if TYPE_CHECKING:
+    from ._client import RelayClient
+
+__all__ = ["Action", "Call", "ConnectResult", "EventHandler", "PlayAction"]
+
+log = logging.getLogger("relay_asyncio")
+
+#: A ``call.on`` listener: a function or coroutine function taking the event.
+EventHandler: TypeAlias = Callable[[Any], object]
+Predicate: TypeAlias = Callable[[Any], bool]
+
+_STATE_ORDER = tuple(CallState)  # created, ringing, answered, ending, ended
+
+
+def _rank(state: str) -> int:
+    return _STATE_ORDER.index(state) if state in _STATE_ORDER else -1
+
+
+class ConnectResult(dict[str, JSONValue]):
+    """The outcome of :meth:`Call.connect`: the server's result dict, plus the bridge.
+
+    Dict keys: the RPC result (``code``, ``message``), ``state`` and, once
+    bridged, ``peer`` (``call_id``/``node_id``).  ``.call`` and ``.peer`` are
+    the peer :class:`Call` (``None`` with ``wait=False``).
+    """
+
+    def __init__(
+        self, result: Mapping[str, JSONValue], *, state: ConnectState | None, peer: Call | None
+    ) -> None:
+        super().__init__(result)
+        if state is not None:
+            self["state"] = state.value
+        if peer is not None:
+            self["peer"] = {"call_id": peer.call_id, "node_id": peer.node_id}
+        self.state = state
+        self.call = self.peer = peer
+
+    @property
+    def successful(self) -> bool:
+        """Whether the bridge is up."""
+        return self.state is ConnectState.CONNECTED
+
+
+class Action:
+    """A running action on a call, settled by its terminal event."""
+
+    def __init__(self, call: Call, control_id: ControlId) -> None:
+        self.call = call
+        self.control_id = control_id
+        self.state: str | None = None
+        #: The terminal event, once there is one.
+        self.result: PlayStateChanged | None = None
+        self._done = asyncio.Event()
+
+    @property
+    def completed(self) -> bool:
+        """Whether the action reached a terminal state."""
+        return self._done.is_set()
+
+    is_done = completed
+
+    async def wait(self, timeout: float | None = None) -> PlayStateChanged:
+        """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds)."""
+        async with asyncio.timeout(timeout):
+            await self._done.wait()
+        assert self.result is not None
+        return self.result
+
+    def _update(self, event: PlayStateChanged) -> bool:
+        self.state = event.state
+        if event.is_final:
+            self.result = event
+            self._done.set()
+            return True
+        return False
+
+
+class PlayAction(Action):
+    """Handle of a ``calling.play``: stop, pause, resume, volume, wait."""
+
+    async def stop(self) -> JSONObject:
+        """Stop the playback."""
+        return await self.call._request(PlayStop(call=self.call, control_id=self.control_id))
+
+    async def pause(self, behavior: str | None = None) -> JSONObject:
+        """Pause the playback."""
+        command = PlayPause(call=self.call, control_id=self.control_id, behavior=behavior)
+        return await self.call._request(command)
+
+    async def resume(self) -> JSONObject:
+        """Resume a paused playback."""
+        return await self.call._request(PlayResume(call=self.call, control_id=self.control_id))
+
+    async def volume(self, volume: float) -> JSONObject:
+        """Set the playback volume in dB (-40 to 40)."""
+        command = PlayVolume(call=self.call, control_id=self.control_id, volume=volume)
+        return await self.call._request(command)
+
+
+class Call:
+    """One call, inbound or outbound, as the official SDK's ``Call``."""
+
+    def __init__(self, client: RelayClient, info: CallInfo) -> None:
+        self._client = client
+        self.call_id: str = info.call_id
+        self.node_id: str = info.node_id
+        self.tag: str = info.tag or ""
+        self.direction: str = info.direction or ""
+        self.context: str = info.context or ""
+        self.state: str = info.state
+        self.device: dict[str, JSONValue] = {}
+        self.end_reason: str | None = None
+        #: The other leg of the bridge, while there is one.
+        self.peer: Call | None = None
+        self._listeners: dict[str, list[EventHandler]] = {}
+        self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] = []
+        self._inbox: deque[tuple[list[EventHandler], Event]] = deque()
+        self._worker: asyncio.Task[None] | None = None
+        self._ended = asyncio.Event()
+        self._end_event: CallStateChanged | None = None
+        self._closed: RelayError | None = None
+        self._update(info)
+
+    def __repr__(self) -> str:
+        return f"<Call id={self.call_id!r} state={self.state!s} direction={self.direction!r}>"
+
+    @property
+    def ref(self) -> CallRef:
+        """The core's address of this call."""
+        return CallRef(CallId(self.call_id), NodeId(self.node_id))
+
+    # -- verbs -------------------------------------------------------------
+
+    async def answer(self, *, max_duration: float | None = None) -> JSONObject:
+        """Answer an inbound call."""
+        return await self._request(Answer(call=self, max_duration=max_duration))
+
+    async def hangup(self, reason: str = "hangup") -> JSONObject:
+        """End the call (``calling.end``)."""
+        return await self._request(Hangup(call=self, reason=reason))
+
+    async def pass_(self) -> JSONObject:
+        """Decline an offered inbound call so another client gets it."""
+        result = await self._request(Pass(call=self))
+        self._client._forget(self)
+        return result
+
+    async def disconnect(self) -> JSONObject:
+        """Tear down this call's bridge; both legs stay up."""
+        return await self._request(Disconnect(call=self))
+
+    async def play(
+        self,
+        media: Sequence[Mapping[str, Any]],
+        *,
+        volume: float | None = None,
+        direction: str | None = None,
+        loop: int | None = None,
+        control_id: str | None = None,
+        status_url: str | None = None,
+    ) -> PlayAction:
+        """Start playing media (flat or nested dicts); returns its :class:`PlayAction`."""
+        extra: dict[str, Any] = {} if control_id is None else {"control_id": control_id}
+        command = Play(
+            call=self,
+            media=media,
+            volume=volume,
+            direction=direction,
+            loop=loop,
+            status_url=status_url,
+            **extra,
+        )
+        request = self._client._start(command)
+        action = self._client._actions[command.control_id] = PlayAction(self, command.control_id)
+        try:
+            await request
+        except BaseException:
+            self._client._actions.pop(command.control_id, None)
+            raise
+        return action
+
+    async def connect(
+        self,
+        devices: Iterable[Iterable[Any]],
+        *,
+        ringback: Sequence[Mapping[str, Any]] | None = None,
+        tag: str | None = None,
+        max_duration: float | None = None,
+        max_price_per_minute: float | None = None,
+        status_url: str | None = None,
+        wait: bool = True,
+    ) -> ConnectResult:
+        """Bridge this call to the first device of a plan that answers.
+
+        Waits for the bridge and returns a :class:`ConnectResult` whose
+        ``.call`` is the peer leg; ``wait=False`` returns on the server's ack.
+        Cancelling the wait ends the ringing peer legs.
+
+        Raises:
+            ConnectError: the bridge failed (``reason`` is the server's).
+        """
+        client = self._client
+        extra: dict[str, Any] = {} if tag is None else {"tag": tag}
+        command = Connect(
+            call=self,
+            devices=devices,
+            ringback=ringback,
+            max_duration=max_duration,
+            max_price_per_minute=max_price_per_minute,
+            status_url=status_url,
+            **extra,
+        )
+        request = client._start(command)
+        outcome: asyncio.Future[ConnectStateChanged] = client._future()
+        if wait:
+            client._connects[self.ref.call_id] = outcome
+        try:
+            try:
+                ack: JSONObject = await request
+            except ConnectionLostError:
+                ack = {}  # the core keeps the connect for a resumed session
+            if not wait:
+                return ConnectResult(ack, state=None, peer=None)
+            event = await outcome
+        except asyncio.CancelledError:
+            client._abandon_connect(self.ref)
+            raise
+        finally:
+            if client._connects.get(self.ref.call_id) is outcome:
+                del client._connects[self.ref.call_id]
+        if event.state is not ConnectState.CONNECTED or event.peer is None:
+            reason = event.failed_reason or event.state.value
+            raise ConnectError(f"connect failed: {reason}", reason=reason)
+        return ConnectResult(ack, state=event.state, peer=client._adopt(event.peer))
+
+    # -- events ------------------------------------------------------------
+
+    def on(self, event_type: str, handler: EventHandler) -> None:
+        """Call ``handler(event)`` for every ``event_type`` event of this call.
+
+        ``event_type`` is the wire name (``"calling.call.state"``,
+        ``"calling.call.play"``, ``"calling.call.connect"``, ...); the event is
+        the core's typed event.  Coroutine listeners are awaited in order.
+        """
+        self._listeners.setdefault(event_type, []).append(handler)
+
+    def off(self, event_type: str, handler: EventHandler | None = None) -> None:
+        """Remove one listener, or every listener of ``event_type``."""
+        handlers = self._listeners.get(event_type, [])
+        if handler is None:
+            handlers.clear()
+        elif handler in handlers:
+            handlers.remove(handler)
+
+    async def wait_for(
+        self, event_type: str, predicate: Predicate | None = None, timeout: float | None = None
+    ) -> Any:
+        """Wait for the next ``event_type`` event that satisfies ``predicate``."""
+        if self._closed is not None:
+            raise self._closed
+        future: asyncio.Future[Any] = self._client._future()
+        entry = (event_type, predicate, future)
+        self._waiters.append(entry)
+        try:
+            async with asyncio.timeout(timeout):
+                return await future
+        finally:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+
+    async def wait_for_ended(self, timeout: float | None = None) -> CallStateChanged | None:
+        """Wait until the call has ended; returns the ``ended`` state event."""
+        async with asyncio.timeout(timeout):
+            await self._ended.wait()
+        if self._end_event is None and self._closed is not None:
+            raise self._closed
+        return self._end_event
+
+    async def wait_for_ringing(self, timeout: float | None = None) -> None:
+        """Wait until the call rings (or is past it)."""
+        await self._wait_for_state(CallState.RINGING, timeout)
+
+    async def wait_for_answered(self, timeout: float | None = None) -> None:
+        """Wait until the call is answered (or is past it)."""
+        await self._wait_for_state(CallState.ANSWERED, timeout)
+
+    async def wait_for_ending(self, timeout: float | None = None) -> None:
+        """Wait until the call is ending (or is past it)."""
+        await self._wait_for_state(CallState.ENDING, timeout)
+
+    async def _wait_for_state(self, target: CallState, timeout: float | None) -> None:
+        if _rank(self.state) < _rank(target):
+            await self.wait_for(
+                "calling.call.state", lambda e: _rank(e.state) >= _rank(target), timeout
+            )
+
+    # -- plumbing for the client --------------------------------------------
+
+    async def _request(self, command: Command) -> JSONObject:
+        return await self._client._request(command)
+
+    def _update(self, info: CallInfo) -> None:
+        self.state = info.state
+        self.node_id = self.node_id or info.node_id
+        self.end_reason = info.end_reason or self.end_reason
+        if info.device is not None:
+            self.device = device_to_wire(info.device)
+
+    def _deliver(self, event_type: str, event: Event) -> None:
+        for entry in list(self._waiters):
+            kind, predicate, future = entry
+            if kind != event_type or future.done():
+                continue
+            try:
+                if predicate is None or predicate(event):
+                    future.set_result(event)
+            except Exception as exc:
+                future.set_exception(exc)
+        if isinstance(event, CallStateChanged) and event.state is CallState.ENDED:
+            self._end_event = event
+            self._ended.set()
+        handlers = self._listeners.get(event_type)
+        if handlers:
+            self._inbox.append((list(handlers), event))
+            if self._worker is None:
+                self._worker = self._client._spawn(self._run_listeners())
+
+    async def _run_listeners(self) -> None:
+        try:
+            while self._inbox:
+                handlers, event = self._inbox.popleft()
+                for handler in handlers:
+                    try:
+                        result = handler(event)
+                        if inspect.isawaitable(result):
+                            await result
+                    except Exception:
+                        log.exception("listener %r of call %s failed", handler, self.call_id)
+        finally:
+            self._worker = None
+
+    def _close(self, error: RelayError) -> None:
+        self._closed = error
+        self._ended.set()
+        for _, _, future in self._waiters:
+            if not future.done():
+                future.set_exception(error)

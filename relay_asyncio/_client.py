@@ -1,0 +1,675 @@
+"""RelayClient: the official SDK's client, built on relay_core, asyncio and websockets.
+
+Inside one ``async with client:`` (or ``client.run()``) an ``asyncio.TaskGroup``
+owns three tasks, plus the user's handler and listener tasks:
+
+* the reader: ``recv`` → ``receive_text`` → flush → dispatch; when the socket
+  closes it runs the core's reconnect policy (``connection_lost`` →
+  ``reconnect_delay`` → ``connection_made``);
+* the writer: sends, in order, every frame the core queued.  Flushing is a
+  synchronous hand-off to it, so a cancelled caller can never cut a batch in
+  half: the ``calling.end`` frames of an abandoned dial leave even though the
+  ``dial()`` that produced them is gone;
+* the timer: sleeps until ``next_deadline()`` and is re-armed after every
+  mutation.
+
+Leaving abandons every dial and connect in progress (the core queues
+``calling.end`` for their legs), lingers at most ``CLOSE_GRACE`` until the
+writer is dry and that work has settled, closes the socket and cancels every
+task.
+
+This module knows no RELAY: it moves frames, reads the clock
+(``loop.time()``) and wakes waiters keyed by request id, tag, call id and
+control id.  Every protocol decision is the core's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import ssl as ssl_module
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar, assert_never
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, WebSocketException
+
+from relay_core import (
+    AuthenticationFailed,
+    CallErrorReported,
+    CallId,
+    CallInfo,
+    CallReceived,
+    CallRef,
+    CallState,
+    CallStateChanged,
+    Command,
+    ConnectionLostError,
+    ConnectState,
+    ConnectStateChanged,
+    ControlId,
+    Dial,
+    DialError,
+    DialState,
+    DialStateChanged,
+    Event,
+    InboundCallRefused,
+    JSONObject,
+    LivenessLost,
+    LocalProtocolError,
+    Pass,
+    PlayStateChanged,
+    RawRequest,
+    Receive,
+    RelayConfig,
+    RelayError,
+    RelaySession,
+    RemoteProtocolError,
+    RequestCompleted,
+    RequestFailed,
+    RequestId,
+    SessionClosedError,
+    SessionEnding,
+    SessionStarted,
+    SessionStatistics,
+    Tag,
+    UnknownEvent,
+    Unreceive,
+)
+
+from ._call import Action, Call
+
+__all__ = ["CallHandler", "RelayClient", "websocket_url"]
+
+log = logging.getLogger("relay_asyncio")
+
+DEFAULT_HOST = "relay.signalwire.com"
+#: Largest inbound frame (RELAY.md A).
+MAX_FRAME = 10 * 1024 * 1024
+#: Bound on the final flush and on the closing handshake when leaving.
+CLOSE_GRACE = 0.5
+
+CallHandler = Callable[[Call], Awaitable[object]]
+_T = TypeVar("_T")
+
+
+def websocket_url(host: str) -> str:
+    """Turn a Space host (``example.signalwire.com``, ``host:port``) or URL into a URL.
+
+    ``ws://`` and ``wss://`` URLs are kept; a bare host gets ``wss://``.
+    """
+    if host.startswith(("ws://", "wss://")):
+        return host
+    if not host or any(c in host for c in "@/? \r\n"):
+        raise LocalProtocolError(f"host: {host!r} is neither host[:port] nor a ws(s):// URL")
+    return f"wss://{host}"
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Mark a settled future's exception as seen: its owner may have moved on."""
+    if not future.cancelled():
+        future.exception()
+
+
+class RelayClient:
+    """A RELAY client with the official SDK's API (``signalwire.relay.RelayClient``).
+
+    Args:
+        project, token, jwt_token, host, contexts: as the official SDK, with the
+            same environment fallbacks (``SIGNALWIRE_PROJECT_ID``,
+            ``SIGNALWIRE_API_TOKEN``, ``SIGNALWIRE_JWT_TOKEN``,
+            ``SIGNALWIRE_SPACE``).  ``host`` may also be a ``ws://`` or
+            ``wss://`` URL.
+        max_active_calls: cap on live calls; offers over it are passed.
+        ssl: TLS context for ``wss://`` (default: system trust store, or the
+            CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``).
+        request_timeout: seconds each request waits for its answer; a timeout
+            fails only that request.
+        max_concurrent_handlers: ``on_call`` handlers running at once; an
+            inbound call arriving over the cap (or with no handler) is passed
+            to another client with ``calling.pass``.
+    """
+
+    def __init__(
+        self,
+        project: str | None = None,
+        token: str | None = None,
+        jwt_token: str | None = None,
+        host: str | None = None,
+        contexts: Iterable[str] | None = None,
+        max_active_calls: int | None = None,
+        *,
+        ssl: ssl_module.SSLContext | None = None,
+        request_timeout: float = 10.0,
+        max_concurrent_handlers: int = 100,
+    ) -> None:
+        env = os.environ.get
+        self.project = project or env("SIGNALWIRE_PROJECT_ID") or None
+        self.host = host or env("SIGNALWIRE_SPACE") or DEFAULT_HOST
+        self.contexts = list(contexts or ())
+        self.url = websocket_url(self.host)
+        limits: dict[str, Any] = {} if max_active_calls is None else {"max_calls": max_active_calls}
+        self._config = RelayConfig(
+            project=self.project,
+            token=token or env("SIGNALWIRE_API_TOKEN") or None,
+            jwt_token=jwt_token or env("SIGNALWIRE_JWT_TOKEN") or None,
+            contexts=tuple(self.contexts),
+            request_timeout=request_timeout,
+            **limits,
+        )
+        ca_file = env("SIGNALWIRE_RELAY_CA_FILE")
+        if ssl is None and ca_file:
+            ssl = ssl_module.create_default_context(cafile=ca_file)
+        self._ssl = ssl
+        if max_concurrent_handlers < 1:
+            raise LocalProtocolError("max_concurrent_handlers: must be at least 1")
+        self._max_handlers = max_concurrent_handlers
+        self._on_call: CallHandler | None = None
+        self._session: RelaySession | None = None
+        self._tg: asyncio.TaskGroup | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ws: ClientConnection | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._host_task: asyncio.Task[Any] | None = None
+        self._ready: asyncio.Future[None] | None = None
+        self._requests: dict[RequestId, asyncio.Future[JSONObject]] = {}
+        self._dials: dict[Tag, asyncio.Future[DialStateChanged]] = {}
+        self._connects: dict[CallId, asyncio.Future[ConnectStateChanged]] = {}
+        self._actions: dict[ControlId, Action] = {}
+        self._calls: dict[CallId, Call] = {}
+        self._outq: deque[str] = deque()
+        self._out_ready = asyncio.Event()
+        self._drained = True
+        #: Set after every core mutation and whenever the writer runs dry.
+        self._changed = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._handlers = 0
+        self._started = self._closing = self._cancelled_host = False
+        self._fatal: RelayError | None = None
+        self._last_error: RelayError | None = None
+
+    def __repr__(self) -> str:
+        state = "unopened" if self._session is None else self._session.state.value
+        return f"<RelayClient {self.url} {state}>"
+
+    # -- public API ------------------------------------------------------------
+
+    @property
+    def relay_protocol(self) -> str:
+        """The server's protocol string (kept for resume), or ``""``."""
+        return (self._session and self._session.protocol) or ""
+
+    def statistics(self) -> SessionStatistics:
+        """The core's counters (malformed frames, live calls, queued requests, ...)."""
+        if self._session is None:
+            raise SessionClosedError("the client was never opened")
+        return self._session.statistics()
+
+    def on_call(self, handler: CallHandler) -> CallHandler:
+        """Register the inbound-call handler (usable as a decorator)."""
+        self._on_call = handler
+        return handler
+
+    async def execute(
+        self, method: str, params: Mapping[str, Any], *, timeout: float | None = None
+    ) -> JSONObject:
+        """Send any RELAY request and return its (code-checked) result."""
+        return await self._request(RawRequest(method=method, params=dict(params)), timeout)
+
+    async def receive(self, contexts: Sequence[str]) -> None:
+        """Start receiving inbound calls on more contexts (kept across resumes)."""
+        if contexts:
+            await self._request(Receive(contexts=contexts))
+
+    async def unreceive(self, contexts: Sequence[str]) -> None:
+        """Stop receiving inbound calls on some contexts."""
+        if contexts:
+            await self._request(Unreceive(contexts=contexts))
+
+    async def dial(
+        self,
+        devices: Iterable[Iterable[Any]],
+        *,
+        tag: str | None = None,
+        max_duration: float | None = None,
+        dial_timeout: float | None = 120.0,
+        region: str | None = None,
+        max_price_per_minute: float | None = None,
+    ) -> Call:
+        """Ring a device plan; return the answered call.
+
+        On ``dial_timeout`` or cancellation every leg the server created is
+        ended (``calling.end``, reason ``cancel``), including late ones.
+
+        Raises:
+            DialError: nobody answered (``reason``: the server's, or ``timeout``).
+            RequestError: the server rejected the ``calling.dial`` request.
+        """
+        extra: dict[str, Any] = {} if tag is None else {"tag": tag}
+        command = Dial(
+            devices=devices,
+            max_duration=max_duration,
+            region=region,
+            max_price_per_minute=max_price_per_minute,
+            **extra,
+        )
+        request = self._start(command)
+        outcome: asyncio.Future[DialStateChanged] = self._future()
+        self._dials[command.tag] = outcome
+        try:
+            async with asyncio.timeout(dial_timeout):
+                event = await outcome
+        except TimeoutError:
+            self._abandon_dial(command.tag)
+            message = f"no answer within {dial_timeout:g} s (tag={command.tag})"
+            raise DialError(message, reason="timeout", tag=command.tag) from None
+        except asyncio.CancelledError:
+            self._abandon_dial(command.tag)
+            raise
+        finally:
+            self._dials.pop(command.tag, None)
+        if event.state is DialState.ANSWERED and event.call is not None:
+            return self._adopt(event.call)
+        failure = request.exception() if request.done() and not request.cancelled() else None
+        if failure is not None and not isinstance(failure, ConnectionLostError):
+            raise failure
+        message = event.message or f"dial failed: {event.reason} (tag={command.tag})"
+        raise DialError(message, reason=event.reason, tag=command.tag)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def run(self) -> None:
+        """Connect and serve inbound calls until Ctrl-C (blocking)."""
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(self._serve_forever())
+
+    async def _serve_forever(self) -> None:
+        async with self:
+            await asyncio.Event().wait()
+
+    async def __aenter__(self) -> RelayClient:
+        if self._host_task is not None:
+            raise LocalProtocolError("this RelayClient is already open")
+        self._loop = asyncio.get_running_loop()
+        self._reset()
+        self._host_task = asyncio.current_task()
+        session = self._session = RelaySession(self._config)
+        try:
+            ws = self._ws = await self._open()
+        except BaseException:
+            self._host_task = None
+            raise
+        self._tg = asyncio.TaskGroup()
+        await self._tg.__aenter__()
+        self._ready = self._future()
+        for job in (self._reader(ws), self._writer(), self._timer()):
+            self._spawn(job)
+        session.connection_made(now=self._now())
+        self._sync()
+        try:
+            await self._ready
+        except BaseException:
+            await self._shutdown()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        host, cancelled = self._host_task, self._cancelled_host
+        await self._shutdown()
+        # The session died and cancelled the body (uncancel balances that): raise why.
+        if (
+            cancelled
+            and host is not None
+            and host.uncancel() == 0
+            and (exc_type is None or issubclass(exc_type, asyncio.CancelledError))
+        ):
+            assert self._fatal is not None
+            self._fatal.__suppress_context__ = True  # hide our CancelledError, keep a cause
+            raise self._fatal
+
+    async def _shutdown(self) -> None:
+        """Abandon ringing work, flush, close the socket, cancel every task."""
+        self._closing = True
+        session = self._session
+        assert session is not None
+        try:
+            session.abandon_all(now=self._now())
+            self._sync()
+            # Linger (bounded) until the writer is dry and every abandoned dial or
+            # connect has settled, so legs the server reports late get ended too.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_GRACE):
+                    while self._ws is not None and (
+                        not self._drained or session.statistics().abandoned_work
+                    ):
+                        self._changed.clear()
+                        await self._changed.wait()
+            session.close(now=self._now())
+            self._sync()
+            error = self._fatal or SessionClosedError("the RelayClient was closed")
+            waiters: list[asyncio.Future[Any]] = [*self._dials.values(), *self._connects.values()]
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(error)
+            for call in self._calls.values():
+                call._close(error)
+            self._calls.clear()
+            ws, self._ws = self._ws, None
+            if ws is not None:
+                await self._close_ws(ws)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            tg, self._tg = self._tg, None
+            try:
+                if tg is not None:
+                    await tg.__aexit__(None, None, None)
+            finally:
+                self._host_task = None
+
+    # -- transport -------------------------------------------------------------------
+
+    async def _open(self) -> ClientConnection:
+        options: dict[str, Any] = {} if self._ssl is None else {"ssl": self._ssl}
+        try:
+            return await connect(
+                self.url,
+                compression=None,
+                max_size=MAX_FRAME,
+                ping_interval=None,  # liveness is the core's JSON-RPC ping
+                close_timeout=CLOSE_GRACE,
+                open_timeout=self._config.request_timeout,
+                **options,
+            )
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            raise RelayError(-1, f"cannot open {self.url}: {exc}") from exc
+
+    async def _close_ws(self, ws: ClientConnection) -> None:
+        try:
+            async with asyncio.timeout(CLOSE_GRACE):
+                await ws.close()
+        except TimeoutError:
+            ws.transport.abort()
+
+    def _drop_socket(self) -> None:
+        if self._ws is not None:
+            self._spawn(self._close_ws(self._ws))
+
+    async def _reader(self, ws: ClientConnection) -> None:
+        try:
+            current: ClientConnection | None = ws
+            while current is not None:
+                await self._read_frames(current)
+                current = await self._reconnect(current)
+        except Exception as exc:  # a bug: end the session with one clear error
+            log.exception("RELAY reader failed")
+            error = RelayError(-1, f"internal error in the RELAY reader: {exc!r}")
+            error.__cause__ = exc
+            self._die(error)
+
+    async def _read_frames(self, ws: ClientConnection) -> None:
+        session = self._live()
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                frame = await ws.recv()
+                try:
+                    session.receive_text(frame, now=self._now())
+                except RemoteProtocolError as exc:
+                    log.debug("dropped a malformed frame: %s", exc)
+                self._sync()
+
+    async def _reconnect(self, old: ClientConnection) -> ClientConnection | None:
+        session = self._live()
+        self._ws = None
+        self._outq.clear()  # frames for the dead socket; the core fails or requeues them
+        session.connection_lost(now=self._now(), code=old.close_code, reason=old.close_reason or "")
+        self._sync()
+        await self._close_ws(old)
+        if self._closing:
+            return None
+        if not self._started:
+            self._die(self._last_error or RelayError(-1, "connection closed during the handshake"))
+            return None
+        while (delay := session.reconnect_delay()) is not None:
+            log.info("RELAY connection lost; reconnecting in %.2f s", delay)
+            await asyncio.sleep(delay)
+            try:
+                ws = await self._open()
+            except RelayError as exc:
+                log.info("%s", exc)
+                session.connection_lost(now=self._now())  # a failed attempt: backoff grows
+                self._sync()
+                continue
+            self._ws = ws
+            session.connection_made(now=self._now())
+            self._sync()
+            return ws
+        self._die(self._last_error or SessionClosedError("the RELAY session gave up"))
+        return None
+
+    async def _writer(self) -> None:
+        while True:
+            if not self._outq:
+                self._drained = True
+                self._changed.set()
+                self._out_ready.clear()
+                await self._out_ready.wait()
+                continue
+            frame = self._outq.popleft()
+            ws = self._ws
+            if ws is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await ws.send(frame)
+
+    async def _timer(self) -> None:
+        session = self._live()
+        while True:
+            self._wake.clear()
+            deadline = session.next_deadline()
+            if deadline is None:
+                await self._wake.wait()
+                continue
+            if deadline > self._now():
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+                else:
+                    continue
+            session.handle_timeout(now=self._now())
+            self._sync()
+
+    # -- core plumbing ---------------------------------------------------------------
+
+    def _now(self) -> float:
+        return self._loop.time()
+
+    def _live(self) -> RelaySession:
+        if self._session is None or self._tg is None:
+            raise SessionClosedError("the RelayClient is not open: use `async with client:`")
+        return self._session
+
+    def _future(self) -> asyncio.Future[_T]:
+        future: asyncio.Future[_T] = self._loop.create_future()
+        future.add_done_callback(_consume)
+        return future
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        assert self._tg is not None
+        task = self._tg.create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _flush(self) -> None:
+        assert self._session is not None
+        if self._ws is None:
+            return  # no socket: frames stay with the core (connection_lost sorts them)
+        frames = self._session.messages_to_send()
+        if frames:
+            self._outq.extend(frames)
+            self._drained = False
+            self._out_ready.set()
+
+    def _sync(self) -> None:
+        """After any mutation: replies out first, then wake waiters, then the timer."""
+        self._flush()
+        self._dispatch()
+        self._flush()
+        self._wake.set()
+        self._changed.set()
+
+    def _start(self, command: Command, timeout: float | None = None) -> asyncio.Future[JSONObject]:
+        request_id = self._live().send(command, now=self._now(), timeout=timeout)
+        future: asyncio.Future[JSONObject] = self._future()
+        self._requests[request_id] = future
+        self._sync()
+        return future
+
+    async def _request(self, command: Command, timeout: float | None = None) -> JSONObject:
+        return await self._start(command, timeout)
+
+    def _abandon_dial(self, tag: Tag) -> None:
+        if self._session is not None and not self._closing:
+            self._session.abandon_dial(tag, now=self._now())
+            self._sync()
+
+    def _abandon_connect(self, call: CallRef) -> None:
+        if self._session is not None and not self._closing:
+            self._session.abandon_connect(call, now=self._now())
+            self._sync()
+
+    def _die(self, error: RelayError) -> None:
+        """The session is over: fail the handshake, or cancel the ``async with`` body."""
+        self._fatal = self._fatal or error
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_exception(error)
+        elif not self._closing and not self._cancelled_host and self._host_task is not None:
+            log.error("RELAY session ended: %s", error)
+            self._cancelled_host = True
+            self._host_task.cancel()
+
+    # -- calls -------------------------------------------------------------------------
+
+    def _adopt(self, info: CallInfo) -> Call:
+        call = self._calls.get(info.call_id)
+        if call is None:
+            call = Call(self, info)
+            if info.state is not CallState.ENDED:
+                self._calls[info.call_id] = call
+        else:
+            call._update(info)
+        return call
+
+    def _forget(self, call: Call) -> None:
+        if self._calls.get(CallId(call.call_id)) is call:
+            del self._calls[CallId(call.call_id)]
+
+    def _deliver(self, call_id: CallId, event_type: str, event: Event) -> None:
+        call = self._calls.get(call_id)
+        if call is not None:
+            call._deliver(event_type, event)
+
+    def _offer(self, info: CallInfo) -> None:
+        handler = self._on_call
+        if handler is None or self._closing or self._handlers >= self._max_handlers:
+            log.warning("passing inbound call %s: no free on_call handler", info.call_id)
+            assert self._session is not None
+            self._session.send(Pass(call=info.ref), now=self._now())
+            return
+        self._handlers += 1
+        self._spawn(self._run_handler(handler, self._adopt(info)))
+
+    async def _run_handler(self, handler: CallHandler, call: Call) -> None:
+        try:
+            await handler(call)
+        except Exception:
+            log.exception("on_call handler failed for call %s", call.call_id)
+        finally:
+            self._handlers -= 1
+
+    def _dispatch(self) -> None:
+        session = self._session
+        assert session is not None
+        while (event := session.next_event()) is not None:
+            match event:
+                case SessionStarted():
+                    self._started = True
+                    if self._ready is not None and not self._ready.done():
+                        self._ready.set_result(None)
+                case AuthenticationFailed():
+                    self._last_error = event.error()
+                    log.warning("RELAY authentication failed: %s", self._last_error)
+                    self._drop_socket()
+                case LivenessLost(reason=reason):
+                    self._last_error = RelayError(-1, reason)
+                    log.warning("RELAY connection looks dead: %s", reason)
+                    self._drop_socket()
+                case SessionEnding(restart=restart):
+                    log.info("server asked to disconnect (restart=%s)", restart)
+                case RequestCompleted(request_id=request_id):
+                    future = self._requests.pop(request_id, None)
+                    if future is not None and not future.done():
+                        future.set_result(event.result)
+                case RequestFailed(request_id=request_id):
+                    future = self._requests.pop(request_id, None)
+                    if future is not None and not future.done():
+                        future.set_exception(event.error())
+                case CallReceived(call=info):
+                    self._offer(info)
+                case InboundCallRefused(call=info):
+                    log.warning("inbound call %s refused: live-call cap reached", info.call_id)
+                case CallStateChanged(call=info):
+                    call = self._calls.get(info.call_id)
+                    if call is not None:
+                        call._update(info)
+                        if event.state is CallState.ENDED:
+                            self._forget(call)
+                        call._deliver("calling.call.state", event)
+                case DialStateChanged(tag=tag):
+                    dial = self._dials.get(tag)
+                    if dial is not None and not dial.done() and event.is_final:
+                        dial.set_result(event)
+                case ConnectStateChanged():
+                    self._on_connect(event)
+                case PlayStateChanged(call=ref, control_id=control_id):
+                    action = self._actions.get(control_id)
+                    if action is not None and action._update(event):
+                        del self._actions[control_id]
+                    self._deliver(ref.call_id, "calling.call.play", event)
+                case CallErrorReported(call=ref):
+                    log.warning("calling.error %s: %s", event.code, event.message)
+                    if ref is not None:
+                        self._deliver(ref.call_id, "calling.error", event)
+                case UnknownEvent(call=ref):
+                    if ref is not None:
+                        self._deliver(ref.call_id, event.event_type, event)
+                case _:
+                    assert_never(event)
+
+    def _on_connect(self, event: ConnectStateChanged) -> None:
+        a_leg = self._calls.get(event.call.call_id)
+        if event.state is ConnectState.CONNECTED and event.peer is not None:
+            peer = self._adopt(event.peer)
+            peer.peer = a_leg
+            if a_leg is not None:
+                a_leg.peer = peer
+        elif event.is_final and a_leg is not None:
+            a_leg.peer = None
+        waiter = self._connects.get(event.call.call_id)
+        if waiter is not None and not waiter.done() and event.is_final:
+            waiter.set_result(event)
+        if a_leg is not None:
+            a_leg._deliver("calling.call.connect", event)
