@@ -214,6 +214,10 @@ class CallControl:
         self._started: dict[RequestId, Dial | Connect | Play] = {}
         #: ``calling.end`` requests the core sent for abandoned legs.
         self._ending: dict[RequestId, CallId] = {}
+        #: Dials and connects (by tag) whose request was on a socket that
+        #: dropped: did the server get it?  The deadline (set on resume) is
+        #: how long the resumed session may stay silent about them.
+        self._uncertain: dict[Tag, float | None] = {}
         #: Events that named nothing we track, or came out of order.
         self.dropped_events = 0
         self.handlers: dict[str, Callable[[JSONObject], None]] = {
@@ -315,17 +319,24 @@ class CallControl:
                 if lost:
                     # RELAY.md C.7: a resumed session keeps delivering the
                     # dial's events; only a fresh session fails it.
+                    self._uncertain[tag] = None
                     return
-                self._fail_dial(dial, "request_failed", failure.message)
-                if failure.kind != FailureKind.REMOTE:
-                    self.abandon_dial(tag)  # it may be ringing anyway
+                if failure.kind == FailureKind.REMOTE:
+                    self._fail_dial(dial, "request_failed", failure.message)
+                else:  # timed out or closed: it may be ringing anyway
+                    self._give_up_dial(dial, "request_failed", failure.message)
             case Connect(call=call):
                 connect = self.connects.get(call.call_id)
-                if connect is None or connect.phase is ConnectPhase.ABANDONED or lost:
+                if connect is None or connect.phase is ConnectPhase.ABANDONED:
                     return
-                self._fail_connect(connect, "request_failed")
-                if failure.kind != FailureKind.REMOTE:
-                    self.abandon_connect(call)
+                if lost:
+                    self._uncertain[connect.tag] = None
+                    return
+                if failure.kind == FailureKind.REMOTE:
+                    self._fail_connect(connect, "request_failed")
+                    self._drop_connect(connect)
+                else:
+                    self._give_up_connect(connect, "request_failed")
             case Play(control_id=control_id):
                 play = self.plays.get(control_id)
                 if play is not None:
@@ -377,11 +388,38 @@ class CallControl:
 
     # -- session-level changes --------------------------------------------
 
+    def session_resumed(self, now: float, grace: float) -> None:
+        """The server restored the session: dials and connects whose request
+        may have been lost get ``grace`` seconds to show a sign of life."""
+        for tag, deadline in self._uncertain.items():
+            if deadline is None:
+                self._uncertain[tag] = now + grace
+
+    def next_deadline(self) -> float | None:
+        """When an uncertain dial or connect is given up, if any."""
+        due = [deadline for deadline in self._uncertain.values() if deadline is not None]
+        return min(due) if due else None
+
+    def handle_timeout(self, now: float) -> None:
+        """Fail and abandon uncertain work the resumed session never mentioned."""
+        expired = [tag for tag, due in self._uncertain.items() if due is not None and due <= now]
+        for tag in expired:
+            del self._uncertain[tag]
+            message = "the request was lost with the connection; the server never reported it"
+            dial = self.dials.get(tag)
+            if dial is not None and dial.phase is not DialPhase.ABANDONED:
+                self._give_up_dial(dial, "request_lost", message)
+            call_id = self._connect_tags.get(tag)
+            connect = None if call_id is None else self.connects.get(call_id)
+            if connect is not None and connect.phase is ConnectPhase.PENDING:
+                self._give_up_connect(connect, "request_lost")
+
     def session_lost(self, reason: str) -> None:
         """The server did not restore the session: work waiting on events fails.
 
         Calls stay tracked: the new session can still command them by id.
         """
+        self._uncertain.clear()
         for dial in list(self.dials.values()):
             if dial.phase is DialPhase.ABANDONED:
                 del self.dials[dial.tag]
@@ -451,6 +489,8 @@ class CallControl:
         if tag_text is None:
             return None
         tag = Tag(tag_text)
+        if self._uncertain:
+            self._uncertain.pop(tag, None)
         dial = self.dials.get(tag)
         connect_call = self._connect_tags.get(tag)
         if dial is None and connect_call is None:
@@ -511,6 +551,8 @@ class CallControl:
         tag = Tag(_text(params, "tag", "calling.call.dial"))
         raw_state = _text(params, "dial_state", "calling.call.dial")
         state = _DIAL_STATES.get(raw_state) or DialState(raw_state)
+        if self._uncertain:
+            self._uncertain.pop(tag, None)
         dial = self.dials.get(tag)
         if dial is None:
             self.dropped_events += 1
@@ -564,6 +606,20 @@ class CallControl:
             call.state = CallState.ANSWERED
         return call
 
+    def _give_up_dial(self, dial: _Dial, reason: str, message: str) -> None:
+        """Fail a dial the core gave up on, and keep ending its legs as they show up."""
+        self._emit(
+            DialStateChanged(tag=dial.tag, state=DialState.FAILED, reason=reason, message=message)
+        )
+        dial.phase = DialPhase.ABANDONED
+        self.abandon_dial(dial.tag)
+
+    def _give_up_connect(self, connect: _Connect, reason: str) -> None:
+        """Fail a connect the core gave up on, and keep ending its peer legs."""
+        self._fail_connect(connect, reason)
+        connect.phase = ConnectPhase.ABANDONED
+        self.abandon_connect(connect.call)
+
     def _fail_dial(self, dial: _Dial, reason: str, message: str) -> None:
         self.dials.pop(dial.tag, None)
         self._emit(
@@ -592,6 +648,8 @@ class CallControl:
                 )
             )
             return
+        if self._uncertain:
+            self._uncertain.pop(connect.tag, None)
         peer_params = params.get("peer")
         if connect.phase is ConnectPhase.ABANDONED:
             if state in (ConnectState.CONNECTED, ConnectState.FAILED):

@@ -14,7 +14,9 @@ import attrs
 from ._errors import (
     AuthenticationError,
     CallGoneError,
+    ConnectError,
     ConnectionLostError,
+    DialError,
     RelayError,
     RequestError,
     RequestTimeoutError,
@@ -258,6 +260,15 @@ class DialStateChanged:
         """Whether this is the dial's outcome (answered or failed)."""
         return self.state is DialState.ANSWERED or self.state is DialState.FAILED
 
+    def error(self) -> DialError:
+        """The exception an adapter raises for a ``FAILED`` outcome."""
+        detail = f": {self.message}" if self.message else ""
+        return DialError(
+            f"dial {self.tag} failed ({self.reason or 'no reason given'}){detail}",
+            reason=self.reason,
+            tag=self.tag,
+        )
+
 
 @final
 @attrs.frozen(kw_only=True, slots=True)
@@ -281,6 +292,13 @@ class ConnectStateChanged:
             ConnectState.CONNECTED,
             ConnectState.FAILED,
             ConnectState.DISCONNECTED,
+        )
+
+    def error(self) -> ConnectError:
+        """The exception an adapter raises when the attempt did not connect."""
+        reason = self.failed_reason or self.state.value
+        return ConnectError(
+            f"connect on call {self.call.call_id} failed ({reason})", reason=self.failed_reason
         )
 
 

@@ -674,6 +674,8 @@ class RelaySession:
         )
         if was_started and not restored:
             self._calls.session_lost("session_lost")
+        elif restored:
+            self._calls.session_resumed(now, self.config.request_timeout)
         outbox, self._outbox = self._outbox, {}
         for request_id, pending in outbox.items():
             self._write(request_id, pending, now)
@@ -713,7 +715,7 @@ class RelaySession:
         while timers and self._timer_stale(timers[0]):
             heapq.heappop(timers)
         due = timers[0][0] if timers else None
-        for other in (self._ping_due, self._watchdog_due):
+        for other in (self._ping_due, self._watchdog_due, self._calls.next_deadline()):
             if other is not None and (due is None or other < due):
                 due = other
         return due
@@ -752,6 +754,7 @@ class RelaySession:
                     f"within {self.config.queue_timeout:g} s"
                 )
             self._fail(request_id, pending, LOCAL_FAILURE_CODE, message, FailureKind.TIMEOUT)
+        self._calls.handle_timeout(now)
         if (
             self._ping_due is not None
             and now >= self._ping_due

@@ -85,6 +85,15 @@ class CallState(_WireEnum):
     ENDING = "ending"
     ENDED = "ended"
 
+    @property
+    def rank(self) -> int:
+        """Position in the call's life (created 0 ... ended 4); unknown states -1.
+
+        A call only moves to higher ranks, so ``state.rank >= CallState.ANSWERED.rank``
+        means "answered, or already past it".
+        """
+        return CALL_STATE_ORDER.get(self, -1)
+
 
 class DialState(_WireEnum):
     """``dial_state`` of ``calling.call.dial`` (RELAY.md F.4)."""

@@ -509,3 +509,68 @@ def test_outcome_events_say_when_they_are_final() -> None:
     dialing, failed = events(session)
     assert isinstance(dialing, DialStateChanged) and not dialing.is_final
     assert isinstance(failed, DialStateChanged) and failed.is_final
+
+
+# -- a dial or connect whose request was lost in a drop ------------------------------
+
+
+def _dial_lost_in_drop() -> tuple[RelaySession, Ids]:
+    session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
+    ids.push("dial-1")
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    frames(session)  # handed to the transport, then the socket dies
+    session.connection_lost(now=1)
+    events(session)
+    return session, ids
+
+
+def _resumed(session: RelaySession, ids: Ids) -> None:
+    ids.push("hs-2")
+    session.connection_made(now=2)
+    frames(session)
+    session.receive_text(result("hs-2", {**CONNECT_RESULT, "session_restored": True}), now=2)
+    events(session)
+
+
+def test_lost_dial_request_fails_if_the_resumed_session_never_mentions_it() -> None:
+    session, ids = _dial_lost_in_drop()
+    _resumed(session, ids)
+    assert session.next_deadline() == 12  # resume + request_timeout
+    session.handle_timeout(now=12)
+    [failed] = events(session)
+    assert isinstance(failed, DialStateChanged) and failed.reason == "request_lost"
+    error = failed.error()
+    assert error.reason == "request_lost" and error.tag == "dt" and "dt" in str(error)
+    session.receive_text(state("e1", "leg-1", "ringing"), now=13)  # it was alive after all
+    assert ends(session) == ["leg-1"]
+    assert events(session) == []
+
+
+def test_lost_dial_request_lives_on_when_the_resumed_session_reports_it() -> None:
+    session, ids = _dial_lost_in_drop()
+    _resumed(session, ids)
+    session.receive_text(state("e1", "leg-1", "ringing"), now=3)
+    assert session.next_deadline() is None
+    session.receive_text(state("e2", "leg-1", "answered"), now=4)
+    session.receive_text(dial_event("e3", "answered", call=winner("leg-1")), now=4)
+    assert events(session)[-1].state is DialState.ANSWERED  # type: ignore[union-attr]
+
+
+def test_lost_connect_request_fails_after_the_grace_period() -> None:
+    session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
+    inbound(session)
+    ids.push("c")
+    session.send(Connect(call=CALL_A, devices=[[B]], tag="ct"), now=0)  # type: ignore[arg-type]
+    frames(session)
+    session.connection_lost(now=1)
+    events(session)
+    _resumed(session, ids)
+    session.handle_timeout(now=12)
+    [failed] = events(session)
+    assert isinstance(failed, ConnectStateChanged) and failed.failed_reason == "request_lost"
+    assert failed.error().reason == "request_lost"
+
+
+def test_call_state_rank() -> None:
+    assert CallState.CREATED.rank < CallState.ANSWERED.rank < CallState.ENDED.rank
+    assert CallState("early_media").rank == -1
