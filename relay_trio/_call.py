@@ -16,7 +16,6 @@ from relay_core import (
     CallStateChanged,
     Connect,
     ConnectError,
-    ConnectState,
     ConnectStateChanged,
     ControlId,
     Device,
@@ -32,20 +31,16 @@ from relay_core import (
     PlayStateChanged,
     PlayStop,
     PlayVolume,
-    RequestFailed,
     SessionClosedError,
     Tag,
 )
 
-from ._sync import EventStream, Waiter
+from ._sync import Broadcast, EventStream
 
 if TYPE_CHECKING:
     from ._client import RelayClient
 
 __all__ = ["Call", "Playback"]
-
-#: RELAY.md H.4: a playback is over after one of these.
-_PLAY_DONE = frozenset({PlayState.FINISHED, PlayState.ERROR})
 
 
 class Call:
@@ -62,7 +57,7 @@ class Call:
         self._info = info
         self._peer: Call | None = None
         self._changed = trio.Event()
-        self._streams: list[EventStream[Event]] = []
+        self._tap = Broadcast[Event]()
 
     def __repr__(self) -> str:
         return f"<Call {self.call_id} {self.direction or ''} {self.state.value}>"
@@ -170,23 +165,19 @@ class Call:
         )
         if tag is not None:
             command = attrs.evolve(command, tag=Tag(tag))
-        request = client._start(command)
-        waiter = Waiter[ConnectStateChanged]()
-        client._connects[self.call_id] = waiter
-        try:
-            event = await client._await_outcome(
-                waiter, lambda now: client._session.abandon_connect(self.ref, now=now)
-            )
-        finally:
-            if client._connects.get(self.call_id) is waiter:
-                del client._connects[self.call_id]
-        if event.state is ConnectState.CONNECTED and event.peer is not None:
-            return client._track(event.peer)
-        failure = request.value
-        reason = event.failed_reason or event.state.value
-        raise ConnectError(f"connect on call {self.call_id} failed: {reason}", reason=reason) from (
-            failure.error() if isinstance(failure, RequestFailed) else None
+        event, cause = await client._start_work(
+            command,
+            client._connects,
+            self.call_id,
+            lambda now: client._session.abandon_connect(self.ref, now=now),
         )
+        assert event is not None  # no timeout: only an exception ends the wait early
+        if event.peer is not None:
+            return client._track(event.peer)
+        reason = event.failed_reason or event.state.value
+        raise ConnectError(
+            f"connect on call {self.call_id} failed: {reason}", reason=reason
+        ) from cause
 
     async def disconnect(self) -> None:
         """Tear down this call's bridge; both legs stay up."""
@@ -249,12 +240,9 @@ class Call:
         ends after its ``ENDED`` state.  The buffer keeps the newest
         ``maxlen`` events if the consumer falls behind.
         """
-        stream = EventStream[Event](maxlen)
-        if self.state is CallState.ENDED or self._client._closed:
-            stream.close()
-        else:
-            self._streams = [*(s for s in self._streams if not s.closed), stream]
-        return stream
+        return self._tap.subscribe(
+            maxlen, closed=self.state is CallState.ENDED or self._client._closed
+        )
 
     # -- fed by the client's reader (never blocks) -------------------------------------
 
@@ -264,29 +252,23 @@ class Call:
 
     def _on_state(self, event: CallStateChanged) -> None:
         self._info = event.call
-        self._deliver(event)
+        self._tap.put(event)
         if event.state is CallState.ENDED:
             self._close()
         self._notify()
 
     def _on_connect(self, event: ConnectStateChanged, peer: Call | None) -> None:
-        if event.state is ConnectState.CONNECTED and peer is not None:
+        if peer is not None:
             self._peer, peer._peer = peer, self
-        elif event.state is not ConnectState.CONNECTING and self._peer is not None:
+        elif event.is_final and self._peer is not None:
             if self._peer._peer is self:
                 self._peer._peer = None
             self._peer = None
-        self._deliver(event)
+        self._tap.put(event)
         self._notify()
 
-    def _deliver(self, event: Event) -> None:
-        for stream in self._streams:
-            stream.put(event)
-
     def _close(self) -> None:
-        for stream in self._streams:
-            stream.close()
-        self._streams.clear()
+        self._tap.close()
         self._notify()
 
     def _notify(self) -> None:
@@ -355,10 +337,5 @@ class Playback:
     def _on_state(self, event: PlayStateChanged) -> None:
         self._state = event.state
         self._reason = event.reason
-        if event.state in _PLAY_DONE:
-            self._done.set()
-
-    def _on_closed(self) -> None:
-        if not self._done.is_set():
-            self._state, self._reason = PlayState.ERROR, "session_closed"
+        if event.is_final:
             self._done.set()

@@ -29,7 +29,7 @@ import logging
 import math
 import os
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Final, NoReturn, TypeVar, assert_never
 
@@ -42,15 +42,15 @@ from relay_core import (
     CallErrorReported,
     CallInfo,
     CallReceived,
+    CallRef,
     CallState,
     CallStateChanged,
     Command,
-    ConnectState,
+    Connect,
     ConnectStateChanged,
     Device,
     Dial,
     DialError,
-    DialState,
     DialStateChanged,
     Event,
     InboundCallRefused,
@@ -77,14 +77,16 @@ from relay_core import (
 )
 
 from ._call import Call, Playback
-from ._sync import EventStream, Waiter
+from ._serve import serve
+from ._sync import Broadcast, EventStream, Waiter
 from ._transport import TransportError, open_socket, relay_url, tls_context
 
 __all__ = ["DialTimeoutError", "RelayClient", "open_relay_client"]
 
 log = logging.getLogger("relay_trio")
 
-T = TypeVar("T")
+K = TypeVar("K")
+E = TypeVar("E", DialStateChanged, ConnectStateChanged)
 _Outcome = RequestCompleted | RequestFailed
 
 #: Bound on one flush of queued frames; past it the socket is dropped.
@@ -134,7 +136,7 @@ class RelayClient:
         self._connects: dict[str, Waiter[ConnectStateChanged]] = {}
         self._calls: dict[str, Call] = {}
         self._playbacks: dict[str, Playback] = {}
-        self._streams: list[EventStream[Event]] = []
+        self._tap = Broadcast[Event]()
         self._incoming, self._incoming_out = trio.open_memory_channel[Call](max_pending_calls)
 
     def __repr__(self) -> str:
@@ -188,26 +190,19 @@ class RelayClient:
         if tag is not None:
             command = attrs.evolve(command, tag=Tag(tag))
         tag_ = command.tag
-        request = self._start(command)
-        waiter = Waiter[DialStateChanged]()
-        self._dials[tag_] = waiter
-        event: DialStateChanged | None = None
-        try:
-            with trio.move_on_after(math.inf if dial_timeout is None else dial_timeout):
-                event = await self._await_outcome(waiter, lambda now: self._abandon_dial(tag_, now))
-        finally:
-            self._dials.pop(tag_, None)
+        event, cause = await self._start_work(
+            command, self._dials, tag_, lambda now: self._abandon_dial(tag_, now), dial_timeout
+        )
         if event is None:
             raise DialTimeoutError(
                 f"dial {tag_} timed out after {dial_timeout:g} s", reason="timeout", tag=tag_
             )
-        if event.state is DialState.ANSWERED and event.call is not None:
+        if event.call is not None:
             return self._track(event.call)
-        failure = request.value
         detail = f" ({event.message})" if event.message else ""
         raise DialError(
             f"dial {tag_} failed: {event.reason}{detail}", reason=event.reason, tag=tag_
-        ) from (failure.error() if isinstance(failure, RequestFailed) else None)
+        ) from cause
 
     def incoming_calls(self) -> trio.MemoryReceiveChannel[Call]:
         """Inbound calls offered on this client's contexts: ``async for call in ...``.
@@ -218,17 +213,8 @@ class RelayClient:
         """
         return self._incoming_out.clone()
 
-    async def serve(
-        self,
-        handler: Callable[[Call], Awaitable[object]],
-        *,
-        max_concurrent: int = 100,
-        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
-    ) -> None:
-        """Run ``handler(call)`` for each inbound call; see :func:`relay_trio.serve`."""
-        from ._serve import serve
-
-        await serve(self, handler, max_concurrent=max_concurrent, task_status=task_status)
+    #: ``client.serve(handler)`` is :func:`relay_trio.serve` ``(client, handler)``.
+    serve = serve
 
     async def receive(self, contexts: Iterable[str]) -> None:
         """Start receiving inbound calls on more contexts (kept across resumes)."""
@@ -248,12 +234,7 @@ class RelayClient:
         Never slows the client: past ``maxlen`` unread events the oldest are
         dropped.  Ends when the client closes.
         """
-        stream = EventStream[Event](maxlen)
-        if self._closed:
-            stream.close()
-        else:
-            self._streams = [*(s for s in self._streams if not s.closed), stream]
-        return stream
+        return self._tap.subscribe(maxlen)
 
     # -- commands (used by Call and Playback too) ----------------------------------------
 
@@ -275,16 +256,38 @@ class RelayClient:
     async def _request(self, command: Command) -> JSONObject:
         return await self._finish(self._start(command))
 
-    async def _await_outcome(self, waiter: Waiter[T], abandon: Callable[[float], None]) -> T:
-        """Flush, wait for ``waiter``; if anything interrupts, abandon and flush."""
+    async def _start_work(
+        self,
+        command: Dial | Connect,
+        waiters: dict[K, Waiter[E]],
+        key: K,
+        abandon: Callable[[float], None],
+        timeout: float | None = None,
+    ) -> tuple[E | None, RelayError | None]:
+        """Send a dial or connect and wait for its outcome event, keyed by ``key``.
+
+        If anything interrupts the wait, ``abandon`` the work and flush (so
+        its legs are ended).  Returns the outcome (``None``: ``timeout``
+        passed) and the failure of the request itself, to chain from.
+        """
+        request = self._start(command)
+        waiter = waiters[key] = Waiter[E]()
+        outcome: E | None = None
         try:
-            await self._flush()
-            return await waiter.wait()
-        except BaseException:
-            abandon(trio.current_time())
-            self._pump()
-            await self._flush(self._close_timeout)
-            raise
+            with trio.move_on_after(math.inf if timeout is None else timeout):
+                try:
+                    await self._flush()
+                    outcome = await waiter.wait()
+                except BaseException:
+                    abandon(trio.current_time())
+                    self._pump()
+                    await self._flush(self._close_timeout)
+                    raise
+        finally:
+            if waiters.get(key) is waiter:
+                del waiters[key]
+        failure = request.value
+        return outcome, failure.error() if isinstance(failure, RequestFailed) else None
 
     def _abandon_dial(self, tag: Tag, now: float) -> None:
         self._session.abandon_dial(tag, now=now)
@@ -296,15 +299,17 @@ class RelayClient:
         """Write every frame the core queued, in order, as one batch.
 
         Shielded: frames taken from the core must be written.  Bounded: a
-        socket that cannot take them within ``timeout`` is dropped.
+        socket that cannot take them within ``timeout`` is dropped.  Without
+        a usable socket nothing is taken: ``connection_lost`` re-queues the
+        requests among the frames for the next session.
         """
         sending = False
         with trio.CancelScope(shield=True), trio.move_on_after(timeout) as bound:
             async with self._send_lock:
-                frames = self._session.messages_to_send()
-                ws = self._ws
+                ws = self._usable_socket()
+                frames = [] if ws is None else self._session.messages_to_send()
                 if ws is None or not frames:
-                    return  # no socket: the core fails or keeps what was on it
+                    return
                 sending = True
                 try:
                     for frame in frames:
@@ -326,8 +331,7 @@ class RelayClient:
         self._progress = trio.Event()
 
     def _dispatch(self, event: Event) -> None:
-        for stream in self._streams:
-            stream.put(event)
+        self._tap.put(event)
         match event:
             case SessionStarted(restored=restored):
                 log.info("RELAY session %s on %s", "resumed" if restored else "started", self._url)
@@ -346,11 +350,11 @@ class RelayClient:
                 waiter = self._requests.pop(request_id, None)
                 if waiter is not None:
                     waiter.set(event)
-            case DialStateChanged(tag=tag, state=state, call=info):
-                if state is DialState.ANSWERED and info is not None:
-                    self._track(info)
+            case DialStateChanged(tag=tag, call=info):
+                if info is not None:
+                    self._track(info)  # the winner
                 dial = self._dials.get(tag)
-                if dial is not None and state in (DialState.ANSWERED, DialState.FAILED):
+                if dial is not None and event.is_final:
                     dial.set(event)
             case CallStateChanged(call=info, state=state):
                 call = self._calls.get(info.call_id)
@@ -358,15 +362,13 @@ class RelayClient:
                     if state is CallState.ENDED:
                         del self._calls[info.call_id]
                     call._on_state(event)
-            case ConnectStateChanged(call=ref, state=state, peer=peer_info):
-                peer = None
-                if state is ConnectState.CONNECTED and peer_info is not None:
-                    peer = self._track(peer_info)
+            case ConnectStateChanged(call=ref, peer=peer_info):
+                peer = None if peer_info is None else self._track(peer_info)
                 a_leg = self._calls.get(ref.call_id)
                 if a_leg is not None:
                     a_leg._on_connect(event, peer)
                 connect = self._connects.get(ref.call_id)
-                if connect is not None and state is not ConnectState.CONNECTING:
+                if connect is not None and event.is_final:
                     connect.set(event)
             case PlayStateChanged(call=ref, control_id=control_id):
                 playback = self._playbacks.get(control_id)
@@ -374,19 +376,20 @@ class RelayClient:
                     playback._on_state(event)
                     if playback.done:
                         del self._playbacks[control_id]
-                call = self._calls.get(ref.call_id)
-                if call is not None:
-                    call._deliver(event)
+                self._deliver(ref, event)
             case CallReceived(call=info):
                 self._offer(self._track(info))
             case InboundCallRefused(call=info, action=action):
                 log.warning("refused inbound call %s (%s): at max_calls", info.call_id, action)
             case CallErrorReported(call=ref) | UnknownEvent(call=ref):
-                call = None if ref is None else self._calls.get(ref.call_id)
-                if call is not None:
-                    call._deliver(event)
+                self._deliver(ref, event)
             case _:
                 assert_never(event)
+
+    def _deliver(self, ref: CallRef | None, event: Event) -> None:
+        call = None if ref is None else self._calls.get(ref.call_id)
+        if call is not None:
+            call._tap.put(event)
 
     def _track(self, info: CallInfo) -> Call:
         call = self._calls.get(info.call_id)
@@ -422,7 +425,6 @@ class RelayClient:
                 if self._closing:
                     return
                 self._session.connection_lost(now=trio.current_time())
-                self._session.messages_to_send()  # frames meant for the dead socket
                 self._pump()
                 delay = self._session.reconnect_delay()
                 if delay is None:
@@ -444,15 +446,17 @@ class RelayClient:
                     close_timeout=self._close_timeout,
                 ) as ws:
                     self._ws = ws
-                    self._session.connection_made(now=trio.current_time())
-                    self._pump()
-                    await self._flush()
-                    await self._read(ws)
+                    try:
+                        self._session.connection_made(now=trio.current_time())
+                        self._pump()
+                        await self._flush()
+                        await self._read(ws)
+                    finally:
+                        self._ws = None  # closing: frames stay in the core
             except TransportError as exc:
                 self._last_error = exc
                 log.info("connection to %s failed: %r", self._url, exc)
             finally:
-                self._ws = None
                 self._socket_scope = None
 
     async def _read(self, ws: WebSocketConnection) -> None:
@@ -483,9 +487,10 @@ class RelayClient:
         except Exception as exc:
             self._fail(exc)
 
-    def _socket_usable(self) -> bool:
+    def _usable_socket(self) -> WebSocketConnection | None:
+        """The open socket, unless it is closing or being dropped."""
         scope = self._socket_scope
-        return self._ws is not None and scope is not None and not scope.cancel_called
+        return self._ws if scope is not None and not scope.cancel_called else None
 
     def _drop_socket(self) -> None:
         if self._socket_scope is not None:
@@ -519,27 +524,24 @@ class RelayClient:
             self._session.abandon_all(now=trio.current_time())
             self._pump()
             await self._flush(self._close_timeout)
-            # Legs of an abandoned dial may still be on their way: keep reading
-            # (the reader ends each one as it shows up) until the server
-            # settles every dial, or the deadline.
-            while self._session.statistics().live_dials and self._socket_usable():
+            # Legs of abandoned dials and connects may still be on their way:
+            # keep reading (the reader ends each one as it shows up) until the
+            # server settles that work, or the deadline.
+            while self._session.statistics().abandoned_work and self._usable_socket():
                 await self._progress.wait()
-            if self._ws is not None and self._socket_usable():
-                await self._ws.aclose()  # graceful, unless the socket is being dropped
+            if (ws := self._usable_socket()) is not None:
+                await ws.aclose()  # graceful, unless the socket is being dropped
         self._closed = True
-        self._session.close(now=trio.current_time())
+        self._session.close(now=trio.current_time())  # fails requests, ends plays
         self._pump()
-        # Work the core no longer reports on (abandoned above) must not hang
-        # a task that outlives the block.
-        waiters: list[Waiter[Any]] = [*self._requests.values(), *self._dials.values()]
-        for waiter in [*waiters, *self._connects.values()]:
+        # Dials and connects the core no longer reports on (abandoned above)
+        # must not hang a task that outlives the block.
+        waiters: list[Waiter[Any]] = [*self._dials.values(), *self._connects.values()]
+        for waiter in waiters:
             waiter.fail(SessionClosedError())
-        for playback in self._playbacks.values():
-            playback._on_closed()
         for call in list(self._calls.values()):
             call._close()
-        for stream in self._streams:
-            stream.close()
+        self._tap.close()
         self._incoming.close()
         if self._nursery is not None:
             self._nursery.cancel_scope.cancel()

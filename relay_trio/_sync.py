@@ -1,4 +1,4 @@
-"""Two small primitives the reader uses to wake waiters without ever blocking."""
+"""Small primitives the reader uses to wake waiters without ever blocking."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 
 import trio
 
-__all__ = ["EventStream", "Waiter"]
+__all__ = ["Broadcast", "EventStream", "Waiter"]
 
 T = TypeVar("T")
 
@@ -100,3 +100,34 @@ class EventStream(Generic[T]):
             self._wake = trio.Event()
             await self._wake.wait()
         return self._items.popleft()
+
+
+class Broadcast(Generic[T]):
+    """Copies each item to every open :class:`EventStream`; closing ends them all."""
+
+    __slots__ = ("_closed", "_streams")
+
+    def __init__(self) -> None:
+        self._streams: list[EventStream[T]] = []
+        self._closed = False
+
+    def subscribe(self, maxlen: int, *, closed: bool = False) -> EventStream[T]:
+        """A new stream of the items put from now on (already ended if ``closed``)."""
+        stream = EventStream[T](maxlen)
+        if closed or self._closed:
+            stream.close()
+        else:
+            self._streams = [*(s for s in self._streams if not s.closed), stream]
+        return stream
+
+    def put(self, item: T) -> None:
+        """Give ``item`` to every stream (never blocks)."""
+        for stream in self._streams:
+            stream.put(item)
+
+    def close(self) -> None:
+        """End every stream, now and later."""
+        self._closed = True
+        for stream in self._streams:
+            stream.close()
+        self._streams.clear()

@@ -48,25 +48,21 @@ def relay_url(host: str | None = None) -> str:
             ``ws://`` / ``wss://`` URL.
     """
     host = host or os.environ.get("SIGNALWIRE_SPACE") or DEFAULT_HOST
-    if host.startswith(("ws://", "wss://")):
-        parts = urllib.parse.urlsplit(host)
-        try:
-            parts.port  # noqa: B018 -- raises ValueError on a bad port
-        except ValueError:
-            raise LocalProtocolError(f"host: {host!r} has an invalid port") from None
-        if not parts.hostname:
-            raise LocalProtocolError(f"host: {host!r} names no host")
-        return host
-    if "://" in host or _BAD_HOST_CHARS.intersection(host):
-        raise LocalProtocolError(
-            f"host: {host!r} is not a host[:port] (e.g. example.signalwire.com) "
-            "nor a ws:// or wss:// URL"
-        )
-    url = f"wss://{host}"
+    url = host
+    if not host.startswith(("ws://", "wss://")):
+        if "://" in host or _BAD_HOST_CHARS.intersection(host):
+            raise LocalProtocolError(
+                f"host: {host!r} is not a host[:port] (e.g. example.signalwire.com) "
+                "nor a ws:// or wss:// URL"
+            )
+        url = f"wss://{host}"
+    parts = urllib.parse.urlsplit(url)
     try:
-        urllib.parse.urlsplit(url).port  # noqa: B018
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
     except ValueError:
         raise LocalProtocolError(f"host: {host!r} has an invalid port") from None
+    if not parts.hostname:
+        raise LocalProtocolError(f"host: {host!r} names no host")
     return url
 
 

@@ -741,6 +741,42 @@ async def test_commands_after_close_raise_session_closed(server: StandIn) -> Non
     assert [event async for event in events] == []
 
 
+@pytest.mark.trio
+async def test_leaving_the_client_ends_playbacks_and_requests_outliving_it(
+    server: StandIn,
+) -> None:
+    hangup_sent = trio.Event()
+    outcome: list[BaseException] = []
+
+    async def script() -> None:
+        peer = server.peers[0]
+        await peer.reply(await peer.request("calling.play"))
+        await peer.request("calling.end")  # never answered
+        hangup_sent.set()
+
+    async def hangup_outliving_the_block(call: relay_trio.Call) -> None:
+        try:
+            await call.hangup()
+        except SessionClosedError as exc:
+            outcome.append(exc)
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                call = await dialled(server, relay)
+                events = call.events()
+                nursery.start_soon(script)
+                playback = await call.play([{"type": "tts", "text": "Hi"}])
+                nursery.start_soon(hangup_outliving_the_block, call)
+                await hangup_sent.wait()
+            assert await playback.wait() is PlayState.ERROR
+            assert playback.reason == "session_closed"
+            assert [type(event).__name__ async for event in events] == ["PlayStateChanged"]
+            assert call.events().closed
+    assert len(outcome) == 1  # the hangup did not hang
+
+
 # -- the one-exception rule --------------------------------------------------------------
 
 
