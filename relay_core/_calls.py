@@ -344,31 +344,53 @@ class CallControl:
 
     # -- abandon ----------------------------------------------------------
 
-    def abandon_dial(self, tag: Tag) -> None:
-        """End every live leg of a dial, now and when late legs show up."""
+    def abandon_dial(self, tag: Tag) -> tuple[CallRef, ...]:
+        """End every live leg of a dial, now and when late legs show up.
+
+        Returns the legs already reported that are now silenced.
+        """
         dial = self.dials.get(tag)
         if dial is not None and dial.phase not in (DialPhase.ANSWERED, DialPhase.FAILED):
             dial.phase = DialPhase.ABANDONED
-        for call in list(self.calls.values()):
-            if call.tag == tag and call.peer is None:
-                call.hidden = True
-                self._end_leg(call)
+        hidden = self._hide_legs(tag, exclude=None)
         if dial is not None and dial.phase is not DialPhase.ABANDONED:
             del self.dials[tag]
+        return hidden
 
-    def abandon_connect(self, call: CallRef) -> None:
-        """End every live peer leg of ``call``'s connect, now and later."""
+    def abandon_connect(self, call: CallRef) -> tuple[CallRef, ...]:
+        """End every live peer leg of ``call``'s connect, now and later.
+
+        Returns the peer legs already reported that are now silenced.
+        """
         connect = self.connects.get(call.call_id)
         if connect is None:
-            return
+            return ()
         if connect.phase is not ConnectPhase.FAILED:
             connect.phase = ConnectPhase.ABANDONED
-        for leg in list(self.calls.values()):
-            if leg.tag == connect.tag and leg.call_id != call.call_id:
-                leg.hidden = True
-                self._end_leg(leg)
+        hidden = self._hide_legs(connect.tag, exclude=call.call_id)
         if connect.phase is not ConnectPhase.ABANDONED:
             self._drop_connect(connect)
+        return hidden
+
+    def _hide_legs(self, tag: Tag, exclude: CallId | None) -> tuple[CallRef, ...]:
+        hidden = []
+        for leg in list(self.calls.values()):
+            if leg.tag == tag and leg.call_id != exclude and (exclude or leg.peer is None):
+                if not leg.hidden:
+                    hidden.append(leg.ref)
+                leg.hidden = True
+                self._end_leg(leg)
+        return tuple(hidden)
+
+    def refuse(self, call: CallRef) -> None:
+        """Apply the inbound overflow policy to an offered call and forget it."""
+        known = self.calls.pop(call.call_id, None)
+        info = (
+            known.snapshot()
+            if known is not None
+            else CallInfo(call_id=call.call_id, node_id=call.node_id, direction="inbound")
+        )
+        self._refuse(info)
 
     def abandon_all(self) -> None:
         """Abandon every dial and connect still in progress (the client is leaving)."""
@@ -764,18 +786,17 @@ class CallControl:
         call.device = _device(params.get("device"))
         call.context = _optional_text(params, "context")
         if call_id not in self.calls and len(self.calls) >= self._max_calls:
-            if self._overflow_policy == "decline":
-                self._send(Hangup(call=call.ref, reason="decline"))
-            else:
-                self._send(Pass(call=call.ref))
-            self._emit(
-                InboundCallRefused(
-                    call=call.snapshot(), action=OVERFLOW_POLICIES[self._overflow_policy]
-                )
-            )
+            self._refuse(call.snapshot())
             return
         self.calls[call_id] = call
         self._emit(CallReceived(call=call.snapshot(), context=call.context))
+
+    def _refuse(self, call: CallInfo) -> None:
+        if self._overflow_policy == "decline":
+            self._send(Hangup(call=call.ref, reason="decline"))
+        else:
+            self._send(Pass(call=call.ref))
+        self._emit(InboundCallRefused(call=call, action=OVERFLOW_POLICIES[self._overflow_policy]))
 
     def _on_error(self, params: JSONObject) -> None:
         code = params.get("code")

@@ -238,6 +238,11 @@ class CallStateChanged:
     tag: Tag | None
     end_reason: str | None
 
+    @property
+    def is_final(self) -> bool:
+        """Whether the call has ended (the session forgets it now)."""
+        return self.state is CallState.ENDED
+
 
 @final
 @attrs.frozen(kw_only=True, slots=True)

@@ -482,20 +482,37 @@ class RelaySession:
         self._to_send.append(pending.frame)
         self._unsent.append(request_id)
 
-    def abandon_dial(self, tag: Tag, *, now: float) -> None:
+    def abandon_dial(self, tag: Tag, *, now: float) -> tuple[CallRef, ...]:
         """The caller gave up on a dial: end its legs now and when they show up.
 
         Safe in any state and for any tag (unknown or settled tags end any
         live leg still carrying that tag).  Nothing of the dial is surfaced
         afterwards.  Flush ``messages_to_send()`` next.
+
+        Returns:
+            The legs already reported (by ``CallStateChanged`` or a dial
+            outcome) that the session now silences: drop what you hold for them.
         """
         self._now = now
-        self._calls.abandon_dial(tag)
+        return self._calls.abandon_dial(tag)
 
-    def abandon_connect(self, call: CallRef, *, now: float) -> None:
-        """The caller gave up on ``call``'s connect: end its peer legs."""
+    def abandon_connect(self, call: CallRef, *, now: float) -> tuple[CallRef, ...]:
+        """The caller gave up on ``call``'s connect: end its peer legs.
+
+        Returns:
+            The peer legs already reported that the session now silences.
+        """
         self._now = now
-        self._calls.abandon_connect(call)
+        return self._calls.abandon_connect(call)
+
+    def refuse_call(self, call: CallRef, *, now: float) -> None:
+        """Refuse an offered inbound call the application cannot take now.
+
+        Applies ``config.inbound_overflow`` (``calling.pass`` by default),
+        forgets the call and reports ``InboundCallRefused``.  Flush next.
+        """
+        self._now = now
+        self._calls.refuse(call)
 
     def abandon_all(self, *, now: float) -> None:
         """Abandon every dial and connect in progress (the client is leaving)."""

@@ -574,3 +574,31 @@ def test_lost_connect_request_fails_after_the_grace_period() -> None:
 def test_call_state_rank() -> None:
     assert CallState.CREATED.rank < CallState.ANSWERED.rank < CallState.ENDED.rank
     assert CallState("early_media").rank == -1
+
+
+def test_abandon_returns_the_legs_it_silences() -> None:
+    session = dialing_session()
+    session.receive_text(state("e1", "leg-1", "ringing"), now=1)
+    hidden = session.abandon_dial("dt", now=2)  # type: ignore[arg-type]
+    assert hidden == (CallRef("leg-1", "n1"),)  # type: ignore[arg-type]
+    assert session.abandon_dial("dt", now=3) == ()  # type: ignore[arg-type]
+
+
+def test_refuse_call_applies_the_overflow_policy() -> None:
+    session, _ = ready_session()
+    inbound(session)
+    events(session)
+    session.refuse_call(CALL_A, now=1)
+    [passed] = frames(session)
+    assert passed["method"] == "calling.pass" and passed["params"]["call_id"] == "call-A"
+    [refused] = events(session)
+    assert isinstance(refused, InboundCallRefused) and refused.action == "calling.pass"
+    assert session.statistics().live_calls == 0
+
+
+def test_call_state_changed_is_final_on_ended() -> None:
+    session, _ = ready_session()
+    inbound(session)
+    session.receive_text(state("e1", "call-A", "ended", tag=""), now=1)
+    received, ended = events(session)
+    assert isinstance(ended, CallStateChanged) and ended.is_final
