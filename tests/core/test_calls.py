@@ -600,5 +600,5 @@ def test_call_state_changed_is_final_on_ended() -> None:
     session, _ = ready_session()
     inbound(session)
     session.receive_text(state("e1", "call-A", "ended", tag=""), now=1)
-    received, ended = events(session)
+    _received, ended = events(session)
     assert isinstance(ended, CallStateChanged) and ended.is_final
