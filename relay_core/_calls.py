@@ -779,13 +779,18 @@ class CallControl:
     def _on_receive(self, params: JSONObject) -> None:
         call_id = CallId(_text(params, "call_id", "calling.call.receive"))
         node_id = NodeId(_text(params, "node_id", "calling.call.receive"))
+        if call_id in self.calls:
+            # A re-delivered offer (e.g. after a resume): the call and its
+            # plays are already tracked and the user already has it.
+            self.dropped_events += 1
+            return
         call = _Call(call_id, node_id, Tag(_optional_text(params, "tag") or "") or None)
         call.direction = _optional_text(params, "direction") or "inbound"
         raw_state = _optional_text(params, "call_state") or "created"
         call.state = _CALL_STATES.get(raw_state) or CallState(raw_state)
         call.device = _device(params.get("device"))
         call.context = _optional_text(params, "context")
-        if call_id not in self.calls and len(self.calls) >= self._max_calls:
+        if len(self.calls) >= self._max_calls:
             self._refuse(call.snapshot())
             return
         self.calls[call_id] = call

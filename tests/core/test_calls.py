@@ -602,3 +602,12 @@ def test_call_state_changed_is_final_on_ended() -> None:
     session.receive_text(state("e1", "call-A", "ended", tag=""), now=1)
     _received, ended = events(session)
     assert isinstance(ended, CallStateChanged) and ended.is_final
+
+
+def test_a_redelivered_offer_is_not_a_second_call() -> None:
+    session, _ = ready_session()
+    inbound(session, "call-A", "e1")
+    inbound(session, "call-A", "e2")
+    [received] = events(session)
+    assert isinstance(received, CallReceived)
+    assert session.statistics().dropped_events == 1
