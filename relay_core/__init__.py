@@ -79,6 +79,7 @@ from ._fake_server import (
 )
 from ._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, RequestId, Tag
 from ._session import RelayConfig, RelaySession, SessionStatistics
+from ._state import CallState, ConnectState, DialState, PlayState, SessionState
 from ._telephony import (
     Answers,
     Busy,
@@ -90,7 +91,6 @@ from ._telephony import (
     PhoneNetwork,
     SimulatedCall,
 )
-from ._state import CallState, ConnectState, DialState, PlayState, SessionState
 from ._values import (
     AudioMedia,
     Device,
