@@ -24,10 +24,8 @@ from relay_core import (
     CallStateChanged,
     Command,
     Connect,
-    ConnectError,
     ConnectionLostError,
     ConnectState,
-    ConnectStateChanged,
     ControlId,
     Disconnect,
     Event,
@@ -57,11 +55,9 @@ log = logging.getLogger("relay_asyncio")
 EventHandler: TypeAlias = Callable[[Any], object]
 Predicate: TypeAlias = Callable[[Any], bool]
 
-_STATE_ORDER = tuple(CallState)  # created, ringing, answered, ending, ended
-
 
 def _rank(state: str) -> int:
-    return _STATE_ORDER.index(state) if state in _STATE_ORDER else -1
+    return CallState(state).rank
 
 
 class ConnectResult(dict[str, JSONValue]):
@@ -86,7 +82,7 @@ class ConnectResult(dict[str, JSONValue]):
     @property
     def successful(self) -> bool:
         """Whether the bridge is up."""
-        return self.state is ConnectState.CONNECTED
+        return self.peer is not None
 
 
 class Action:
@@ -259,26 +255,16 @@ class Call:
             **extra,
         )
         request = client._start(command)
-        outcome: asyncio.Future[ConnectStateChanged] = client._future()
-        if wait:
-            client._connects[self.ref.call_id] = outcome
-        try:
+        with client._awaiting(command, client._connects, command.call.call_id) as outcome:
             try:
                 ack: JSONObject = await request
             except ConnectionLostError:
-                ack = {}  # the core keeps the connect for a resumed session
+                ack = {}  # the outcome still comes (the core keeps or fails the connect)
             if not wait:
                 return ConnectResult(ack, state=None, peer=None)
             event = await outcome
-        except asyncio.CancelledError:
-            client._abandon_connect(self.ref)
-            raise
-        finally:
-            if client._connects.get(self.ref.call_id) is outcome:
-                del client._connects[self.ref.call_id]
-        if event.state is not ConnectState.CONNECTED or event.peer is None:
-            reason = event.failed_reason or event.state.value
-            raise ConnectError(f"connect failed: {reason}", reason=reason)
+        if event.peer is None:
+            raise event.error()
         return ConnectResult(ack, state=event.state, peer=client._adopt(event.peer))
 
     # -- events ------------------------------------------------------------
@@ -364,7 +350,7 @@ class Call:
                     future.set_result(event)
             except Exception as exc:
                 future.set_exception(exc)
-        if isinstance(event, CallStateChanged) and event.state is CallState.ENDED:
+        if isinstance(event, CallStateChanged) and event.is_final:
             self._end_event = event
             self._ended.set()
         handlers = self._listeners.get(event_type)

@@ -31,7 +31,7 @@ import logging
 import os
 import ssl as ssl_module
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar, assert_never
 
@@ -44,24 +44,21 @@ from relay_core import (
     CallId,
     CallInfo,
     CallReceived,
-    CallRef,
     CallState,
     CallStateChanged,
     Command,
+    Connect,
     ConnectionLostError,
-    ConnectState,
     ConnectStateChanged,
     ControlId,
     Dial,
     DialError,
-    DialState,
     DialStateChanged,
     Event,
     InboundCallRefused,
     JSONObject,
     LivenessLost,
     LocalProtocolError,
-    Pass,
     PlayStateChanged,
     RawRequest,
     Receive,
@@ -95,6 +92,8 @@ CLOSE_GRACE = 0.5
 
 CallHandler = Callable[[Call], Awaitable[object]]
 _T = TypeVar("_T")
+_K = TypeVar("_K")
+_E = TypeVar("_E", DialStateChanged, ConnectStateChanged)
 
 
 def websocket_url(host: str) -> str:
@@ -260,27 +259,19 @@ class RelayClient:
             **extra,
         )
         request = self._start(command)
-        outcome: asyncio.Future[DialStateChanged] = self._future()
-        self._dials[command.tag] = outcome
         try:
-            async with asyncio.timeout(dial_timeout):
-                event = await outcome
+            with self._awaiting(command, self._dials, command.tag) as outcome:
+                async with asyncio.timeout(dial_timeout):
+                    event = await outcome
         except TimeoutError:
-            self._abandon_dial(command.tag)
             message = f"no answer within {dial_timeout:g} s (tag={command.tag})"
             raise DialError(message, reason="timeout", tag=command.tag) from None
-        except asyncio.CancelledError:
-            self._abandon_dial(command.tag)
-            raise
-        finally:
-            self._dials.pop(command.tag, None)
-        if event.state is DialState.ANSWERED and event.call is not None:
+        if event.call is not None:
             return self._adopt(event.call)
         failure = request.exception() if request.done() and not request.cancelled() else None
         if failure is not None and not isinstance(failure, ConnectionLostError):
-            raise failure
-        message = event.message or f"dial failed: {event.reason} (tag={command.tag})"
-        raise DialError(message, reason=event.reason, tag=command.tag)
+            raise failure  # the server rejected calling.dial: its code, as the official SDK
+        raise event.error() from failure
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -541,15 +532,39 @@ class RelayClient:
     async def _request(self, command: Command, timeout: float | None = None) -> JSONObject:
         return await self._start(command, timeout)
 
-    def _abandon_dial(self, tag: Tag) -> None:
-        if self._session is not None and not self._closing:
-            self._session.abandon_dial(tag, now=self._now())
-            self._sync()
+    @contextlib.contextmanager
+    def _awaiting(
+        self, command: Dial | Connect, waiters: dict[_K, asyncio.Future[_E]], key: _K
+    ) -> Iterator[asyncio.Future[_E]]:
+        """Register the future for ``command``'s outcome; abandon the work if left early."""
+        outcome: asyncio.Future[_E] = self._future()
+        waiters[key] = outcome
+        try:
+            yield outcome
+        except BaseException:
+            self._abandon(command)
+            raise
+        finally:
+            if waiters.get(key) is outcome:
+                del waiters[key]
 
-    def _abandon_connect(self, call: CallRef) -> None:
-        if self._session is not None and not self._closing:
-            self._session.abandon_connect(call, now=self._now())
-            self._sync()
+    def _abandon(self, command: Dial | Connect) -> None:
+        """The caller gave up: the core ends the legs; close the calls it now silences."""
+        session = self._session
+        if session is None or self._closing:
+            return  # leaving: abandon_all did it
+        now = self._now()
+        match command:
+            case Dial(tag=tag):
+                silenced = session.abandon_dial(tag, now=now)
+            case Connect(call=call):
+                silenced = session.abandon_connect(call, now=now)
+            case _:
+                assert_never(command)
+        for ref in silenced:
+            if (leg := self._calls.pop(ref.call_id, None)) is not None:
+                leg._close(SessionClosedError(f"call {ref.call_id} was abandoned"))
+        self._sync()
 
     def _die(self, error: RelayError) -> None:
         """The session is over: fail the handshake, or cancel the ``async with`` body."""
@@ -585,9 +600,9 @@ class RelayClient:
     def _offer(self, info: CallInfo) -> None:
         handler = self._on_call
         if handler is None or self._closing or self._handlers >= self._max_handlers:
-            log.warning("passing inbound call %s: no free on_call handler", info.call_id)
+            log.warning("refusing inbound call %s: no free on_call handler", info.call_id)
             assert self._session is not None
-            self._session.send(Pass(call=info.ref), now=self._now())
+            self._session.refuse_call(info.ref, now=self._now())
             return
         self._handlers += 1
         self._spawn(self._run_handler(handler, self._adopt(info)))
@@ -630,12 +645,12 @@ class RelayClient:
                 case CallReceived(call=info):
                     self._offer(info)
                 case InboundCallRefused(call=info):
-                    log.warning("inbound call %s refused: live-call cap reached", info.call_id)
+                    log.warning("inbound call %s refused (%s)", info.call_id, event.action)
                 case CallStateChanged(call=info):
                     call = self._calls.get(info.call_id)
                     if call is not None:
                         call._update(info)
-                        if event.state is CallState.ENDED:
+                        if event.is_final:
                             self._forget(call)
                         call._deliver("calling.call.state", event)
                 case DialStateChanged(tag=tag):
@@ -661,7 +676,7 @@ class RelayClient:
 
     def _on_connect(self, event: ConnectStateChanged) -> None:
         a_leg = self._calls.get(event.call.call_id)
-        if event.state is ConnectState.CONNECTED and event.peer is not None:
+        if event.peer is not None:
             peer = self._adopt(event.peer)
             peer.peer = a_leg
             if a_leg is not None:

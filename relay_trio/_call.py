@@ -15,7 +15,6 @@ from relay_core import (
     CallState,
     CallStateChanged,
     Connect,
-    ConnectError,
     ConnectStateChanged,
     ControlId,
     Device,
@@ -31,6 +30,7 @@ from relay_core import (
     PlayStateChanged,
     PlayStop,
     PlayVolume,
+    RelayError,
     SessionClosedError,
     Tag,
 )
@@ -58,6 +58,8 @@ class Call:
         self._peer: Call | None = None
         self._changed = trio.Event()
         self._tap = Broadcast[Event]()
+        #: Why this client stopped following the call (it will not see it end).
+        self._gone: RelayError | None = None
 
     def __repr__(self) -> str:
         return f"<Call {self.call_id} {self.direction or ''} {self.state.value}>"
@@ -132,7 +134,7 @@ class Call:
     async def pass_(self) -> None:
         """Decline an offered inbound call so another client gets it."""
         await self._client._request(Pass(call=self.ref))
-        self._client._forget(self)
+        self._client._forget(self, SessionClosedError(f"call {self.call_id} was passed"))
 
     async def connect(
         self,
@@ -165,19 +167,11 @@ class Call:
         )
         if tag is not None:
             command = attrs.evolve(command, tag=Tag(tag))
-        event, cause = await client._start_work(
-            command,
-            client._connects,
-            self.call_id,
-            lambda now: client._session.abandon_connect(self.ref, now=now),
-        )
+        event, cause = await client._start_work(command, client._connects, self.call_id)
         assert event is not None  # no timeout: only an exception ends the wait early
         if event.peer is not None:
             return client._track(event.peer)
-        reason = event.failed_reason or event.state.value
-        raise ConnectError(
-            f"connect on call {self.call_id} failed: {reason}", reason=reason
-        ) from cause
+        raise event.error() from cause
 
     async def disconnect(self) -> None:
         """Tear down this call's bridge; both legs stay up."""
@@ -219,10 +213,16 @@ class Call:
 
         Returns ``CallState.ENDED`` if the call ended first, so it never hangs
         on a call that is gone.
+
+        Raises:
+            SessionClosedError: the client closed, or stopped following the
+                call (passed, refused, or a leg of an abandoned dial or connect).
         """
         if not states:
             raise ValueError("wait_for: give at least one state")
         while self.state not in states and self.state is not CallState.ENDED:
+            if self._gone is not None:
+                raise self._gone
             if self._client._closed:
                 raise SessionClosedError()
             await self._changed.wait()
@@ -253,8 +253,8 @@ class Call:
     def _on_state(self, event: CallStateChanged) -> None:
         self._info = event.call
         self._tap.put(event)
-        if event.state is CallState.ENDED:
-            self._close()
+        if event.is_final:
+            self._tap.close()
         self._notify()
 
     def _on_connect(self, event: ConnectStateChanged, peer: Call | None) -> None:
@@ -267,7 +267,8 @@ class Call:
         self._tap.put(event)
         self._notify()
 
-    def _close(self) -> None:
+    def _close(self, error: RelayError) -> None:
+        self._gone = self._gone or error
         self._tap.close()
         self._notify()
 

@@ -24,12 +24,11 @@ would be a protocol error).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
 import ssl
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Final, NoReturn, TypeVar, assert_never
 
@@ -56,7 +55,6 @@ from relay_core import (
     InboundCallRefused,
     JSONObject,
     LivenessLost,
-    Pass,
     PlayStateChanged,
     RawRequest,
     Receive,
@@ -190,19 +188,14 @@ class RelayClient:
         if tag is not None:
             command = attrs.evolve(command, tag=Tag(tag))
         tag_ = command.tag
-        event, cause = await self._start_work(
-            command, self._dials, tag_, lambda now: self._abandon_dial(tag_, now), dial_timeout
-        )
+        event, cause = await self._start_work(command, self._dials, tag_, dial_timeout)
         if event is None:
             raise DialTimeoutError(
                 f"dial {tag_} timed out after {dial_timeout:g} s", reason="timeout", tag=tag_
             )
         if event.call is not None:
             return self._track(event.call)
-        detail = f" ({event.message})" if event.message else ""
-        raise DialError(
-            f"dial {tag_} failed: {event.reason}{detail}", reason=event.reason, tag=tag_
-        ) from cause
+        raise event.error() from cause
 
     def incoming_calls(self) -> trio.MemoryReceiveChannel[Call]:
         """Inbound calls offered on this client's contexts: ``async for call in ...``.
@@ -261,13 +254,12 @@ class RelayClient:
         command: Dial | Connect,
         waiters: dict[K, Waiter[E]],
         key: K,
-        abandon: Callable[[float], None],
         timeout: float | None = None,
     ) -> tuple[E | None, RelayError | None]:
         """Send a dial or connect and wait for its outcome event, keyed by ``key``.
 
-        If anything interrupts the wait, ``abandon`` the work and flush (so
-        its legs are ended).  Returns the outcome (``None``: ``timeout``
+        If anything interrupts the wait, abandon the work and flush (so its
+        legs are ended).  Returns the outcome (``None``: ``timeout``
         passed) and the failure of the request itself, to chain from.
         """
         request = self._start(command)
@@ -279,7 +271,7 @@ class RelayClient:
                     await self._flush()
                     outcome = await waiter.wait()
                 except BaseException:
-                    abandon(trio.current_time())
+                    self._abandon(command)
                     self._pump()
                     await self._flush(self._close_timeout)
                     raise
@@ -289,11 +281,19 @@ class RelayClient:
         failure = request.value
         return outcome, failure.error() if isinstance(failure, RequestFailed) else None
 
-    def _abandon_dial(self, tag: Tag, now: float) -> None:
-        self._session.abandon_dial(tag, now=now)
-        for call in list(self._calls.values()):
-            if call.tag == tag and call.peer is None:
-                self._forget(call)  # the core hid this leg and ends it
+    def _abandon(self, command: Dial | Connect) -> None:
+        """The caller gave up: the core ends the legs; close the calls it now silences."""
+        now = trio.current_time()
+        match command:
+            case Dial(tag=tag):
+                silenced = self._session.abandon_dial(tag, now=now)
+            case Connect(call=call):
+                silenced = self._session.abandon_connect(call, now=now)
+            case _:
+                assert_never(command)
+        for ref in silenced:
+            if (leg := self._calls.get(ref.call_id)) is not None:
+                self._forget(leg, SessionClosedError(f"call {ref.call_id} was abandoned"))
 
     async def _flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
         """Write every frame the core queued, in order, as one batch.
@@ -356,10 +356,10 @@ class RelayClient:
                 dial = self._dials.get(tag)
                 if dial is not None and event.is_final:
                     dial.set(event)
-            case CallStateChanged(call=info, state=state):
+            case CallStateChanged(call=info):
                 call = self._calls.get(info.call_id)
                 if call is not None:
-                    if state is CallState.ENDED:
+                    if event.is_final:
                         del self._calls[info.call_id]
                     call._on_state(event)
             case ConnectStateChanged(call=ref, peer=peer_info):
@@ -380,7 +380,7 @@ class RelayClient:
             case CallReceived(call=info):
                 self._offer(self._track(info))
             case InboundCallRefused(call=info, action=action):
-                log.warning("refused inbound call %s (%s): at max_calls", info.call_id, action)
+                log.warning("refused inbound call %s (%s)", info.call_id, action)
             case CallErrorReported(call=ref) | UnknownEvent(call=ref):
                 self._deliver(ref, event)
             case _:
@@ -401,19 +401,19 @@ class RelayClient:
             call._update(info)
         return call
 
-    def _forget(self, call: Call) -> None:
+    def _forget(self, call: Call, error: RelayError) -> None:
+        """Stop following ``call``; its waiters raise ``error``."""
         if self._calls.get(call.call_id) is call:
             del self._calls[call.call_id]
-        call._close()
+        call._close(error)
 
     def _offer(self, call: Call) -> None:
         try:
             self._incoming.send_nowait(call)
         except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
-            log.warning("no room for inbound call %s; passing it back", call.call_id)
-            self._forget(call)
-            with contextlib.suppress(RelayError):  # closing, or the outbox is full
-                self._session.send(Pass(call=call.ref), now=trio.current_time())
+            log.warning("no room for inbound call %s; refusing it", call.call_id)
+            self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
+            self._session.refuse_call(call.ref, now=trio.current_time())
 
     # -- background tasks -----------------------------------------------------------------
 
@@ -540,7 +540,7 @@ class RelayClient:
         for waiter in waiters:
             waiter.fail(SessionClosedError())
         for call in list(self._calls.values()):
-            call._close()
+            call._close(SessionClosedError())
         self._tap.close()
         self._incoming.close()
         if self._nursery is not None:

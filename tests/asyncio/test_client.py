@@ -217,6 +217,35 @@ async def test_connect_without_waiting_returns_the_ack(server: ScriptedServer) -
         assert call.peer is not None and call.peer.call_id == "peer-9"
 
 
+@scenario()
+async def test_a_connect_cancelled_as_it_connects_leaves_no_peer_hanging(
+    server: ScriptedServer,
+) -> None:
+    async with client_for(server) as client:
+        peer = await server.accept()
+        call = await dialed(client, peer, "call-A")
+        connect = asyncio.create_task(call.connect(PLAN, tag="ct-4"))
+        request = await peer.request("calling.connect")
+        # The bridge is reported before the ack: the connect task still waits
+        # for the reply when it is cancelled, so it abandons a connected peer.
+        bridged = {"call_id": "peer-4", "node_id": "n1", "tag": "ct-4"}
+        await peer.event(
+            "calling.call.connect", connect_event("call-A", "ct-4", "connected", peer=bridged)
+        )
+        leg = call.peer
+        assert leg is not None and leg.call_id == "peer-4"
+        connect.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await connect
+        end = await peer.request("calling.end")
+        assert end["params"]["call_id"] == "peer-4"
+        # The core ends that leg but reports it no more: its waiters must not hang.
+        with pytest.raises(SessionClosedError):
+            await leg.wait_for_ended(timeout=1)
+        await peer.reply(end)
+        await peer.reply(request)
+
+
 # -- play, listeners, inbound ----------------------------------------------------------------
 
 

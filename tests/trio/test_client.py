@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from functools import partial
@@ -572,6 +573,41 @@ async def test_cancelling_a_connect_ends_the_peer_legs(server: StandIn) -> None:
                 for _ in range(2):
                     await peer.request("calling.end")
     assert server.ends() == {"peer-1": "cancel", "peer-2": "cancel"}
+
+
+@pytest.mark.trio
+async def test_a_connect_cancelled_as_it_connects_leaves_no_peer_hanging(
+    server: StandIn,
+) -> None:
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server) as relay:
+                call = await dialled(server, relay)
+                peer = server.peers[0]
+                async with trio.open_nursery() as inner:
+                    inner.start_soon(call.connect, [[B]])
+                    request = await peer.request("calling.connect")
+                    await trio.testing.wait_all_tasks_blocked()
+                    # The race, made deterministic: the connect task is cancelled
+                    # and, before it runs, the reader hands the core the bridge
+                    # (what ``_read`` does with a frame).
+                    inner.cancel_scope.cancel()
+                    bridged = {"call_id": "peer-4", "node_id": "n1"}
+                    params = {"node_id": "n1", "call_id": "leg-1", "connect_state": "connected",
+                              "tag": request["params"]["tag"], "peer": bridged}  # fmt: skip
+                    event = {"event_type": "calling.call.connect", "params": params}
+                    frame = {"jsonrpc": "2.0", "id": "ev-race", "method": "signalwire.event"}
+                    text = json.dumps({**frame, "params": event})
+                    relay._session.receive_text(text, now=trio.current_time())
+                    relay._pump()
+                    leg = call.peer
+                assert leg is not None and leg.call_id == "peer-4"
+                end = await peer.request("calling.end")
+                assert end["params"]["call_id"] == "peer-4"
+                # The core ends that leg but reports it no more: no waiter may hang.
+                with trio.fail_after(1), pytest.raises(SessionClosedError):
+                    await leg.wait_for_ended()
 
 
 @pytest.mark.trio
