@@ -84,6 +84,11 @@ class CallInfo:
         """This call's address."""
         return CallRef(self.call_id, self.node_id)
 
+    @property
+    def is_final(self) -> bool:
+        """Whether the call had ended when this snapshot was taken."""
+        return self.state is CallState.ENDED
+
 
 # -- session -----------------------------------------------------------------
 

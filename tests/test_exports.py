@@ -31,3 +31,21 @@ def test_relay_core_all() -> None:
     assert set(relay_core.__all__) == CORE
     for name in relay_core.__all__:
         assert hasattr(relay_core, name), name
+
+
+ASYNCIO = {
+    "Action", "AuthenticationError", "Call", "CallGoneError", "CallHandler", "ConnectError",
+    "ConnectResult", "ConnectionLostError", "DialError", "EventHandler", "LocalProtocolError",
+    "PlayAction", "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError",
+    "RequestError", "RequestTimeoutError", "SessionClosedError", "websocket_url",
+}  # fmt: skip
+
+
+def test_relay_asyncio_all() -> None:
+    import relay_asyncio
+
+    assert set(relay_asyncio.__all__) == ASYNCIO
+    for name in relay_asyncio.__all__:
+        assert hasattr(relay_asyncio, name), name
+    # The official SDK's error names and class names keep working after the import swap.
+    assert relay_asyncio.RelayError is relay_core.RelayError
