@@ -27,8 +27,13 @@ from typing import final
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from relay_core import CallRef, JSONObject, LocalProtocolError
-from relay_core._fake_server import CloseRequest, ConnectionId, FakeRelayServer
+from relay_core import LocalProtocolError
+from relay_core._fake_server import (
+    CloseRequest,
+    ConnectionId,
+    FakeRelayServer,
+    FakeServerScripting,
+)
 
 __all__ = ["FakeRelayHandle", "open_fake_relay_server"]
 
@@ -40,7 +45,7 @@ _Item = str | CloseRequest | None
 
 
 @final
-class FakeRelayHandle:
+class FakeRelayHandle(FakeServerScripting):
     """A running fake server: where it listens, and scripting that flushes.
 
     Call the scripting methods here (or call :attr:`server` directly and
@@ -114,60 +119,6 @@ class FakeRelayHandle:
     def connections(self) -> list[ConnectionId]:
         """Open sockets, oldest first."""
         return list(self._outgoing)
-
-    # -- scripting ---------------------------------------------------------------
-
-    def inject_inbound_call(
-        self,
-        *,
-        context: str,
-        from_number: str,
-        to_number: str,
-        device: JSONObject | None = None,
-    ) -> CallRef:
-        """Place an inbound call (see :meth:`FakeRelayServer.inject_inbound_call`)."""
-        ref = self.server.inject_inbound_call(
-            context=context,
-            from_number=from_number,
-            to_number=to_number,
-            device=device,
-            now=self.now(),
-        )
-        self.kick()
-        return ref
-
-    def hangup_call(self, call_id: str, *, reason: str = "hangup") -> None:
-        """The far end hangs up a live call."""
-        self.server.hangup_call(call_id, reason=reason, now=self.now())
-        self.kick()
-
-    def request_disconnect(self, conn: ConnectionId, *, restart: bool = False) -> str:
-        """Send ``signalwire.disconnect``; the socket closes after the ack."""
-        request_id = self.server.request_disconnect(conn, restart=restart, now=self.now())
-        self.kick()
-        return request_id
-
-    def drop(self, conn: ConnectionId) -> None:
-        """Close the socket abruptly (no WebSocket close handshake)."""
-        self.server.drop(conn, now=self.now())
-        self.kick()
-
-    def send_ping(self, conn: ConnectionId) -> str:
-        """Send ``signalwire.ping`` now."""
-        ping_id = self.server.send_ping(conn, now=self.now())
-        self.kick()
-        return ping_id
-
-    def push_event(self, conn: ConnectionId, event_type: str, params: JSONObject) -> str:
-        """Send an arbitrary ``signalwire.event``."""
-        event_id = self.server.push_event(conn, event_type, params, now=self.now())
-        self.kick()
-        return event_id
-
-    def inject_raw(self, conn: ConnectionId, text: str) -> None:
-        """Send ``text`` as one frame, as is."""
-        self.server.inject_raw(conn, text, now=self.now())
-        self.kick()
 
     # -- sockets ---------------------------------------------------------------
 

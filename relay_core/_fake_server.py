@@ -61,6 +61,7 @@ from ._wire import (
 )
 
 __all__ = [
+    "FakeServerScripting",
     "CLIENT_TO_SERVER",
     "SERVER_TO_CLIENT",
     "CloseRequest",
@@ -1102,3 +1103,75 @@ class FakeRelayServer:
         self.scheduler.run_due(now)
         self.network.hangup(call_id, reason=reason, now=now)
         self.scheduler.run_due(now)
+
+
+class FakeServerScripting:
+    """Scripting verbs shared by the adapters' fake-server handles.
+
+    A handle (``relay_trio.testing``, ``relay_asyncio.testing``) provides
+    ``server``, ``now()`` (the server's clock) and ``kick()`` (flush every
+    connection's output and re-arm the timer after a change); each verb here
+    changes the server, then kicks.
+    """
+
+    server: FakeRelayServer
+
+    def now(self) -> float:
+        """The server's current time (the adapter's clock)."""
+        raise NotImplementedError
+
+    def kick(self) -> None:
+        """Flush outputs and re-arm the timer after a change."""
+        raise NotImplementedError
+
+    def inject_inbound_call(
+        self,
+        *,
+        context: str,
+        from_number: str,
+        to_number: str,
+        device: JSONObject | None = None,
+    ) -> CallRef:
+        """Place an inbound call (see :meth:`FakeRelayServer.inject_inbound_call`)."""
+        ref = self.server.inject_inbound_call(
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            device=device,
+            now=self.now(),
+        )
+        self.kick()
+        return ref
+
+    def hangup_call(self, call_id: str, *, reason: str = "hangup") -> None:
+        """The far end hangs up a live call."""
+        self.server.hangup_call(call_id, reason=reason, now=self.now())
+        self.kick()
+
+    def request_disconnect(self, conn: ConnectionId, *, restart: bool = False) -> str:
+        """Send ``signalwire.disconnect``; the socket closes after the ack."""
+        request_id = self.server.request_disconnect(conn, restart=restart, now=self.now())
+        self.kick()
+        return request_id
+
+    def drop(self, conn: ConnectionId) -> None:
+        """Close the socket abruptly (no WebSocket close handshake)."""
+        self.server.drop(conn, now=self.now())
+        self.kick()
+
+    def send_ping(self, conn: ConnectionId) -> str:
+        """Send ``signalwire.ping`` now."""
+        ping_id = self.server.send_ping(conn, now=self.now())
+        self.kick()
+        return ping_id
+
+    def push_event(self, conn: ConnectionId, event_type: str, params: JSONObject) -> str:
+        """Send an arbitrary ``signalwire.event``."""
+        event_id = self.server.push_event(conn, event_type, params, now=self.now())
+        self.kick()
+        return event_id
+
+    def inject_raw(self, conn: ConnectionId, text: str) -> None:
+        """Send ``text`` as one frame, as is."""
+        self.server.inject_raw(conn, text, now=self.now())
+        self.kick()
