@@ -27,6 +27,7 @@ from relay_core import (
     ConnectionLostError,
     ConnectState,
     ControlId,
+    Device,
     Disconnect,
     Event,
     Hangup,
@@ -152,21 +153,36 @@ class Call:
         self.direction: str = info.direction or ""
         self.context: str = info.context or ""
         self.state: str = info.state
-        self.device: dict[str, JSONValue] = {}
+        self._device_info: Device | None = None
+        self._device: dict[str, JSONValue] | None = None
         self.end_reason: str | None = None
         #: The other leg of the bridge, while there is one.
         self.peer: Call | None = None
-        self._listeners: dict[str, list[EventHandler]] = {}
-        self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] = []
-        self._inbox: deque[tuple[list[EventHandler], Event]] = deque()
+        # Built on first use (a listener, a waiter, a delivery to a listener):
+        # most calls never need them, and a deque or an Event costs ~760 B.
+        self._listeners: dict[str, list[EventHandler]] | None = None
+        self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] | None = None
+        self._inbox: deque[tuple[list[EventHandler], Event]] | None = None
         self._worker: asyncio.Task[None] | None = None
-        self._ended = asyncio.Event()
+        self._ended: asyncio.Event | None = None
         self._end_event: CallStateChanged | None = None
         self._closed: RelayError | None = None
         self._update(info)
 
     def __repr__(self) -> str:
         return f"<Call id={self.call_id!r} state={self.state!s} direction={self.direction!r}>"
+
+    @property
+    def device(self) -> dict[str, JSONValue]:
+        """The call's device as wire JSON (built on first access)."""
+        if self._device is None:
+            info = self._device_info
+            self._device = {} if info is None else device_to_wire(info)
+        return self._device
+
+    @device.setter
+    def device(self, value: dict[str, JSONValue]) -> None:
+        self._device = value
 
     @property
     def ref(self) -> CallRef:
@@ -276,11 +292,13 @@ class Call:
         ``"calling.call.play"``, ``"calling.call.connect"``, ...); the event is
         the core's typed event.  Coroutine listeners are awaited in order.
         """
+        if self._listeners is None:
+            self._listeners = {}
         self._listeners.setdefault(event_type, []).append(handler)
 
     def off(self, event_type: str, handler: EventHandler | None = None) -> None:
         """Remove one listener, or every listener of ``event_type``."""
-        handlers = self._listeners.get(event_type, [])
+        handlers = self._listeners.get(event_type, []) if self._listeners else []
         if handler is None:
             handlers.clear()
         elif handler in handlers:
@@ -294,18 +312,24 @@ class Call:
             raise self._closed
         future: asyncio.Future[Any] = self._client._future()
         entry = (event_type, predicate, future)
-        self._waiters.append(entry)
+        if self._waiters is None:
+            self._waiters = []
+        waiters = self._waiters
+        waiters.append(entry)
         try:
             async with asyncio.timeout(timeout):
                 return await future
         finally:
-            if entry in self._waiters:
-                self._waiters.remove(entry)
+            if entry in waiters:
+                waiters.remove(entry)
 
     async def wait_for_ended(self, timeout: float | None = None) -> CallStateChanged | None:
         """Wait until the call has ended; returns the ``ended`` state event."""
-        async with asyncio.timeout(timeout):
-            await self._ended.wait()
+        if self._end_event is None and self._closed is None:
+            if self._ended is None:
+                self._ended = asyncio.Event()
+            async with asyncio.timeout(timeout):
+                await self._ended.wait()
         if self._end_event is None and self._closed is not None:
             raise self._closed
         return self._end_event
@@ -337,32 +361,39 @@ class Call:
         self.state = info.state
         self.node_id = self.node_id or info.node_id
         self.end_reason = info.end_reason or self.end_reason
-        if info.device is not None:
-            self.device = device_to_wire(info.device)
+        if info.device is not None and info.device is not self._device_info:
+            self._device_info = info.device
+            self._device = None
 
     def _deliver(self, event_type: str, event: Event) -> None:
-        for entry in list(self._waiters):
-            kind, predicate, future = entry
-            if kind != event_type or future.done():
-                continue
-            try:
-                if predicate is None or predicate(event):
-                    future.set_result(event)
-            except Exception as exc:
-                future.set_exception(exc)
+        if self._waiters:
+            for entry in list(self._waiters):
+                kind, predicate, future = entry
+                if kind != event_type or future.done():
+                    continue
+                try:
+                    if predicate is None or predicate(event):
+                        future.set_result(event)
+                except Exception as exc:
+                    future.set_exception(exc)
         if isinstance(event, CallStateChanged) and event.is_final:
             self._end_event = event
-            self._ended.set()
-        handlers = self._listeners.get(event_type)
+            if self._ended is not None:
+                self._ended.set()
+        handlers = self._listeners.get(event_type) if self._listeners else None
         if handlers:
+            if self._inbox is None:
+                self._inbox = deque()
             self._inbox.append((list(handlers), event))
             if self._worker is None:
                 self._worker = self._client._spawn(self._run_listeners())
 
     async def _run_listeners(self) -> None:
+        inbox = self._inbox
+        assert inbox is not None
         try:
-            while self._inbox:
-                handlers, event = self._inbox.popleft()
+            while inbox:
+                handlers, event = inbox.popleft()
                 for handler in handlers:
                     try:
                         result = handler(event)
@@ -375,7 +406,8 @@ class Call:
 
     def _close(self, error: RelayError) -> None:
         self._closed = error
-        self._ended.set()
-        for _, _, future in self._waiters:
+        if self._ended is not None:
+            self._ended.set()
+        for _, _, future in self._waiters or ():
             if not future.done():
                 future.set_exception(error)

@@ -10,8 +10,8 @@ owns three tasks, plus the user's handler and listener tasks:
   synchronous hand-off to it, so a cancelled caller can never cut a batch in
   half: the ``calling.end`` frames of an abandoned dial leave even though the
   ``dial()`` that produced them is gone;
-* the timer: sleeps until ``next_deadline()`` and is re-armed after every
-  mutation.
+* the timer: sleeps until ``next_deadline()``; after the mutations of one
+  loop iteration it is re-armed only if the deadline moved earlier.
 
 Leaving abandons every dial and connect in progress (the core queues
 ``calling.end`` for their legs), lingers at most ``CLOSE_GRACE`` until the
@@ -108,6 +108,31 @@ def websocket_url(host: str) -> str:
     return f"wss://{host}"
 
 
+async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
+    """Send ``frames`` as text messages in one transport write (one TLS record batch).
+
+    ``ws.send()`` per frame costs a TLS write and a ``send(2)`` each; this
+    frames them all with the connection's sans-I/O protocol inside its own
+    ``send_context()`` (same state checks, closing and flow control as
+    ``send()``) and hands the bytes to the transport at once.
+    """
+    async with ws.send_context():
+        protocol = ws.protocol
+        for frame in frames:
+            protocol.send_text(frame.encode())
+        data = protocol.data_to_send()
+        if all(data):  # no end-of-stream marker: one coalesced write
+            ws.transport.write(b"".join(data))
+        else:  # never while open; keep websockets' own handling of the marker
+            for chunk in data:
+                if chunk:
+                    ws.transport.write(chunk)
+                elif ws.transport.can_write_eof():
+                    ws.transport.write_eof()
+                else:
+                    ws.transport.close()
+
+
 def _consume(future: asyncio.Future[Any]) -> None:
     """Mark a settled future's exception as seen: its owner may have moved on."""
     if not future.cancelled():
@@ -125,7 +150,7 @@ class RelayClient:
             ``wss://`` URL.
         max_active_calls: cap on live calls; offers over it are passed.
         ssl: TLS context for ``wss://`` (default: system trust store, or the
-            CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``).
+            CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``); unused with ``ws://``.
         request_timeout: seconds each request waits for its answer; a timeout
             fails only that request.
         max_concurrent_handlers: ``on_call`` handlers running at once; an
@@ -160,10 +185,12 @@ class RelayClient:
             request_timeout=request_timeout,
             **limits,
         )
+        # TLS only for wss://: websockets rejects any ssl= with a ws:// URI.
+        secure = self.url.startswith("wss://")
         ca_file = env("SIGNALWIRE_RELAY_CA_FILE")
-        if ssl is None and ca_file:
+        if secure and ssl is None and ca_file:
             ssl = ssl_module.create_default_context(cafile=ca_file)
-        self._ssl = ssl
+        self._ssl = ssl if secure else None
         if max_concurrent_handlers < 1:
             raise LocalProtocolError("max_concurrent_handlers: must be at least 1")
         self._max_handlers = max_concurrent_handlers
@@ -188,6 +215,9 @@ class RelayClient:
         #: Set after every core mutation and whenever the writer runs dry.
         self._changed = asyncio.Event()
         self._wake = asyncio.Event()
+        #: The deadline the timer sleeps until (None: until woken).
+        self._armed: float | None = None
+        self._deadline_check = False
         self._handlers = 0
         self._started = self._closing = self._cancelled_host = False
         self._fatal: RelayError | None = None
@@ -450,24 +480,26 @@ class RelayClient:
         return None
 
     async def _writer(self) -> None:
+        outq = self._outq
         while True:
-            if not self._outq:
+            if not outq:
                 self._drained = True
                 self._changed.set()
                 self._out_ready.clear()
                 await self._out_ready.wait()
                 continue
-            frame = self._outq.popleft()
+            frames = list(outq)
+            outq.clear()
             ws = self._ws
             if ws is not None:
                 with contextlib.suppress(ConnectionClosed):
-                    await ws.send(frame)
+                    await _send_all(ws, frames)
 
     async def _timer(self) -> None:
         session = self._live()
         while True:
             self._wake.clear()
-            deadline = session.next_deadline()
+            deadline = self._armed = session.next_deadline()
             if deadline is None:
                 await self._wake.wait()
                 continue
@@ -519,8 +551,23 @@ class RelayClient:
         self._flush()
         self._dispatch()
         self._flush()
-        self._wake.set()
+        if not self._deadline_check:  # once per loop iteration, not per frame
+            self._deadline_check = True
+            self._loop.call_soon(self._check_deadline)
         self._changed.set()
+
+    def _check_deadline(self) -> None:
+        """Re-arm the timer only if a deadline now comes before the one it sleeps to.
+
+        A later (or vanished) deadline needs nothing: the timer wakes at the old
+        one, finds ``handle_timeout`` has nothing due and sleeps again.
+        """
+        self._deadline_check = False
+        if self._session is None:
+            return
+        due = self._session.next_deadline()
+        if due is not None and (self._armed is None or due < self._armed):
+            self._wake.set()
 
     def _start(self, command: Command, timeout: float | None = None) -> asyncio.Future[JSONObject]:
         request_id = self._live().send(command, now=self._now(), timeout=timeout)

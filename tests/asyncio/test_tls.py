@@ -48,3 +48,21 @@ async def test_ssl_argument_and_verification_by_default(ca: trustme.CA) -> None:
         ca.configure_trust(context)
         async with RelayClient(project="p", token="t", host=server.url, ssl=context) as client:
             assert client.relay_protocol
+
+
+@scenario()
+async def test_ws_url_ignores_the_ca_file_and_ssl_argument(
+    ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # websockets rejects ssl= with a ws:// URI: TLS settings apply to wss:// only.
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SIGNALWIRE_RELAY_CA_FILE", str(ca_file))
+    async with scripted_server() as server:
+        assert server.url.startswith("ws://")
+        async with RelayClient(project="p", token="t", host=server.url) as client:
+            assert client.relay_protocol
+        context = ssl.create_default_context()
+        ca.configure_trust(context)
+        async with RelayClient(project="p", token="t", host=server.url, ssl=context) as client:
+            assert client.relay_protocol
