@@ -25,6 +25,7 @@ its own event), so no waiter is left hanging (RELAY.md K.19).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -83,6 +84,11 @@ def _text(params: JSONObject, key: str, event_type: str) -> str:
 def _optional_text(params: JSONObject, key: str) -> str | None:
     value = params.get(key)
     return value if isinstance(value, str) and value else None
+
+
+def _shared(text: str | None) -> str | None:
+    """One copy of strings every call repeats (node ids, directions, contexts)."""
+    return None if text is None else sys.intern(text)
 
 
 def _ref(value: JSONValue) -> CallRef | None:
@@ -544,9 +550,9 @@ class CallControl:
         connect_call = self._connect_tags.get(tag)
         if dial is None and connect_call is None:
             return None
-        node_id = NodeId(_optional_text(params, "node_id") or "")
+        node_id = NodeId(sys.intern(_optional_text(params, "node_id") or ""))
         call = _Call(call_id, node_id, tag)
-        call.direction = _optional_text(params, "direction")
+        call.direction = _shared(_optional_text(params, "direction"))
         call.device = _device(params.get("device"))
         if dial is not None:
             call.hidden = dial.phase is DialPhase.ABANDONED
@@ -806,18 +812,18 @@ class CallControl:
 
     def _on_receive(self, params: JSONObject) -> None:
         call_id = CallId(_text(params, "call_id", "calling.call.receive"))
-        node_id = NodeId(_text(params, "node_id", "calling.call.receive"))
+        node_id = NodeId(sys.intern(_text(params, "node_id", "calling.call.receive")))
         if call_id in self.calls:
             # A re-delivered offer (e.g. after a resume): the call and its
             # plays are already tracked and the user already has it.
             self.dropped_events += 1
             return
         call = _Call(call_id, node_id, Tag(_optional_text(params, "tag") or "") or None)
-        call.direction = _optional_text(params, "direction") or "inbound"
+        call.direction = _shared(_optional_text(params, "direction")) or "inbound"
         raw_state = _optional_text(params, "call_state") or "created"
         call.state = _CALL_STATES.get(raw_state) or CallState(raw_state)
         call.device = _device(params.get("device"))
-        call.context = _optional_text(params, "context")
+        call.context = _shared(_optional_text(params, "context"))
         if len(self.calls) >= self._max_calls:
             self._refuse(call.snapshot())
             return
