@@ -4,7 +4,7 @@
 
 ARM is a client (``relay_asyncio``, ``relay_trio``, ``sdk``: the official
 ``signalwire-sdk``) or a floor (``raw_ws``, ``raw_sansio``, ``raw_trio``,
-``raw_wsproto``: decode + ack and nothing else); MODE is ``events``,
+``raw_ws_trio``, ``raw_wsproto``: decode + ack and nothing else); MODE is ``events``,
 ``dials`` or ``memory``.  ``--host`` is what a user passes: ``127.0.0.1:PORT``
 means ``wss://`` (trusting ``SIGNALWIRE_RELAY_CA_FILE``), a ``ws://`` URL
 means plain WebSocket.
@@ -372,6 +372,60 @@ def run_raw_trio(mode: str, args: argparse.Namespace) -> None:
     trio.run(main)
 
 
+def run_raw_ws_trio(mode: str, args: argparse.Namespace) -> None:
+    """The websockets.trio floor: ``recv()`` + decode + ``send()`` per message, nothing else."""
+    try:
+        import trio
+        from websockets.trio.client import connect as trio_connect
+    except ImportError as exc:
+        skip(f"websockets.trio does not import: {exc}")
+    if mode != "events":
+        skip("raw_ws_trio only runs the event benchmark")
+    loads: Callable[[str | bytes], Any] = orjson.loads if args.json == "orjson" else json.loads
+    say({"ready": True})
+
+    async def main() -> None:
+        await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "go"
+        url = ws_url(args.host)
+        async with trio_connect(
+            url,
+            ssl=client_ssl_context() if url.startswith("wss://") else None,
+            compression=None,
+            ping_interval=None,
+            max_size=10 * 1024 * 1024,
+        ) as ws:
+            hello = {
+                "jsonrpc": "2.0",
+                "id": "raw-connect-1",
+                "method": "signalwire.connect",
+                "params": {
+                    "version": {"major": 2, "minor": 0, "revision": 0},
+                    "agent": "bench-raw/1.0",
+                    "event_acks": True,
+                    "authentication": {"project": PROJECT, "token": TOKEN},
+                    "contexts": CONTEXTS,
+                },
+            }
+            await ws.send(json.dumps(hello))
+            while loads(await ws.recv()).get("id") != "raw-connect-1":
+                pass
+            say({"connected": True})
+
+            async def reader() -> None:
+                while True:
+                    message = loads(await ws.recv())
+                    if "method" in message and "id" in message:
+                        await ws.send(f'{{"jsonrpc":"2.0","id":"{message["id"]}","result":{{}}}}')
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(reader)
+                await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "stop"
+                say({"stats": None})
+                nursery.cancel_scope.cancel()
+
+    trio.run(main)
+
+
 async def run_raw_sansio(mode: str, args: argparse.Namespace) -> None:
     """An asyncio floor with batched acks: websockets' sans-I/O protocol on a Protocol.
 
@@ -655,6 +709,7 @@ def main(argv: list[str] | None = None) -> None:
             "raw_ws",
             "raw_sansio",
             "raw_trio",
+            "raw_ws_trio",
             "raw_wsproto",
             "relay_asyncio",
             "relay_trio",
@@ -678,6 +733,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(run_raw_sansio(args.mode, args))
         elif args.arm == "raw_trio":
             run_raw_trio(args.mode, args)
+        elif args.arm == "raw_ws_trio":
+            run_raw_ws_trio(args.mode, args)
         elif args.arm == "raw_wsproto":
             run_raw_wsproto(args.mode, args)
         else:

@@ -1,4 +1,4 @@
-"""relay_trio: a structured-concurrency RELAY client on trio and trio-websocket.
+"""relay_trio: a structured-concurrency RELAY client on trio and websockets' sans-I/O layer.
 
 ::
 

@@ -1,15 +1,16 @@
-"""The trio client: one nursery, one reader, one timer, one send lock.
+"""The trio client: one nursery, one reader, one timer, one write lock.
 
 Theory of operation
 -------------------
 ``open_relay_client`` owns a nursery with two tasks.  The *socket task*
-opens a WebSocket, calls ``connection_made``, then reads: every frame goes
-to ``receive_text``, the replies the core queued are flushed at once (under
-the send lock, so the acks of one read leave as one batch), then the
-events are dispatched to waiters.  When the socket drops it calls
-``connection_lost``, sleeps ``reconnect_delay()`` and starts again; the
-core decides what survives (RELAY.md C.7).  The *timer task* sleeps until
-``next_deadline()`` and is re-armed after every mutation.
+opens a WebSocket, calls ``connection_made``, then reads: every message of
+one read goes to ``receive_text``, the events are dispatched to waiters,
+then the replies the core queued are flushed at once (one lock, one
+``send_all``: the acks of one read leave as one write).  When the socket
+drops it calls ``connection_lost``, sleeps ``reconnect_delay()`` and starts
+again; the core decides what survives (RELAY.md C.7).  The *timer task*
+sleeps until ``next_deadline()``; after a mutation, only a deadline that
+moved moves its sleep (no wake-up per frame).
 
 User commands run in the caller's task: ``session.send(...)`` (sync: it
 checks and queues), a flush, then a wait on a :class:`Waiter` keyed by what
@@ -34,7 +35,6 @@ from typing import Any, Final, NoReturn, TypeVar, assert_never
 
 import attrs
 import trio
-from trio_websocket import ConnectionClosed, WebSocketConnection
 
 from relay_core import (
     AuthenticationFailed,
@@ -77,7 +77,7 @@ from relay_core import (
 from ._call import Call, Playback
 from ._serve import serve
 from ._sync import Broadcast, EventStream, Waiter
-from ._transport import TransportError, open_socket, relay_url, tls_context
+from ._transport import TransportError, WebSocket, open_socket, relay_url, tls_context
 
 __all__ = ["DialTimeoutError", "RelayClient", "open_relay_client"]
 
@@ -119,10 +119,12 @@ class RelayClient:
         self._tls = tls
         self._close_timeout = close_timeout
         self._nursery: trio.Nursery | None = None
-        self._ws: WebSocketConnection | None = None
+        self._ws: WebSocket | None = None
         self._socket_scope: trio.CancelScope | None = None
-        self._send_lock = trio.Lock()
-        self._rearm = trio.Event()
+        # The timer task's sleep, and the deadline it sleeps until (None: no
+        # deadline); ``_pump`` moves the sleep when the core's deadline moves.
+        self._timer_scope: trio.CancelScope | None = None
+        self._timer_deadline: float | None = None
         self._progress = trio.Event()
         self._opened = trio.Event()
         self._closing = False
@@ -303,19 +305,19 @@ class RelayClient:
         a usable socket nothing is taken: ``connection_lost`` re-queues the
         requests among the frames for the next session.
         """
+        ws = self._usable_socket()
+        if ws is None:
+            return
         sending = False
-        with trio.CancelScope(shield=True), trio.move_on_after(timeout) as bound:
-            async with self._send_lock:
-                ws = self._usable_socket()
-                frames = [] if ws is None else self._session.messages_to_send()
-                if ws is None or not frames:
+        with trio.CancelScope(shield=True, deadline=trio.current_time() + timeout) as bound:
+            async with ws.lock:
+                if self._usable_socket() is not ws:
+                    return
+                frames = self._session.messages_to_send()
+                if not frames:
                     return
                 sending = True
-                try:
-                    for frame in frames:
-                        await ws.send_message(frame)
-                except ConnectionClosed:
-                    pass  # the socket task sees the close and reports it
+                await ws.send_texts(frames)  # a closed socket: the reader reports it
                 sending = False
         if bound.cancelled_caught and sending:
             log.warning("a flush took over %g s; dropping the connection", timeout)
@@ -324,9 +326,13 @@ class RelayClient:
     # -- dispatch (sync; never awaits user code) ----------------------------------------
 
     def _pump(self) -> None:
-        while (event := self._session.next_event()) is not None:
+        session = self._session
+        while (event := session.next_event()) is not None:
             self._dispatch(event)
-        self._rearm.set()
+        deadline = session.next_deadline()
+        if deadline != self._timer_deadline and (scope := self._timer_scope) is not None:
+            self._timer_deadline = deadline
+            scope.deadline = math.inf if deadline is None else deadline
         self._progress.set()
         self._progress = trio.Event()
 
@@ -459,35 +465,36 @@ class RelayClient:
             finally:
                 self._socket_scope = None
 
-    async def _read(self, ws: WebSocketConnection) -> None:
-        while True:
-            try:
-                text = await ws.get_message()
-            except ConnectionClosed as exc:
-                log.info("connection closed: %s", exc.reason)
-                return
-            try:
-                self._session.receive_text(text, now=trio.current_time())
-            except RemoteProtocolError as exc:
-                log.debug("dropped a malformed frame: %s", exc)
+    async def _read(self, ws: WebSocket) -> None:
+        """Feed the core every message of a read, then flush their replies as one write."""
+        receive_text = self._session.receive_text
+        while (messages := await ws.receive()) is not None:
+            now = trio.current_time()
+            for text in messages:
+                try:
+                    receive_text(text, now=now)
+                except RemoteProtocolError as exc:
+                    log.debug("dropped a malformed frame: %s", exc)
             self._pump()
             await self._flush()
+        log.info("connection closed: %s", ws.close_reason)
 
     async def _run_timer(self) -> None:
         try:
             while True:
-                self._rearm = trio.Event()
                 deadline = self._session.next_deadline()
-                with trio.move_on_at(math.inf if deadline is None else deadline):
-                    await self._rearm.wait()
-                    continue
+                self._timer_deadline = deadline
+                with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
+                    self._timer_scope = scope
+                    await trio.sleep_forever()
+                self._timer_scope = None
                 self._session.handle_timeout(now=trio.current_time())
                 self._pump()
                 await self._flush()
         except Exception as exc:
             self._fail(exc)
 
-    def _usable_socket(self) -> WebSocketConnection | None:
+    def _usable_socket(self) -> WebSocket | None:
         """The open socket, unless it is closing or being dropped."""
         scope = self._socket_scope
         return self._ws if scope is not None and not scope.cancel_called else None

@@ -1,5 +1,12 @@
 """Where to connect and how: the RELAY URL, TLS, and one WebSocket per attempt.
 
+The WebSocket is websockets' sans-I/O :class:`~websockets.client.ClientProtocol`
+(with its C speedups) driven straight on a trio stream, with no task of its
+own: the reader gets every message of one read at once, and a flush writes
+all its frames with one ``send_all``.  (websockets' own trio client and
+trio-websocket hand each message across tasks and write each frame alone;
+benchmarks/RESULTS.md measures the difference.)
+
 RELAY.md A: ``wss://<host>`` with no path; the host is a Space host or
 ``host:port``; a full ``ws://`` / ``wss://`` URL is accepted too (tests and
 the fake server use ``ws://127.0.0.1:<port>``).  TLS verification is always
@@ -11,12 +18,17 @@ from __future__ import annotations
 import os
 import ssl
 import urllib.parse
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Final
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from typing import Final, cast
 
 import trio
-from trio_websocket import HandshakeError, WebSocketConnection, wrap_client_stream
+from websockets.client import ClientProtocol
+from websockets.exceptions import InvalidHandshake, InvalidURI
+from websockets.frames import Frame, Opcode
+from websockets.http11 import USER_AGENT
+from websockets.protocol import OPEN, State
+from websockets.uri import parse_uri
 
 from relay_core import LocalProtocolError
 
@@ -24,6 +36,7 @@ __all__ = [
     "DEFAULT_HOST",
     "MAX_MESSAGE_SIZE",
     "TransportError",
+    "WebSocket",
     "open_socket",
     "relay_url",
     "tls_context",
@@ -33,8 +46,6 @@ __all__ = [
 DEFAULT_HOST: Final = "relay.signalwire.com"
 #: RELAY.md A: the largest inbound frame (the socket closes with 1009 above it).
 MAX_MESSAGE_SIZE: Final = 10 * 1024 * 1024
-#: Frames buffered between trio-websocket's reader and ours.
-MESSAGE_QUEUE_SIZE: Final = 64
 _BAD_HOST_CHARS: Final = frozenset("@/?#\r\n\t ")
 
 
@@ -92,16 +103,187 @@ class TransportError(Exception):
     """Opening a socket failed (DNS, TCP, TLS or the HTTP upgrade); the cause is chained."""
 
 
+_TEXT: Final = Opcode.TEXT
+_BINARY: Final = Opcode.BINARY
+_CONT: Final = Opcode.CONT
+
+
+class WebSocket:
+    """One open WebSocket: a sans-I/O protocol on a trio stream, no background task.
+
+    One task reads (:meth:`receive`); any task writes (:meth:`send_texts`),
+    serialized by one lock.  Pings are answered and the close handshake is
+    done by the protocol as frames arrive.
+    """
+
+    def __init__(self, stream: trio.abc.Stream, protocol: ClientProtocol) -> None:
+        self._stream = stream
+        self._protocol = protocol
+        self._lock = trio.Lock()
+        self._fragments: list[bytes] = []
+        self._pending: list[bytes] = []
+        self._eof = False
+        self._reader = False
+        self._done = trio.Event()
+        self.close_reason = ""
+
+    @property
+    def open(self) -> bool:
+        """Whether frames can still be sent."""
+        return self._protocol.state is OPEN
+
+    async def receive(self) -> list[bytes] | None:
+        """The messages of the next read, in order (never empty); ``None`` once closed.
+
+        Text and binary messages both come as ``bytes`` (RELAY speaks JSON, and
+        the core decodes UTF-8 with the JSON).
+        """
+        if self._pending:
+            messages, self._pending = self._pending, []
+            return messages
+        protocol = self._protocol
+        self._reader = True
+        try:
+            while not self._eof:
+                try:
+                    data = await self._stream.receive_some()
+                except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                    data = b""
+                    self.close_reason = repr(exc.__cause__ or exc)
+                if data:
+                    protocol.receive_data(data)
+                else:
+                    self._eof = True
+                    protocol.receive_eof()
+                messages = self._messages(protocol.events_received())
+                if replies := protocol.data_to_send():  # pongs, the close reply, end of stream
+                    async with self._lock:
+                        await self._write(replies)
+                if messages:
+                    return messages
+        except BaseException:
+            self._done.set()  # nobody reads any more
+            raise
+        self._describe_close()
+        self._done.set()
+        return None
+
+    async def send_texts(self, texts: list[str]) -> bool:
+        """Write ``texts`` as text frames with one ``send_all``; ``False`` if closing.
+
+        The caller holds :attr:`lock` (so frames taken from the core go out in
+        the order they were taken).
+        """
+        protocol = self._protocol
+        if protocol.state is not OPEN:
+            return False
+        send_text = protocol.send_text
+        for text in texts:
+            send_text(text.encode())
+        await self._write(protocol.data_to_send())
+        return True
+
+    @property
+    def lock(self) -> trio.Lock:
+        """Held around every write."""
+        return self._lock
+
+    async def aclose(self) -> None:
+        """Do the closing handshake (unless already closed), then close the stream.
+
+        Unbounded: the caller sets the time limit; cancelled, the stream is
+        closed at once.
+        """
+        try:
+            if self._protocol.state is OPEN:
+                async with self._lock:
+                    self._protocol.send_close()
+                    await self._write(self._protocol.data_to_send())
+                if self._reader:
+                    await self._done.wait()  # the reader sees the server's close
+                else:
+                    while await self.receive() is not None:
+                        pass  # the server's last frames: nobody listens any more
+        except BaseException:
+            await trio.aclose_forcefully(self._stream)
+            raise
+        with suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+            await self._stream.aclose()
+
+    # -- internals ------------------------------------------------------------------
+
+    def _messages(self, events: Sequence[object]) -> list[bytes]:
+        messages: list[bytes] = []
+        for event in events:
+            if not isinstance(event, Frame):
+                continue
+            opcode = event.opcode
+            data = cast(bytes, event.data)  # parsed frames carry bytes
+            if opcode is _TEXT or opcode is _BINARY:
+                if event.fin:
+                    messages.append(data)
+                else:
+                    self._fragments = [data]
+            elif opcode is _CONT:
+                self._fragments.append(data)
+                if event.fin:
+                    messages.append(b"".join(self._fragments))
+                    self._fragments = []
+        return messages
+
+    async def _write(self, chunks: list[bytes]) -> None:
+        """Write ``chunks`` (from ``data_to_send()``) in one ``send_all`` (lock held)."""
+        end = bool(chunks) and not chunks[-1]
+        data = b"".join(chunks)
+        try:
+            if data:
+                await self._stream.send_all(data)
+            if end and isinstance(self._stream, trio.abc.HalfCloseableStream):
+                await self._stream.send_eof()
+        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            # The reader sees the broken stream and reports the close.
+            self.close_reason = self.close_reason or repr(exc.__cause__ or exc)
+
+    def _describe_close(self) -> None:
+        protocol = self._protocol
+        received = protocol.close_rcvd
+        if received is not None:
+            self.close_reason = f"code {received.code} {received.reason!r}".strip()
+        elif not self.close_reason:
+            self.close_reason = "the stream ended without a close frame"
+
+
+async def _handshake(stream: trio.abc.Stream, url: str) -> WebSocket:
+    protocol = ClientProtocol(parse_uri(url), max_size=MAX_MESSAGE_SIZE)
+    request = protocol.connect()
+    request.headers["User-Agent"] = USER_AGENT
+    protocol.send_request(request)
+    await stream.send_all(b"".join(protocol.data_to_send()))
+    ws = WebSocket(stream, protocol)
+    while protocol.state is State.CONNECTING and protocol.handshake_exc is None:
+        data = await stream.receive_some()
+        if data:
+            protocol.receive_data(data)
+        else:
+            protocol.receive_eof()
+            if protocol.handshake_exc is None:
+                raise trio.BrokenResourceError("the server closed during the upgrade")
+        # Frames sent right after the 101 arrive in the same read: keep them.
+        ws._pending = ws._messages(protocol.events_received())
+    if protocol.handshake_exc is not None:
+        raise protocol.handshake_exc
+    return ws
+
+
 @asynccontextmanager
 async def open_socket(
     url: str, context: ssl.SSLContext | None, *, connect_timeout: float, close_timeout: float
-) -> AsyncIterator[WebSocketConnection]:
-    """One WebSocket to ``url``, owning the nursery of trio-websocket's reader.
+) -> AsyncIterator[WebSocket]:
+    """One WebSocket to ``url``.
 
-    The TLS handshake is done here, before the upgrade, so a certificate
-    that fails verification is reported as such (trio-websocket alone would
-    only report a timeout).  On exit the socket is closed, gracefully unless
-    the caller is being cancelled, within ``close_timeout``.
+    The TLS handshake is done before the upgrade, so a certificate that
+    fails verification is reported as such.  On exit the socket is closed,
+    gracefully unless the caller is being cancelled, within ``close_timeout``.
 
     Raises:
         TransportError: the socket could not be opened.
@@ -109,34 +291,33 @@ async def open_socket(
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if context is not None else 80)
-    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    failure: BaseException | None = None
-    async with trio.open_nursery() as nursery:
-        try:
-            with trio.fail_after(connect_timeout):
-                stream: trio.SocketStream | trio.SSLStream[trio.SocketStream]
-                stream = await trio.open_tcp_stream(host, port)
-                if context is not None:
-                    stream = trio.SSLStream(stream, context, server_hostname=host)
-                    await stream.do_handshake()
-                ws = await wrap_client_stream(
-                    nursery,
-                    stream,
-                    parts.netloc.rpartition("@")[2],
-                    resource,
-                    message_queue_size=MESSAGE_QUEUE_SIZE,
-                    max_message_size=MAX_MESSAGE_SIZE,
-                )
-        except (OSError, trio.BrokenResourceError, trio.TooSlowError, HandshakeError) as exc:
-            failure = exc.__cause__ if isinstance(exc, trio.BrokenResourceError) else exc
-            failure = failure or exc
-        else:
-            try:
-                yield ws
-            finally:
-                with trio.move_on_after(close_timeout):
-                    await ws.aclose()
-        # Let trio-websocket's reader finish the close handshake, briefly.
-        nursery.cancel_scope.deadline = trio.current_time() + close_timeout
-    if failure is not None:
+    stream: trio.abc.Stream | None = None
+    try:
+        with trio.fail_after(connect_timeout):
+            stream = await trio.open_tcp_stream(host, port)
+            if context is not None:
+                stream = trio.SSLStream(stream, context, server_hostname=host)
+                await stream.do_handshake()
+            ws = await _handshake(stream, url)
+    except (
+        OSError,
+        trio.BrokenResourceError,
+        trio.TooSlowError,
+        InvalidHandshake,
+        InvalidURI,
+    ) as exc:
+        if stream is not None:
+            await trio.aclose_forcefully(stream)
+        failure = exc.__cause__ if isinstance(exc, trio.BrokenResourceError) else exc
+        failure = failure or exc
         raise TransportError(f"cannot open {url}: {failure!r}") from failure
+    except BaseException:
+        if stream is not None:
+            await trio.aclose_forcefully(stream)
+        raise
+    try:
+        yield ws
+    finally:
+        with trio.move_on_after(close_timeout):
+            await ws.aclose()
+        await trio.aclose_forcefully(stream)
