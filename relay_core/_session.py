@@ -607,9 +607,7 @@ class RelaySession:
             self._on_session_started(result, now)
             return
         if request_id == self._ping_id:
-            self._ping_id = None
-            if self.config.ping_interval is not None:
-                self._ping_due = now + self.config.ping_interval
+            self._ping_answered(now)
         rid = RequestId(str(request_id))
         code = result.get("code")
         # RELAY.md D: any 2xx (string or int) or no code at all is success.
@@ -665,10 +663,15 @@ class RelaySession:
             self._on_handshake_rejected(message)
             return
         if rid == self._ping_id:
-            self._ping_id = None
-            if self.config.ping_interval is not None:
-                self._ping_due = now + self.config.ping_interval
+            self._ping_answered(now)
         self._fail(rid, pending, message.code, message.message, FailureKind.REMOTE)
+
+    def _ping_answered(self, now: float) -> None:
+        # The next ping is due one interval later, on a ready session only:
+        # a draining one is about to be closed by the server.
+        self._ping_id = None
+        if self.config.ping_interval is not None and self._state is SessionState.READY:
+            self._ping_due = now + self.config.ping_interval
 
     def _on_session_started(self, result: JSONObject, now: float) -> None:
         self._handshake_id = None
@@ -772,13 +775,10 @@ class RelaySession:
                 )
             self._fail(request_id, pending, LOCAL_FAILURE_CODE, message, FailureKind.TIMEOUT)
         self._calls.handle_timeout(now)
-        if (
-            self._ping_due is not None
-            and now >= self._ping_due
-            and self._state is SessionState.READY
-        ):
-            self._ping_due = None
-            self._ping_id = self._queue(Ping(), now, self.config.request_timeout, internal=True)
+        if self._ping_due is not None and now >= self._ping_due:
+            self._ping_due = None  # never left armed in the past
+            if self._state is SessionState.READY:
+                self._ping_id = self._queue(Ping(), now, self.config.request_timeout, internal=True)
         if self._watchdog_due is not None and now >= self._watchdog_due:
             self._watchdog_due = None
             self._events.append(LivenessLost(reason="server pings stopped"))

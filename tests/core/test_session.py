@@ -640,3 +640,14 @@ def test_calling_error_event_is_reported() -> None:
     [reported] = events(session)
     assert isinstance(reported, CallErrorReported)
     assert (reported.code, reported.message, reported.call) == (5001, "Media failure", None)
+
+
+def test_a_ping_answered_while_draining_leaves_no_stale_deadline() -> None:
+    session, ids = ready_session(RelayConfig(project="p", token="t", server_ping_timeout=None))
+    ids.push("ping-1")
+    session.handle_timeout(now=30)
+    frames(session)
+    disconnect = '{"jsonrpc":"2.0","id":"d","method":"signalwire.disconnect","params":{}}'
+    session.receive_text(disconnect, now=31)
+    session.receive_text(result("ping-1", {}), now=32)
+    assert session.next_deadline() is None  # nothing to do until the socket is replaced
