@@ -167,10 +167,11 @@ class Call:
         )
         if tag is not None:
             command = attrs.evolve(command, tag=Tag(tag))
-        event, cause = await client._start_work(command, client._connects, self.call_id)
-        assert event is not None  # no timeout: only an exception ends the wait early
-        if event.peer is not None:
-            return client._track(event.peer)
+        outcome, cause = await client._start_work(command, client._connects, self.call_id)
+        assert outcome is not None  # no timeout: only an exception ends the wait early
+        event, peer = outcome
+        if peer is not None:
+            return peer
         raise event.error() from cause
 
     async def disconnect(self) -> None:

@@ -120,6 +120,8 @@ class RelayClient:
         self._close_timeout = close_timeout
         self._nursery: trio.Nursery | None = None
         self._ws: WebSocket | None = None
+        # The socket a task is writing to (see ``_flush``).
+        self._writer: WebSocket | None = None
         self._socket_scope: trio.CancelScope | None = None
         # The timer task's sleep, and the deadline it sleeps until (None: no
         # deadline); ``_pump`` moves the sleep when the core's deadline moves.
@@ -132,8 +134,11 @@ class RelayClient:
         self._failure: BaseException | None = None
         self._last_error: BaseException | None = None
         self._requests: dict[RequestId, Waiter[_Outcome]] = {}
-        self._dials: dict[Tag, Waiter[DialStateChanged]] = {}
-        self._connects: dict[str, Waiter[ConnectStateChanged]] = {}
+        # A dial's or connect's final event, with the Call the reader made for
+        # its winner or peer as it dispatched it (the leg may end in the same
+        # read: a later ``_track`` would make a stale copy that never ends).
+        self._dials: dict[Tag, Waiter[tuple[DialStateChanged, Call | None]]] = {}
+        self._connects: dict[str, Waiter[tuple[ConnectStateChanged, Call | None]]] = {}
         self._calls: dict[str, Call] = {}
         self._playbacks: dict[str, Playback] = {}
         self._tap = Broadcast[Event]()
@@ -190,13 +195,14 @@ class RelayClient:
         if tag is not None:
             command = attrs.evolve(command, tag=Tag(tag))
         tag_ = command.tag
-        event, cause = await self._start_work(command, self._dials, tag_, dial_timeout)
-        if event is None:
+        outcome, cause = await self._start_work(command, self._dials, tag_, dial_timeout)
+        if outcome is None:
             raise DialTimeoutError(
                 f"dial {tag_} timed out after {dial_timeout:g} s", reason="timeout", tag=tag_
             )
-        if event.call is not None:
-            return self._track(event.call)
+        event, call = outcome
+        if call is not None:
+            return call
         raise event.error() from cause
 
     def incoming_calls(self) -> trio.MemoryReceiveChannel[Call]:
@@ -254,10 +260,10 @@ class RelayClient:
     async def _start_work(
         self,
         command: Dial | Connect,
-        waiters: dict[K, Waiter[E]],
+        waiters: dict[K, Waiter[tuple[E, Call | None]]],
         key: K,
         timeout: float | None = None,
-    ) -> tuple[E | None, RelayError | None]:
+    ) -> tuple[tuple[E, Call | None] | None, RelayError | None]:
         """Send a dial or connect and wait for its outcome event, keyed by ``key``.
 
         If anything interrupts the wait, abandon the work and flush (so its
@@ -265,8 +271,8 @@ class RelayClient:
         passed) and the failure of the request itself, to chain from.
         """
         request = self._start(command)
-        waiter = waiters[key] = Waiter[E]()
-        outcome: E | None = None
+        waiter = waiters[key] = Waiter[tuple[E, Call | None]]()
+        outcome: tuple[E, Call | None] | None = None
         try:
             with trio.move_on_after(math.inf if timeout is None else timeout):
                 try:
@@ -298,27 +304,37 @@ class RelayClient:
                 self._forget(leg, SessionClosedError(f"call {ref.call_id} was abandoned"))
 
     async def _flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
-        """Write every frame the core queued, in order, as one batch.
+        """Write every frame the core queued, in order, in as few writes as possible.
 
         Shielded: frames taken from the core must be written.  Bounded: a
-        socket that cannot take them within ``timeout`` is dropped.  Without
-        a usable socket nothing is taken: ``connection_lost`` re-queues the
-        requests among the frames for the next session.
+        socket that cannot take a batch within ``timeout`` is dropped.
+        Without a usable socket nothing is taken: ``connection_lost``
+        re-queues the requests among the frames for the next session.
+
+        Coalescing: one task at a time writes, and it keeps taking frames
+        until the core has none left, so a flush that finds a writer at work
+        returns at once (the writer takes its frames before it stops).
+        Concurrent dials thus leave as one write, and a flush never waits
+        behind another one.
         """
         ws = self._usable_socket()
-        if ws is None:
+        if ws is None or self._writer is ws:
             return
+        self._writer = ws
         sending = False
-        with trio.CancelScope(shield=True, deadline=trio.current_time() + timeout) as bound:
-            async with ws.lock:
-                if self._usable_socket() is not ws:
-                    return
-                frames = self._session.messages_to_send()
-                if not frames:
-                    return
-                sending = True
-                await ws.send_texts(frames)  # a closed socket: the reader reports it
-                sending = False
+        try:
+            with trio.CancelScope(shield=True) as bound:
+                bound.deadline = trio.current_time() + timeout
+                async with ws.lock:
+                    take = self._session.messages_to_send
+                    while self._usable_socket() is ws and (frames := take()):
+                        sending = True
+                        await ws.send_texts(frames)  # a closed socket: the reader reports it
+                        sending = False
+                        bound.deadline = trio.current_time() + timeout
+        finally:
+            if self._writer is ws:
+                self._writer = None
         if bound.cancelled_caught and sending:
             log.warning("a flush took over %g s; dropping the connection", timeout)
             self._drop_socket()
@@ -357,11 +373,10 @@ class RelayClient:
                 if waiter is not None:
                     waiter.set(event)
             case DialStateChanged(tag=tag, call=info):
-                if info is not None:
-                    self._track(info)  # the winner
+                winner = None if info is None else self._track(info)
                 dial = self._dials.get(tag)
                 if dial is not None and event.is_final:
-                    dial.set(event)
+                    dial.set((event, winner))
             case CallStateChanged(call=info):
                 call = self._calls.get(info.call_id)
                 if call is not None:
@@ -375,7 +390,7 @@ class RelayClient:
                     a_leg._on_connect(event, peer)
                 connect = self._connects.get(ref.call_id)
                 if connect is not None and event.is_final:
-                    connect.set(event)
+                    connect.set((event, peer))
             case PlayStateChanged(call=ref, control_id=control_id):
                 playback = self._playbacks.get(control_id)
                 if playback is not None:

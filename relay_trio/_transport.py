@@ -106,6 +106,8 @@ class TransportError(Exception):
 _TEXT: Final = Opcode.TEXT
 _BINARY: Final = Opcode.BINARY
 _CONT: Final = Opcode.CONT
+#: Plaintext taken per call when draining decrypted TLS records (one record is at most 16 KiB).
+_TLS_READ_SIZE: Final = 64 * 1024
 
 
 class WebSocket:
@@ -126,6 +128,13 @@ class WebSocket:
         self._reader = False
         self._done = trio.Event()
         self.close_reason = ""
+        # The TLS object of a trio.SSLStream, to take every record already
+        # received at once (see ``_drain_tls``); None for plain streams.
+        self._tls: ssl.SSLObject | None = None
+        if isinstance(stream, trio.SSLStream):
+            tls = getattr(stream, "_ssl_object", None)  # private: without it, one record a read
+            if isinstance(tls, ssl.SSLObject):
+                self._tls = tls
 
     @property
     def open(self) -> bool:
@@ -142,6 +151,7 @@ class WebSocket:
             messages, self._pending = self._pending, []
             return messages
         protocol = self._protocol
+        tls = self._tls
         self._reader = True
         try:
             while not self._eof:
@@ -152,6 +162,8 @@ class WebSocket:
                     self.close_reason = repr(exc.__cause__ or exc)
                 if data:
                     protocol.receive_data(data)
+                    if tls is not None:
+                        self._drain_tls(tls)
                 else:
                     self._eof = True
                     protocol.receive_eof()
@@ -211,6 +223,32 @@ class WebSocket:
             await self._stream.aclose()
 
     # -- internals ------------------------------------------------------------------
+
+    def _drain_tls(self, tls: ssl.SSLObject) -> None:
+        """Feed the protocol every TLS record the last read already brought in.
+
+        ``SSLStream.receive_some`` decrypts one record per call, so a server
+        that writes each reply as its own record would cost one read (and one
+        flush of replies) per record, though the socket read took them all.
+        The records left in the TLS buffer are decrypted here without I/O;
+        the next ``receive_some`` goes back to the socket.  Any bytes the
+        TLS object wants to send (a key update reply) stay in its buffer and
+        leave, in order, with the next write.
+        """
+        protocol = self._protocol
+        while True:
+            try:
+                data = tls.read(_TLS_READ_SIZE)
+            except ssl.SSLWantReadError:  # no whole record left
+                return
+            except ssl.SSLError as exc:  # close_notify, or a broken stream
+                self.close_reason = self.close_reason or repr(exc)
+                self._eof = True
+                protocol.receive_eof()
+                return
+            if not data:
+                return
+            protocol.receive_data(data)
 
     def _messages(self, events: Sequence[object]) -> list[bytes]:
         messages: list[bytes] = []

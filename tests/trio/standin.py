@@ -23,6 +23,7 @@ from trio_websocket import (
     WebSocketRequest,
     serve_websocket,
 )
+from wsproto.events import TextMessage
 
 Frame = dict[str, Any]
 OK: Frame = {"code": "200", "message": "OK"}
@@ -74,6 +75,13 @@ class Peer:
     async def send(self, frame: Frame | str) -> None:
         text = frame if isinstance(frame, str) else json.dumps(frame)
         await self.ws.send_message(text)
+
+    async def send_together(self, *frames: Frame) -> None:
+        """Send ``frames`` as one write, so the client reads them all at once."""
+        ws: Any = self.ws  # trio-websocket has no batch send: use its wsproto and stream
+        data = b"".join(ws._wsproto.send(TextMessage(data=json.dumps(f))) for f in frames)
+        async with ws._stream_lock:
+            await ws._stream.send_all(data)
 
     async def reply(self, request: Frame, result: Frame | None = None) -> None:
         await self.send({"jsonrpc": "2.0", "id": request["id"], "result": result or OK})

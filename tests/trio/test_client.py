@@ -26,7 +26,7 @@ from relay_core import (
     RequestError,
     SessionClosedError,
 )
-from tests.trio.standin import PROTOCOL, Peer, StandIn, open_standin
+from tests.trio.standin import OK, PROTOCOL, Frame, Peer, StandIn, open_standin
 
 A: dict[str, Any] = {
     "type": "phone",
@@ -121,6 +121,43 @@ async def test_serial_failover_dial_returns_the_answered_leg(server: StandIn) ->
     acks = [frame for frame in server.journal if "result" in frame]
     assert len(acks) == 8  # every event acked
     assert server.ends() == {}  # the answered leg stays up
+
+
+@pytest.mark.trio
+async def test_a_dial_whose_leg_ends_in_the_same_read_returns_the_ended_call(
+    server: StandIn,
+) -> None:
+    # The load server's shape: answered, the dial's outcome and the callee's
+    # hang-up in one write.  The Call returned is the one that saw it end.
+    async def script() -> None:
+        peer = await server.accept_session()
+        request = await peer.request("calling.dial")
+        tag = request["params"]["tag"]
+        leg = {"node_id": "n1", "call_id": "leg-1", "tag": tag, "direction": "outbound"}
+        winner = {"call_id": "leg-1", "node_id": "n1", "tag": tag, "dial_winner": True}
+
+        def event(event_type: str, **params: Any) -> Frame:
+            event_id = f"ev-{event_type}-{params.get('call_state')}"
+            body = {"event_type": event_type, "params": params}
+            return {"jsonrpc": "2.0", "id": event_id, "method": "signalwire.event", "params": body}
+
+        await peer.send_together(
+            {"jsonrpc": "2.0", "id": request["id"], "result": OK},
+            event("calling.call.state", **leg, call_state="created"),
+            event("calling.call.state", **leg, call_state="answered"),
+            event("calling.call.dial", node_id="n1", tag=tag, dial_state="answered", call=winner),
+            event("calling.call.state", **leg, call_state="ended", end_reason="hangup"),
+        )
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script)
+            async with client(server) as relay:
+                call = await relay.dial([[A]])
+                assert call.call_id == "leg-1"
+                await call.wait_for_ended()
+                assert call.end_reason == "hangup"
+                assert "calls=0" in repr(relay)  # nothing left tracked
 
 
 @pytest.mark.trio

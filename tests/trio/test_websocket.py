@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 import trio
 import trio.testing
+import trustme
 from websockets.frames import Frame, Opcode
 from websockets.server import ServerProtocol
 
@@ -92,3 +95,28 @@ async def test_the_server_closing_ends_the_reader() -> None:
     async with ws.lock:
         assert not await ws.send_texts(["late"])
     await ws.aclose()
+
+
+@pytest.mark.trio
+async def test_tls_records_already_received_come_in_one_batch() -> None:
+    # SSLStream.receive_some decrypts one TLS record per call; the reader
+    # must still get every message the socket read brought in at once.
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("relay.test").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    client_raw, server_raw = trio.testing.memory_stream_pair()
+    server_tls = trio.SSLStream(server_raw, server_context, server_side=True)
+    client_tls = trio.SSLStream(client_raw, client_context, server_hostname="relay.test")
+    server = Server(server_tls)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(server.accept)
+        ws = await _handshake(client_tls, "wss://relay.test/")
+    for text in (b"one", b"two", b"three"):  # one TLS record each
+        server.protocol.send_text(text)
+        await server.flush()
+    assert await ws.receive() == [b"one", b"two", b"three"]
+    server.protocol.send_text(b"four")
+    await server.flush()
+    assert await ws.receive() == [b"four"]
