@@ -52,6 +52,21 @@ DEVICES = [
     [{"type": "phone", "params": {"to_number": "+15551110001", "from_number": "+15550000000"}}]
 ]
 MEMORY_CALL_CAP = 100_000
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+HELLO_ID = "raw-connect-1"
+#: The ``signalwire.connect`` request every raw floor sends once the socket is open.
+HELLO = {
+    "jsonrpc": "2.0",
+    "id": HELLO_ID,
+    "method": "signalwire.connect",
+    "params": {
+        "version": {"major": 2, "minor": 0, "revision": 0},
+        "agent": "bench-raw/1.0",
+        "event_acks": True,
+        "authentication": {"project": PROJECT, "token": TOKEN},
+        "contexts": CONTEXTS,
+    },
+}
 
 
 def say(message: dict[str, Any]) -> None:
@@ -114,6 +129,25 @@ def _accepts(function: Callable[..., Any], name: str) -> bool:
     return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
+def client_kwargs(host: str, factory: Callable[..., Any], caps: tuple[str, ...]) -> dict[str, Any]:
+    """Constructor arguments for a client arm.
+
+    Each cap in ``caps`` that ``factory`` accepts is set high enough that no
+    offer is ever passed back: a passed call's later events are dropped
+    unprocessed, which would flatter the client.
+    """
+    kwargs: dict[str, Any] = {
+        "project": PROJECT,
+        "token": TOKEN,
+        "host": host,
+        "contexts": list(CONTEXTS),
+    }
+    for cap in caps:
+        if _accepts(factory, cap):
+            kwargs[cap] = MEMORY_CALL_CAP
+    return kwargs
+
+
 # -- asyncio arms: the official SDK and relay_asyncio share one API ---------------
 
 
@@ -142,28 +176,22 @@ async def _async_line() -> str:
     return await asyncio.get_running_loop().run_in_executor(None, read_line)
 
 
-async def _wait_for(word: str) -> None:
+async def _trio_line() -> str:
+    import trio
+
+    return await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)
+
+
+async def _wait_for(word: str, line: Callable[[], Awaitable[str]] = _async_line) -> None:
     while True:
-        line = await _async_line()
-        if line == word or not line:
+        got = await line()
+        if got == word or not got:
             return
 
 
 def _make_asyncio_client(client_class: Any, host: str) -> Any:
-    kwargs: dict[str, Any] = {
-        "project": PROJECT,
-        "token": TOKEN,
-        "host": host,
-        "contexts": list(CONTEXTS),
-    }
-    # Caps high enough that no offer is ever passed back: a passed call's later
-    # events are dropped unprocessed, which would flatter the client.
-    init = client_class.__init__
-    if _accepts(init, "max_active_calls"):
-        kwargs["max_active_calls"] = MEMORY_CALL_CAP
-    if _accepts(init, "max_concurrent_handlers"):
-        kwargs["max_concurrent_handlers"] = MEMORY_CALL_CAP
-    client = client_class(**kwargs)
+    caps = ("max_active_calls", "max_concurrent_handlers")
+    client = client_class(**client_kwargs(host, client_class.__init__, caps))
 
     async def on_call(call: Any) -> None:
         del call
@@ -193,9 +221,13 @@ class DialLevel:
             self.latencies.append(time.perf_counter() - started)
 
 
-async def _asyncio_dials(
-    dial: Callable[[], Awaitable[Any]], levels: list[int], totals: list[int]
+async def run_dial_levels(
+    dial: Callable[[], Awaitable[Any]],
+    levels: list[int],
+    totals: list[int],
+    run_workers: Callable[[DialLevel, int], Awaitable[Any]],
 ) -> None:
+    """Warm up, then time each level; ``run_workers`` runs C workers to completion."""
     for _ in range(20):  # warm-up, untimed
         await dial()
     for concurrency, total in zip(levels, totals, strict=True):
@@ -203,10 +235,32 @@ async def _asyncio_dials(
         gc.collect()
         cpu0 = cpu_seconds()
         wall0 = time.perf_counter()
-        await asyncio.gather(*(level.worker() for _ in range(concurrency)))
+        await run_workers(level, concurrency)
         wall = time.perf_counter() - wall0
         cpu = cpu_seconds() - cpu0
         say({"result": dial_summary(concurrency, level.latencies, level.errors, wall, cpu)})
+
+
+async def _asyncio_workers(level: DialLevel, concurrency: int) -> None:
+    await asyncio.gather(*(level.worker() for _ in range(concurrency)))
+
+
+async def measure_memory(
+    client: Any, sleep: Callable[[float], Awaitable[Any]], line: Callable[[], Awaitable[str]]
+) -> None:
+    """The memory mode: baseline, wait for ``snap``, report the growth, wait for ``stop``."""
+    await sleep(0.2)
+    gc.collect()
+    before = tracemalloc.take_snapshot()
+    baseline = tracemalloc.get_traced_memory()[0]
+    say({"baseline": baseline})
+    await _wait_for("snap", line)
+    await sleep(0.3)  # let handler tasks finish
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - baseline
+    top = top_sites(before, tracemalloc.take_snapshot())
+    say({"result": {"bytes": used, "tracked": _tracked_calls(client), "top": top}})
+    await _wait_for("stop", line)
 
 
 async def run_asyncio_arm(arm: str, mode: str, args: argparse.Namespace) -> None:
@@ -227,30 +281,29 @@ async def run_asyncio_arm(arm: str, mode: str, args: argparse.Namespace) -> None
             async def dial() -> Any:
                 return await client.dial(devices=DEVICES)
 
-            await _asyncio_dials(dial, args.levels, args.totals)
+            await run_dial_levels(dial, args.levels, args.totals, _asyncio_workers)
         else:
-            await asyncio.sleep(0.2)
-            gc.collect()
-            before = tracemalloc.take_snapshot()
-            baseline = tracemalloc.get_traced_memory()[0]
-            say({"baseline": baseline})
-            await _wait_for("snap")
-            await asyncio.sleep(0.3)  # let handler tasks finish
-            gc.collect()
-            used = tracemalloc.get_traced_memory()[0] - baseline
-            top = top_sites(before, tracemalloc.take_snapshot())
-            say({"result": {"bytes": used, "tracked": _tracked_calls(client), "top": top}})
-            await _wait_for("stop")
+            await measure_memory(client, asyncio.sleep, _async_line)
+
+
+_NO_STATISTICS = object()
+
+
+def _core_statistics(client: Any) -> Any:
+    """``client.statistics()``, or ``_NO_STATISTICS`` where there is none or it fails."""
+    statistics = getattr(client, "statistics", None)
+    if not callable(statistics):
+        return _NO_STATISTICS
+    try:
+        return statistics()
+    except Exception:
+        return _NO_STATISTICS
 
 
 def _statistics(client: Any) -> dict[str, Any] | None:
     """The core's counters, for adapters that expose ``statistics()``."""
-    statistics = getattr(client, "statistics", None)
-    if not callable(statistics):
-        return None
-    try:
-        stats = statistics()
-    except Exception:
+    stats = _core_statistics(client)
+    if stats is _NO_STATISTICS:
         return None
     names = ("events_received", "dropped_events", "malformed_frames", "live_calls")
     return {name: getattr(stats, name, None) for name in names}
@@ -260,19 +313,53 @@ def _tracked_calls(client: Any) -> int | None:
     calls = getattr(client, "_calls", None)
     if isinstance(calls, dict):
         return len(calls)
-    statistics = getattr(client, "statistics", None)
-    if callable(statistics):
-        try:
-            stats = statistics()
-        except Exception:
-            return None
-        live = getattr(stats, "live_calls", None)
-        if isinstance(live, int):
-            return live
-    return None
+    live = getattr(_core_statistics(client), "live_calls", None)
+    return live if isinstance(live, int) else None
 
 
-# -- raw websockets floor -----------------------------------------------------------
+# -- raw floors: decode + ack and nothing else ---------------------------------------
+
+
+def raw_floor_ready(arm: str, mode: str, args: argparse.Namespace) -> Callable[[Any], Any]:
+    """Skip unless ``events``; pick the JSON decoder, print ready and return the decoder."""
+    if mode != "events":
+        skip(f"{arm} only runs the event benchmark")
+    loads: Callable[[str | bytes], Any] = orjson.loads if args.json == "orjson" else json.loads
+    say({"ready": True})
+    return loads
+
+
+def websockets_options(url: str) -> dict[str, Any]:
+    """``connect()`` options of the websockets floors (asyncio and trio alike)."""
+    return {
+        "ssl": client_ssl_context() if url.startswith("wss://") else None,
+        "compression": None,
+        "ping_interval": None,
+        "max_size": MAX_MESSAGE_BYTES,
+    }
+
+
+async def say_hello(
+    send: Callable[[str], Awaitable[Any]],
+    receive: Callable[[], Awaitable[Any]],
+    loads: Callable[[Any], Any],
+) -> None:
+    """Send ``HELLO``, skip messages until its response, print connected."""
+    await send(json.dumps(HELLO))
+    while loads(await receive()).get("id") != HELLO_ID:
+        pass
+    say({"connected": True})
+
+
+async def trio_serve_until_stop(task: Callable[[], Awaitable[Any]]) -> None:
+    """Run ``task`` in a nursery until ``stop`` arrives, print no stats, cancel it."""
+    import trio
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(task)
+        await _trio_line()  # "stop"
+        say({"stats": None})
+        nursery.cancel_scope.cancel()
 
 
 async def run_raw_ws(mode: str, args: argparse.Namespace) -> None:
@@ -280,35 +367,11 @@ async def run_raw_ws(mode: str, args: argparse.Namespace) -> None:
         from websockets.asyncio.client import connect
     except ImportError as exc:
         skip(f"websockets does not import: {exc}")
-    if mode != "events":
-        skip("raw_ws only runs the event benchmark")
-    loads: Callable[[str | bytes], Any] = orjson.loads if args.json == "orjson" else json.loads
-    say({"ready": True})
+    loads = raw_floor_ready("raw_ws", mode, args)
     await _wait_for("go")
     url = ws_url(args.host)
-    async with connect(
-        url,
-        ssl=client_ssl_context() if url.startswith("wss://") else None,
-        compression=None,
-        ping_interval=None,
-        max_size=10 * 1024 * 1024,
-    ) as ws:
-        hello = {
-            "jsonrpc": "2.0",
-            "id": "raw-connect-1",
-            "method": "signalwire.connect",
-            "params": {
-                "version": {"major": 2, "minor": 0, "revision": 0},
-                "agent": "bench-raw/1.0",
-                "event_acks": True,
-                "authentication": {"project": PROJECT, "token": TOKEN},
-                "contexts": CONTEXTS,
-            },
-        }
-        await ws.send(json.dumps(hello))
-        while loads(await ws.recv()).get("id") != "raw-connect-1":
-            pass
-        say({"connected": True})
+    async with connect(url, **websockets_options(url)) as ws:
+        await say_hello(ws.send, ws.recv, loads)
 
         async def reader() -> None:
             async for raw in ws:
@@ -329,32 +392,14 @@ def run_raw_trio(mode: str, args: argparse.Namespace) -> None:
         from trio_websocket import open_websocket_url
     except ImportError as exc:
         skip(f"trio-websocket does not import: {exc}")
-    if mode != "events":
-        skip("raw_trio only runs the event benchmark")
-    loads: Callable[[str | bytes], Any] = orjson.loads if args.json == "orjson" else json.loads
-    say({"ready": True})
+    loads = raw_floor_ready("raw_trio", mode, args)
 
     async def main() -> None:
-        await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "go"
+        await _trio_line()  # "go"
         url = ws_url(args.host)
         context = client_ssl_context() if url.startswith("wss://") else None
-        async with open_websocket_url(url, context, max_message_size=10 * 1024 * 1024) as ws:
-            hello = {
-                "jsonrpc": "2.0",
-                "id": "raw-connect-1",
-                "method": "signalwire.connect",
-                "params": {
-                    "version": {"major": 2, "minor": 0, "revision": 0},
-                    "agent": "bench-raw/1.0",
-                    "event_acks": True,
-                    "authentication": {"project": PROJECT, "token": TOKEN},
-                    "contexts": CONTEXTS,
-                },
-            }
-            await ws.send_message(json.dumps(hello))
-            while loads(await ws.get_message()).get("id") != "raw-connect-1":
-                pass
-            say({"connected": True})
+        async with open_websocket_url(url, context, max_message_size=MAX_MESSAGE_BYTES) as ws:
+            await say_hello(ws.send_message, ws.get_message, loads)
 
             async def reader() -> None:
                 while True:
@@ -363,11 +408,7 @@ def run_raw_trio(mode: str, args: argparse.Namespace) -> None:
                         ack = f'{{"jsonrpc":"2.0","id":"{message["id"]}","result":{{}}}}'
                         await ws.send_message(ack)
 
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(reader)
-                await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "stop"
-                say({"stats": None})
-                nursery.cancel_scope.cancel()
+            await trio_serve_until_stop(reader)
 
     trio.run(main)
 
@@ -379,37 +420,13 @@ def run_raw_ws_trio(mode: str, args: argparse.Namespace) -> None:
         from websockets.trio.client import connect as trio_connect
     except ImportError as exc:
         skip(f"websockets.trio does not import: {exc}")
-    if mode != "events":
-        skip("raw_ws_trio only runs the event benchmark")
-    loads: Callable[[str | bytes], Any] = orjson.loads if args.json == "orjson" else json.loads
-    say({"ready": True})
+    loads = raw_floor_ready("raw_ws_trio", mode, args)
 
     async def main() -> None:
-        await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "go"
+        await _trio_line()  # "go"
         url = ws_url(args.host)
-        async with trio_connect(
-            url,
-            ssl=client_ssl_context() if url.startswith("wss://") else None,
-            compression=None,
-            ping_interval=None,
-            max_size=10 * 1024 * 1024,
-        ) as ws:
-            hello = {
-                "jsonrpc": "2.0",
-                "id": "raw-connect-1",
-                "method": "signalwire.connect",
-                "params": {
-                    "version": {"major": 2, "minor": 0, "revision": 0},
-                    "agent": "bench-raw/1.0",
-                    "event_acks": True,
-                    "authentication": {"project": PROJECT, "token": TOKEN},
-                    "contexts": CONTEXTS,
-                },
-            }
-            await ws.send(json.dumps(hello))
-            while loads(await ws.recv()).get("id") != "raw-connect-1":
-                pass
-            say({"connected": True})
+        async with trio_connect(url, **websockets_options(url)) as ws:
+            await say_hello(ws.send, ws.recv, loads)
 
             async def reader() -> None:
                 while True:
@@ -417,11 +434,7 @@ def run_raw_ws_trio(mode: str, args: argparse.Namespace) -> None:
                     if "method" in message and "id" in message:
                         await ws.send(f'{{"jsonrpc":"2.0","id":"{message["id"]}","result":{{}}}}')
 
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(reader)
-                await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "stop"
-                say({"stats": None})
-                nursery.cancel_scope.cancel()
+            await trio_serve_until_stop(reader)
 
     trio.run(main)
 
@@ -438,28 +451,13 @@ async def run_raw_sansio(mode: str, args: argparse.Namespace) -> None:
         from websockets.uri import parse_uri
     except ImportError as exc:
         skip(f"websockets' sans-I/O layer does not import: {exc}")
-    if mode != "events":
-        skip("raw_sansio only runs the event benchmark")
-    loads: Callable[[str | bytes], Any] = orjson.loads if args.json == "orjson" else json.loads
-    say({"ready": True})
+    loads = raw_floor_ready("raw_sansio", mode, args)
     await _wait_for("go")
     url = ws_url(args.host)
     uri = parse_uri(url)
-    protocol = ClientProtocol(uri, max_size=10 * 1024 * 1024)
+    protocol = ClientProtocol(uri, max_size=MAX_MESSAGE_BYTES)
     connected = asyncio.Event()
     closed = asyncio.Event()
-    hello = {
-        "jsonrpc": "2.0",
-        "id": "raw-connect-1",
-        "method": "signalwire.connect",
-        "params": {
-            "version": {"major": 2, "minor": 0, "revision": 0},
-            "agent": "bench-raw/1.0",
-            "event_acks": True,
-            "authentication": {"project": PROJECT, "token": TOKEN},
-            "contexts": CONTEXTS,
-        },
-    }
 
     class Client(asyncio.Protocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -480,7 +478,7 @@ async def run_raw_sansio(mode: str, args: argparse.Namespace) -> None:
             for event in protocol.events_received():
                 if not self.handshake_done:  # the handshake response
                     self.handshake_done = True
-                    protocol.send_text(json.dumps(hello).encode())
+                    protocol.send_text(json.dumps(HELLO).encode())
                     continue
                 assert isinstance(event, Frame)
                 if event.opcode in (Opcode.TEXT, Opcode.CONT):
@@ -492,7 +490,7 @@ async def run_raw_sansio(mode: str, args: argparse.Namespace) -> None:
                     if "method" in message and "id" in message:
                         ack = f'{{"jsonrpc":"2.0","id":"{message["id"]}","result":{{}}}}'
                         protocol.send_text(ack.encode())
-                    elif message.get("id") == "raw-connect-1":
+                    elif message.get("id") == HELLO_ID:
                         connected.set()
             self.flush()
 
@@ -530,13 +528,10 @@ def run_raw_wsproto(mode: str, args: argparse.Namespace) -> None:
         )
     except ImportError as exc:
         skip(f"wsproto does not import: {exc}")
-    if mode != "events":
-        skip("raw_wsproto only runs the event benchmark")
-    loads: Callable[[str | bytes], Any] = orjson.loads if args.json == "orjson" else json.loads
-    say({"ready": True})
+    loads = raw_floor_ready("raw_wsproto", mode, args)
 
     async def main() -> None:
-        await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "go"
+        await _trio_line()  # "go"
         url = ws_url(args.host)
         host_port = url.split("://", 1)[1].rstrip("/")
         host, _, port = host_port.rpartition(":")
@@ -547,18 +542,6 @@ def run_raw_wsproto(mode: str, args: argparse.Namespace) -> None:
             await stream.do_handshake()
         ws = WSConnection(ConnectionType.CLIENT)
         await stream.send_all(ws.send(Request(host=host_port, target="/")))
-        hello = {
-            "jsonrpc": "2.0",
-            "id": "raw-connect-1",
-            "method": "signalwire.connect",
-            "params": {
-                "version": {"major": 2, "minor": 0, "revision": 0},
-                "agent": "bench-raw/1.0",
-                "event_acks": True,
-                "authentication": {"project": PROJECT, "token": TOKEN},
-                "contexts": CONTEXTS,
-            },
-        }
         connected = False
         partial: list[str] = []
 
@@ -572,7 +555,7 @@ def run_raw_wsproto(mode: str, args: argparse.Namespace) -> None:
                 out = []
                 for event in ws.events():
                     if isinstance(event, AcceptConnection):
-                        out.append(ws.send(TextMessage(data=json.dumps(hello))))
+                        out.append(ws.send(TextMessage(data=json.dumps(HELLO))))
                     elif isinstance(event, TextMessage):
                         partial.append(event.data)
                         if not event.message_finished:
@@ -582,7 +565,7 @@ def run_raw_wsproto(mode: str, args: argparse.Namespace) -> None:
                         if "method" in message and "id" in message:
                             ack = f'{{"jsonrpc":"2.0","id":"{message["id"]}","result":{{}}}}'
                             out.append(ws.send(TextMessage(data=ack)))
-                        elif message.get("id") == "raw-connect-1" and not connected:
+                        elif message.get("id") == HELLO_ID and not connected:
                             connected = True
                             say({"connected": True})
                     elif isinstance(event, Ping):
@@ -592,11 +575,7 @@ def run_raw_wsproto(mode: str, args: argparse.Namespace) -> None:
                 if out:
                     await stream.send_all(b"".join(out))
 
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(pump)
-            await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)  # "stop"
-            say({"stats": None})
-            nursery.cancel_scope.cancel()
+        await trio_serve_until_stop(pump)
 
     trio.run(main)
 
@@ -616,15 +595,6 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
         skip("relay_trio.open_relay_client is missing (not available yet)")
     say({"ready": True})
 
-    async def line() -> str:
-        return await trio.to_thread.run_sync(read_line, abandon_on_cancel=True)
-
-    async def wait_for(word: str) -> None:
-        while True:
-            got = await line()
-            if got == word or not got:
-                return
-
     async def consume_calls(client: Any) -> None:
         incoming = client.incoming_calls()
         if hasattr(incoming, "__aenter__"):
@@ -636,44 +606,22 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
                 pass
 
     async def main() -> None:
-        await wait_for("go")
+        await _wait_for("go", _trio_line)
         memory = mode == "memory"
         if memory:
             tracemalloc.start()
-        kwargs: dict[str, Any] = {
-            "project": PROJECT,
-            "token": TOKEN,
-            "host": args.host,
-            "contexts": list(CONTEXTS),
-        }
-        # Caps high enough that no offer is ever passed back (see the asyncio arm).
-        if _accepts(opener, "max_pending_calls"):
-            kwargs["max_pending_calls"] = MEMORY_CALL_CAP
-        if _accepts(opener, "max_calls"):
-            kwargs["max_calls"] = MEMORY_CALL_CAP
+        kwargs = client_kwargs(args.host, opener, ("max_pending_calls", "max_calls"))
         async with opener(**kwargs) as client, trio.open_nursery() as nursery:
             say({"connected": True})
             if hasattr(client, "incoming_calls"):
                 nursery.start_soon(consume_calls, client)
             if mode == "events":
-                await wait_for("stop")
+                await _wait_for("stop", _trio_line)
                 say({"stats": _statistics(client)})
             elif mode == "dials":
                 await trio_dials(client)
             else:
-                await trio.sleep(0.2)
-                gc.collect()
-                before = tracemalloc.take_snapshot()
-                baseline = tracemalloc.get_traced_memory()[0]
-                say({"baseline": baseline})
-                await wait_for("snap")
-                await trio.sleep(0.3)
-                gc.collect()
-                used = tracemalloc.get_traced_memory()[0] - baseline
-                top = top_sites(before, tracemalloc.take_snapshot())
-                result = {"bytes": used, "tracked": _tracked_calls(client), "top": top}
-                say({"result": result})
-                await wait_for("stop")
+                await measure_memory(client, trio.sleep, _trio_line)
             nursery.cancel_scope.cancel()
 
     async def trio_dials(client: Any) -> None:
@@ -684,19 +632,12 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
                 return await client.dial(devices=DEVICES)
             return await client.dial(DEVICES)
 
-        for _ in range(20):
-            await dial()
-        for concurrency, total in zip(args.levels, args.totals, strict=True):
-            level = DialLevel(dial, total)
-            gc.collect()
-            cpu0 = cpu_seconds()
-            wall0 = time.perf_counter()
+        async def run_workers(level: DialLevel, concurrency: int) -> None:
             async with trio.open_nursery() as workers:
                 for _ in range(concurrency):
                     workers.start_soon(level.worker)
-            wall = time.perf_counter() - wall0
-            cpu = cpu_seconds() - cpu0
-            say({"result": dial_summary(concurrency, level.latencies, level.errors, wall, cpu)})
+
+        await run_dial_levels(dial, args.levels, args.totals, run_workers)
 
     trio.run(main)
 

@@ -42,6 +42,18 @@ def _best(loop: Callable[[], object], count: int, repeat: int = 5) -> float:
     return best / count * 1e6
 
 
+def feed(session: Any, texts: list[str]) -> None:
+    """The whole receive loop: each text in, acks flushed, events drained."""
+    receive = session.receive_text
+    flush = session.messages_to_send
+    next_event = session.next_event
+    for text in texts:
+        receive(text, now=1.0)
+        flush()
+        while next_event() is not None:
+            pass
+
+
 def stages(count: int) -> list[tuple[str, float | None]]:
     """µs per event of each stage of the core's receive path."""
     texts = frames.stream_texts(count)
@@ -92,15 +104,7 @@ def stages(count: int) -> list[tuple[str, float | None]]:
         rows.append(("routing + typed events", None))
 
     def whole() -> None:
-        session = ready_session()
-        receive = session.receive_text
-        flush = session.messages_to_send
-        next_event = session.next_event
-        for text in texts:
-            receive(text, now=1.0)
-            flush()
-            while next_event() is not None:
-                pass
+        feed(ready_session(), texts)
 
     rows.append(("whole loop: receive_text + messages_to_send + next_event", _best(whole, count)))
     return rows
@@ -163,14 +167,7 @@ def profile(count: int, tool: str, top: int = 18) -> str:
     session = ready_session()
 
     def loop() -> None:
-        receive = session.receive_text
-        flush = session.messages_to_send
-        next_event = session.next_event
-        for text in texts:
-            receive(text, now=1.0)
-            flush()
-            while next_event() is not None:
-                pass
+        feed(session, texts)
 
     if tool == "pyinstrument":
         try:
