@@ -13,6 +13,7 @@ from relay_core import (
     CallRef,
     ConnectionLostError,
     Dial,
+    Event,
     FailureKind,
     LivenessLost,
     LocalProtocolError,
@@ -246,13 +247,18 @@ def test_queued_request_expires_after_queue_timeout() -> None:
     assert "was not sent" in failure.message
 
 
-@pytest.mark.parametrize("code", ["200", "202", 200, "299"])
-def test_any_2xx_is_success(code: object) -> None:
+def answer_replied_with(reply: str) -> list[Event]:
+    """The events of an ``Answer`` request that the server answers with ``reply``."""
     session, ids = ready_session()
     ids.push("req-1")
     session.send(Answer(call=CALL), now=0)
-    session.receive_text(result("req-1", {"code": code, "message": "ok"}), now=0)
-    [completed] = events(session)
+    session.receive_text(reply, now=0)
+    return events(session)
+
+
+@pytest.mark.parametrize("code", ["200", "202", 200, "299"])
+def test_any_2xx_is_success(code: object) -> None:
+    [completed] = answer_replied_with(result("req-1", {"code": code, "message": "ok"}))
     assert isinstance(completed, RequestCompleted)
     assert completed.result["message"] == "ok"
 
@@ -272,11 +278,7 @@ def test_result_without_code_is_success() -> None:
     [("404", CallGoneError), ("410", CallGoneError), ("409", RequestError), ("500", RequestError)],
 )
 def test_non_2xx_fails_with_its_code(code: str, error_type: type[RelayError]) -> None:
-    session, ids = ready_session()
-    ids.push("req-1")
-    session.send(Answer(call=CALL), now=0)
-    session.receive_text(result("req-1", {"code": code, "message": "nope"}), now=0)
-    [failure] = events(session)
+    [failure] = answer_replied_with(result("req-1", {"code": code, "message": "nope"}))
     assert isinstance(failure, RequestFailed)
     exc = failure.error()
     assert type(exc) is error_type
@@ -285,11 +287,7 @@ def test_non_2xx_fails_with_its_code(code: str, error_type: type[RelayError]) ->
 
 
 def test_jsonrpc_error_fails_the_request() -> None:
-    session, ids = ready_session()
-    ids.push("req-1")
-    session.send(Answer(call=CALL), now=0)
-    session.receive_text(error("req-1", -32602, "Invalid params"), now=0)
-    [failure] = events(session)
+    [failure] = answer_replied_with(error("req-1", -32602, "Invalid params"))
     assert isinstance(failure, RequestFailed)
     assert (failure.code, failure.message) == (-32602, "Invalid params")
 

@@ -20,21 +20,10 @@ from relay_core._wire import (
     encode_request,
     encode_result,
 )
+from tests.json_strategies import int64, json_values
 
 from .helpers import events, frames, ready_session, result
 
-# RELAY never carries integers beyond 64 bits (orjson decodes those as floats).
-int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
-json_scalars = (
-    st.none() | st.booleans() | int64 | st.floats(allow_nan=False, allow_infinity=False) | st.text()
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
 keys = st.sampled_from(["jsonrpc", "id", "method", "params", "result", "error", "event_type"])
 frame_like = st.dictionaries(keys, json_values | st.just("2.0"), max_size=5)
 event_params = st.dictionaries(

@@ -499,7 +499,8 @@ def test_play_lasts_its_simulated_duration() -> None:
     }
 
 
-def test_play_pause_resume_volume_stop() -> None:
+def paused_after_four_of_ten_seconds() -> tuple[Pair, CallRef, Play, float]:
+    """An answered call whose 10 s silence was paused 4 s in; ``t0`` is when it started."""
     pair = ready()
     call = answered_call(pair)
     t0 = pair.now
@@ -507,6 +508,11 @@ def test_play_pause_resume_volume_stop() -> None:
     pair.send(play)
     pair.advance(4.0)
     pair.send(PlayPause(call=call, control_id=play.control_id))
+    return pair, call, play, t0
+
+
+def test_play_pause_resume_volume_stop() -> None:
+    pair, call, play, t0 = paused_after_four_of_ten_seconds()
     pair.advance(100.0)
     pair.send(PlayResume(call=call, control_id=play.control_id))
     pair.send(PlayVolume(call=call, control_id=play.control_id, volume=5.0))
@@ -527,13 +533,7 @@ def test_play_pause_resume_volume_stop() -> None:
 
 
 def test_resumed_play_finishes_after_the_rest_of_its_time() -> None:
-    pair = ready()
-    call = answered_call(pair)
-    t0 = pair.now
-    play = Play(call=call, media=[{"type": "silence", "params": {"duration": 10}}])
-    pair.send(play)
-    pair.advance(4.0)
-    pair.send(PlayPause(call=call, control_id=play.control_id))
+    pair, call, play, t0 = paused_after_four_of_ten_seconds()
     pair.advance(1.0)
     pair.send(PlayResume(call=call, control_id=play.control_id))
     pair.advance(60.0)

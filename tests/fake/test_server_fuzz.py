@@ -9,20 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relay_core._fake_server import FakeRelayServer
+from tests.json_strategies import int64, json_values
 
 from .helpers import Counter
 
-int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
-json_scalars = (
-    st.none() | st.booleans() | int64 | st.floats(allow_nan=False, allow_infinity=False) | st.text()
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
 methods = st.sampled_from(
     [
         "signalwire.connect", "signalwire.ping", "signalwire.receive", "signalwire.unreceive",

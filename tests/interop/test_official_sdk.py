@@ -54,6 +54,14 @@ def client(fake: FakeRelayHandle, contexts: list[str] | None = None) -> Any:
     )
 
 
+def phone(to_number: str, from_number: str = "+15550000000", **extra: Any) -> dict[str, Any]:
+    """A phone device as the seeds write it out."""
+    return {
+        "type": "phone",
+        "params": {"to_number": to_number, "from_number": from_number, **extra},
+    }
+
+
 def events(fake: FakeRelayHandle, event_type: str, key: str) -> list[Any]:
     return [e.event_params.get(key) for e in fake.server.journal if e.event_type == event_type]
 
@@ -67,20 +75,7 @@ async def test_simple_dial_play_tts_and_hang_up(fake: FakeRelayHandle) -> None:
     fake.server.network.accept_flat_media = True  # the seed's play([{"type": "tts", "text": ...}])
     async with asyncio.timeout(5):
         async with client(fake) as sdk:
-            call = await sdk.dial(
-                devices=[
-                    [
-                        {
-                            "type": "phone",
-                            "params": {
-                                "from_number": "+15551234567",
-                                "to_number": "+15559876543",
-                                "timeout": 30,
-                            },
-                        }
-                    ]
-                ],
-            )
+            call = await sdk.dial(devices=[[phone("+15559876543", "+15551234567", timeout=30)]])
             assert call.state == "answered" and call.node_id == fake.server.node_id
             action = await call.play([{"type": "tts", "text": "Hello!"}])
             await action.wait()
@@ -99,16 +94,7 @@ async def test_flat_media_is_rejected_by_the_strict_default(fake: FakeRelayHandl
     """RELAY.md H.4/K.24: [PY] forwards the flat shorthand; the fake flags it with 400."""
     async with asyncio.timeout(5):
         async with client(fake) as sdk:
-            call = await sdk.dial(
-                devices=[
-                    [
-                        {
-                            "type": "phone",
-                            "params": {"from_number": "+15551234567", "to_number": "+15559876543"},
-                        }
-                    ]
-                ]
-            )
+            call = await sdk.dial(devices=[[phone("+15559876543", "+15551234567")]])
             with pytest.raises(relay.RelayError) as info:
                 await call.play([{"type": "tts", "text": "Hello!"}])
             assert info.value.code == 400
@@ -121,22 +107,7 @@ async def test_serial_failover(fake: FakeRelayHandle) -> None:
     """Seed "Serial dial (failover)": +15551111111 never answers, +15552222222 does."""
     async with asyncio.timeout(5):
         async with client(fake) as sdk:
-            call = await sdk.dial(
-                devices=[
-                    [
-                        {
-                            "type": "phone",
-                            "params": {"to_number": "+15551111111", "from_number": "+15550000000"},
-                        }
-                    ],
-                    [
-                        {
-                            "type": "phone",
-                            "params": {"to_number": "+15552222222", "from_number": "+15550000000"},
-                        }
-                    ],
-                ],
-            )
+            call = await sdk.dial(devices=[[phone("+15551111111")], [phone("+15552222222")]])
             assert call.device["params"]["to_number"] == "+15552222222"
             await call.hangup()
             await all_acked(fake)
@@ -152,20 +123,7 @@ async def test_parallel_ring(fake: FakeRelayHandle) -> None:
     """Seed "Parallel dial (ring all)": first to answer wins, the other is cancelled."""
     async with asyncio.timeout(5):
         async with client(fake) as sdk:
-            call = await sdk.dial(
-                devices=[
-                    [
-                        {
-                            "type": "phone",
-                            "params": {"to_number": "+15551111111", "from_number": "+15550000000"},
-                        },
-                        {
-                            "type": "phone",
-                            "params": {"to_number": "+15552222222", "from_number": "+15550000000"},
-                        },
-                    ]
-                ],
-            )
+            call = await sdk.dial(devices=[[phone("+15551111111"), phone("+15552222222")]])
             assert call.device["params"]["to_number"] == "+15552222222"
             await fake.wait_until(lambda: len(fake.server.calls()) == 1)
             [live] = fake.server.calls()
@@ -181,28 +139,7 @@ async def test_failed_dial(fake: FakeRelayHandle) -> None:
     async with asyncio.timeout(5):
         async with client(fake) as sdk:
             with pytest.raises(relay.RelayError) as info:
-                await sdk.dial(
-                    devices=[
-                        [
-                            {
-                                "type": "phone",
-                                "params": {
-                                    "to_number": "+15551111111",
-                                    "from_number": "+15550000000",
-                                },
-                            }
-                        ],
-                        [
-                            {
-                                "type": "phone",
-                                "params": {
-                                    "to_number": "+15552222222",
-                                    "from_number": "+15550000000",
-                                },
-                            }
-                        ],
-                    ],
-                )
+                await sdk.dial(devices=[[phone("+15551111111")], [phone("+15552222222")]])
             assert info.value.code == -1 and "Dial failed" in info.value.message
             await all_acked(fake)
     assert events(fake, "calling.call.dial", "reason")[-1] == "noAnswer"
@@ -210,7 +147,7 @@ async def test_failed_dial(fake: FakeRelayHandle) -> None:
 
 
 async def run_connect_seed(fake: FakeRelayHandle) -> tuple[str, Any]:
-    """The seed's connect example, verbatim but for capturing the result."""
+    """The seed's connect example, verbatim but for capturing the result (and ``phone``)."""
     fake.server.network.accept_flat_media = True  # the seed plays {"type": "tts", "text": ...}
     done: asyncio.Future[tuple[str, Any]] = asyncio.get_running_loop().create_future()
     sdk = client(fake)
@@ -221,20 +158,7 @@ async def run_connect_seed(fake: FakeRelayHandle) -> tuple[str, Any]:
             await call.answer()
             await call.play([{"type": "tts", "text": "Connecting you now..."}])
             result = await call.connect(
-                [
-                    [
-                        {
-                            "type": "phone",
-                            "params": {"to_number": "+15551234567", "from_number": "+15559876543"},
-                        }
-                    ],
-                    [
-                        {
-                            "type": "phone",
-                            "params": {"to_number": "+15559999999", "from_number": "+15559876543"},
-                        }
-                    ],
-                ]
+                [[phone("+15551234567", "+15559876543")], [phone("+15559999999", "+15559876543")]]
             )
             done.set_result((call.call_id, result))
         except Exception as exc:  # surface handler failures in the test

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -50,6 +50,39 @@ def client(server: StandIn, **options: Any) -> Any:
     return relay_trio.open_relay_client(
         project="proj", token="secret-token", host=server.url, **{**QUIET, **options}
     )
+
+
+Script = Callable[[], Awaitable[object]]
+
+
+@contextlib.asynccontextmanager
+async def scripted(
+    server: StandIn, script: Script | None = None, *, timeout: float = 5, **options: Any
+) -> AsyncIterator[Any]:  # Any, as from ``client``
+    """A client of ``server`` while ``script`` (default: accept one session) plays the server.
+
+    Leaving waits for the script to finish, all within ``timeout``.
+    """
+    with trio.fail_after(timeout):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(script or server.accept_session)
+            async with client(server, **options) as relay:
+                yield relay
+
+
+@contextlib.asynccontextmanager
+async def on_a_call(
+    server: StandIn, script: Script | None = None, **options: Any
+) -> AsyncIterator[relay_trio.Call]:
+    """An answered outbound call on ``leg-1``; ``script`` then plays the server."""
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(server.accept_session)
+            async with client(server, **options) as relay:
+                call = await dialled(server, relay)
+                if script is not None:
+                    nursery.start_soon(script)
+                yield call
 
 
 async def answered(peer: Peer, tag: str, call_id: str) -> None:
@@ -105,14 +138,11 @@ async def test_serial_failover_dial_returns_the_answered_leg(server: StandIn) ->
         await peer.state("leg-2", "ringing", tag=tag)
         await answered(peer, tag, "leg-2")
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server, contexts=["office"]) as relay:
-                call = await relay.dial([[A], [B]], tag="dt-1")
-                assert (call.call_id, call.node_id, call.tag) == ("leg-2", "n1", "dt-1")
-                assert call.state is CallState.ANSWERED
-                assert relay.statistics().live_calls == 1
+    async with scripted(server, script, contexts=["office"]) as relay:
+        call = await relay.dial([[A], [B]], tag="dt-1")
+        assert (call.call_id, call.node_id, call.tag) == ("leg-2", "n1", "dt-1")
+        assert call.state is CallState.ANSWERED
+        assert relay.statistics().live_calls == 1
     connect = server.journal[0]
     assert connect["method"] == "signalwire.connect"
     assert connect["params"]["contexts"] == ["office"]
@@ -149,15 +179,12 @@ async def test_a_dial_whose_leg_ends_in_the_same_read_returns_the_ended_call(
             event("calling.call.state", **leg, call_state="ended", end_reason="hangup"),
         )
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server) as relay:
-                call = await relay.dial([[A]])
-                assert call.call_id == "leg-1"
-                await call.wait_for_ended()
-                assert call.end_reason == "hangup"
-                assert "calls=0" in repr(relay)  # nothing left tracked
+    async with scripted(server, script) as relay:
+        call = await relay.dial([[A]])
+        assert call.call_id == "leg-1"
+        await call.wait_for_ended()
+        assert call.end_reason == "hangup"
+        assert "calls=0" in repr(relay)  # nothing left tracked
 
 
 @pytest.mark.trio
@@ -169,12 +196,9 @@ async def test_failed_dial_raises_dial_error_with_the_reason(server: StandIn) ->
         await peer.event("calling.call.dial", node_id="n1", tag=tag, dial_state="failed",
                          reason="busy")  # fmt: skip
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server) as relay:
-                with pytest.raises(DialError) as caught:
-                    await relay.dial([[A]])
+    async with scripted(server, script) as relay:
+        with pytest.raises(DialError) as caught:
+            await relay.dial([[A]])
     assert caught.value.reason == "busy"
     assert isinstance(caught.value, RelayError)
 
@@ -186,12 +210,9 @@ async def test_rejected_dial_request_chains_the_request_error(server: StandIn) -
         request = await peer.request("calling.dial")
         await peer.reply(request, {"code": "400", "message": "Invalid devices"})
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server) as relay:
-                with pytest.raises(DialError) as caught:
-                    await relay.dial([[A]])
+    async with scripted(server, script) as relay:
+        with pytest.raises(DialError) as caught:
+            await relay.dial([[A]])
     assert caught.value.reason == "request_failed"
     cause = caught.value.__cause__
     assert isinstance(cause, RequestError) and cause.code == 400
@@ -205,14 +226,11 @@ async def test_dial_timeout_ends_every_leg(server: StandIn, autojump_clock: Any)
         request = await peer.request("calling.end")
         await peer.reply(request)
 
-    with trio.fail_after(300):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server) as relay:
-                start = trio.current_time()
-                with pytest.raises(relay_trio.DialTimeoutError) as caught:
-                    await relay.dial([[A, B]], dial_timeout=60)
-                assert trio.current_time() - start == pytest.approx(60)
+    async with scripted(server, script, timeout=300) as relay:
+        start = trio.current_time()
+        with pytest.raises(relay_trio.DialTimeoutError) as caught:
+            await relay.dial([[A, B]], dial_timeout=60)
+        assert trio.current_time() - start == pytest.approx(60)
     assert isinstance(caught.value, trio.TooSlowError)
     assert isinstance(caught.value, DialError) and caught.value.reason == "timeout"
     assert server.ends() == {"leg-1": "cancel", "leg-2": "cancel"}
@@ -235,17 +253,14 @@ async def test_cancelling_a_dial_mid_ring_ends_every_leg(server: StandIn) -> Non
         settled.set()
 
     settled = trio.Event()
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server) as relay:
-                with trio.CancelScope() as scope:
-                    async with trio.open_nursery() as inner:
-                        inner.start_soon(relay.dial, [[A, B]])
-                        await ringing.wait()
-                        scope.cancel()
-                await settled.wait()  # the cancelled dial itself ended both legs
-                assert relay.statistics().live_dials == 0
+    async with scripted(server, script) as relay:
+        with trio.CancelScope() as scope:
+            async with trio.open_nursery() as inner:
+                inner.start_soon(relay.dial, [[A, B]])
+                await ringing.wait()
+                scope.cancel()
+        await settled.wait()  # the cancelled dial itself ended both legs
+        assert relay.statistics().live_dials == 0
     assert server.ends() == {"leg-1": "cancel", "leg-2": "cancel"}
 
 
@@ -347,13 +362,10 @@ async def test_dropped_socket_mid_dial_resumes_and_delivers_the_outcome(server: 
         assert connect["params"]["protocol"] == PROTOCOL
         await answered(peer, tag, "leg-1")
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server, reconnect_base=0.01) as relay:
-                call = await relay.dial([[A]])
-                assert call.call_id == "leg-1"
-                assert relay.statistics().connections == 2
+    async with scripted(server, script, reconnect_base=0.01) as relay:
+        call = await relay.dial([[A]])
+        assert call.call_id == "leg-1"
+        assert relay.statistics().connections == 2
 
 
 @pytest.mark.trio
@@ -364,12 +376,9 @@ async def test_a_session_not_resumed_fails_the_dial(server: StandIn) -> None:
         await peer.close()
         await server.accept_session(restored=False)
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server, reconnect_base=0.01) as relay:
-                with pytest.raises(DialError) as caught:
-                    await relay.dial([[A]])
+    async with scripted(server, script, reconnect_base=0.01) as relay:
+        with pytest.raises(DialError) as caught:
+            await relay.dial([[A]])
     assert caught.value.reason == "session_lost"
     assert server.ends() == {"leg-1": "cancel"}  # ended on the new session
 
@@ -390,15 +399,10 @@ async def test_dropped_socket_mid_connect_resumes(server: StandIn) -> None:
                          connect_state="connected",
                          peer={"call_id": "peer-1", "node_id": "n1", "tag": tag})  # fmt: skip
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server, reconnect_base=0.01) as relay:
-                call = await dialled(server, relay)
-                nursery.start_soon(script)
-                peer = await call.connect([[B]])
-                assert peer.call_id == "peer-1"
-                assert call.peer is peer and peer.peer is call
+    async with on_a_call(server, script, reconnect_base=0.01) as call:
+        peer = await call.connect([[B]])
+        assert peer.call_id == "peer-1"
+        assert call.peer is peer and peer.peer is call
 
 
 @pytest.mark.trio
@@ -417,14 +421,9 @@ async def test_dropped_socket_mid_play_resumes_and_the_play_finishes(server: Sta
         await peer.event("calling.call.play", node_id="n1", call_id="leg-1",
                          control_id=params["control_id"], state="finished")  # fmt: skip
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server, reconnect_base=0.01) as relay:
-                call = await dialled(server, relay)
-                nursery.start_soon(script)
-                playback = await call.play([{"type": "tts", "text": "Hello"}])
-                assert await playback.wait() is PlayState.FINISHED
+    async with on_a_call(server, script, reconnect_base=0.01) as call:
+        playback = await call.play([{"type": "tts", "text": "Hello"}])
+        assert await playback.wait() is PlayState.FINISHED
 
 
 @pytest.mark.trio
@@ -436,15 +435,10 @@ async def test_a_request_on_a_dropped_socket_fails_clearly(server: StandIn) -> N
         peer = await server.accept_session(restored=True)
         await peer.reply(await peer.request("calling.answer"))
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server, reconnect_base=0.01) as relay:
-                call = await dialled(server, relay)
-                nursery.start_soon(script)
-                with pytest.raises(ConnectionLostError):
-                    await call.answer()
-                await call.answer()  # the resumed session takes it
+    async with on_a_call(server, script, reconnect_base=0.01) as call:
+        with pytest.raises(ConnectionLostError):
+            await call.answer()
+        await call.answer()  # the resumed session takes it
 
 
 @pytest.mark.trio
@@ -458,31 +452,40 @@ async def test_malformed_frames_mid_dial_do_not_stop_the_dial(server: StandIn) -
         await peer.event("calling.call.state", call_id=5)
         await answered(peer, tag, "leg-1")
 
+    async with scripted(server, script) as relay:
+        call = await relay.dial([[A]])
+        assert call.call_id == "leg-1"
+        assert relay.statistics().malformed_frames >= 3
+
+
+async def refuse_every_login(server: StandIn, *, after_one_session: bool = False) -> None:
+    """Play a server that rejects each ``signalwire.connect``, optionally after one good one."""
+    if after_one_session:
+        peer = await server.accept_session()
+        await peer.close()
+    while True:
+        peer = await server.accept()
+        request = await peer.request("signalwire.connect")
+        await peer.error(request, -32002, "Authentication failed")
+
+
+@contextlib.asynccontextmanager
+async def while_serving(script: Script) -> AsyncIterator[None]:
+    """Run ``script`` (which never ends on its own) for the block, within 5 s."""
     with trio.fail_after(5):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(script)
-            async with client(server) as relay:
-                call = await relay.dial([[A]])
-                assert call.call_id == "leg-1"
-                assert relay.statistics().malformed_frames >= 3
+            yield
+            nursery.cancel_scope.cancel()
 
 
 @pytest.mark.trio
 async def test_bad_credentials_fail_fast_with_authentication_error(server: StandIn) -> None:
-    async def script() -> None:
-        while True:
-            peer = await server.accept()
-            request = await peer.request("signalwire.connect")
-            await peer.error(request, -32002, "Authentication failed")
-
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            started = time.perf_counter()
-            with pytest.raises(AuthenticationError) as caught:
-                async with client(server, reconnect_base=0.01, max_auth_failures=3):
-                    pytest.fail("the block must not run")
-            nursery.cancel_scope.cancel()
+    async with while_serving(partial(refuse_every_login, server)):
+        started = time.perf_counter()
+        with pytest.raises(AuthenticationError) as caught:
+            async with client(server, reconnect_base=0.01, max_auth_failures=3):
+                pytest.fail("the block must not run")
     assert time.perf_counter() - started < 1.0
     assert caught.value.code == -32002
     assert "secret-token" not in repr(caught.value) + str(caught.value)
@@ -496,53 +499,31 @@ async def test_unanswered_client_ping_reconnects(server: StandIn, autojump_clock
         await peer.request("signalwire.ping")  # never answered
         await server.accept_session(restored=True)
 
-    with trio.fail_after(100):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server, ping_interval=5.0, reconnect_base=0.5) as relay:
-                while relay.statistics().connections < 2:
-                    await trio.sleep(1)
-                assert len(server.peers) == 2
+    async with scripted(
+        server, script, timeout=100, ping_interval=5.0, reconnect_base=0.5
+    ) as relay:
+        while relay.statistics().connections < 2:
+            await trio.sleep(1)
+        assert len(server.peers) == 2
 
 
 @pytest.mark.trio
 async def test_the_session_giving_up_fails_the_block(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        await peer.close()
-        while True:
-            peer = await server.accept()
-            request = await peer.request("signalwire.connect")
-            await peer.error(request, -32002, "Authentication failed")
-
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            with pytest.raises(AuthenticationError):
-                async with client(server, reconnect_base=0.01):
-                    await trio.sleep_forever()
-            nursery.cancel_scope.cancel()
+    async with while_serving(partial(refuse_every_login, server, after_one_session=True)):
+        with pytest.raises(AuthenticationError):
+            async with client(server, reconnect_base=0.01):
+                await trio.sleep_forever()
 
 
 @pytest.mark.trio
 async def test_a_user_error_wins_over_a_reader_failure(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        await peer.close()
-        while True:
-            peer = await server.accept()
-            await peer.error(await peer.request("signalwire.connect"), -32002, "Auth failed")
-
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            with pytest.raises(ValueError, match="cleanup"):
-                async with client(server, reconnect_base=0.01):
-                    try:
-                        await trio.sleep_forever()
-                    finally:
-                        raise ValueError("cleanup failed")
-            nursery.cancel_scope.cancel()
+    async with while_serving(partial(refuse_every_login, server, after_one_session=True)):
+        with pytest.raises(ValueError, match="cleanup"):
+            async with client(server, reconnect_base=0.01):
+                try:
+                    await trio.sleep_forever()
+                finally:
+                    raise ValueError("cleanup failed")
 
 
 @pytest.mark.trio
@@ -568,14 +549,9 @@ async def test_connect_failure_raises_connect_error(server: StandIn) -> None:
         await peer.event("calling.call.connect", node_id="n1", call_id="leg-1",
                          connect_state="failed", failed_reason="busy")  # fmt: skip
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                call = await dialled(server, relay)
-                nursery.start_soon(script)
-                with pytest.raises(ConnectError) as caught:
-                    await call.connect([[B]], ringback=[{"type": "ringtone", "name": "us"}])
+    async with on_a_call(server, script) as call:
+        with pytest.raises(ConnectError) as caught:
+            await call.connect([[B]], ringback=[{"type": "ringtone", "name": "us"}])
     assert caught.value.reason == "busy"
     connect = next(f for f in server.journal if f.get("method") == "calling.connect")
     assert connect["params"]["ringback"] == [{"type": "ringtone", "params": {"name": "us"}}]
@@ -595,20 +571,15 @@ async def test_cancelling_a_connect_ends_the_peer_legs(server: StandIn) -> None:
         await peer.fence()
         ringing.set()
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                call = await dialled(server, relay)
-                nursery.start_soon(script)
-                with trio.move_on_after(10) as scope:
-                    async with trio.open_nursery() as inner:
-                        inner.start_soon(call.connect, [[A, B]])
-                        await ringing.wait()
-                        scope.cancel()
-                peer = server.peers[0]
-                for _ in range(2):
-                    await peer.request("calling.end")
+    async with on_a_call(server, script) as call:
+        with trio.move_on_after(10) as scope:
+            async with trio.open_nursery() as inner:
+                inner.start_soon(call.connect, [[A, B]])
+                await ringing.wait()
+                scope.cancel()
+        peer = server.peers[0]
+        for _ in range(2):
+            await peer.request("calling.end")
     assert server.ends() == {"peer-1": "cancel", "peer-2": "cancel"}
 
 
@@ -616,35 +587,32 @@ async def test_cancelling_a_connect_ends_the_peer_legs(server: StandIn) -> None:
 async def test_a_connect_cancelled_as_it_connects_leaves_no_peer_hanging(
     server: StandIn,
 ) -> None:
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                call = await dialled(server, relay)
-                peer = server.peers[0]
-                async with trio.open_nursery() as inner:
-                    inner.start_soon(call.connect, [[B]])
-                    request = await peer.request("calling.connect")
-                    await trio.testing.wait_all_tasks_blocked()
-                    # The race, made deterministic: the connect task is cancelled
-                    # and, before it runs, the reader hands the core the bridge
-                    # (what ``_read`` does with a frame).
-                    inner.cancel_scope.cancel()
-                    bridged = {"call_id": "peer-4", "node_id": "n1"}
-                    params = {"node_id": "n1", "call_id": "leg-1", "connect_state": "connected",
-                              "tag": request["params"]["tag"], "peer": bridged}  # fmt: skip
-                    event = {"event_type": "calling.call.connect", "params": params}
-                    frame = {"jsonrpc": "2.0", "id": "ev-race", "method": "signalwire.event"}
-                    text = json.dumps({**frame, "params": event})
-                    relay._session.receive_text(text, now=trio.current_time())
-                    relay._pump()
-                    leg = call.peer
-                assert leg is not None and leg.call_id == "peer-4"
-                end = await peer.request("calling.end")
-                assert end["params"]["call_id"] == "peer-4"
-                # The core ends that leg but reports it no more: no waiter may hang.
-                with trio.fail_after(1), pytest.raises(SessionClosedError):
-                    await leg.wait_for_ended()
+    async with scripted(server) as relay:
+        call = await dialled(server, relay)
+        peer = server.peers[0]
+        async with trio.open_nursery() as inner:
+            inner.start_soon(call.connect, [[B]])
+            request = await peer.request("calling.connect")
+            await trio.testing.wait_all_tasks_blocked()
+            # The race, made deterministic: the connect task is cancelled
+            # and, before it runs, the reader hands the core the bridge
+            # (what ``_read`` does with a frame).
+            inner.cancel_scope.cancel()
+            bridged = {"call_id": "peer-4", "node_id": "n1"}
+            params = {"node_id": "n1", "call_id": "leg-1", "connect_state": "connected",
+                      "tag": request["params"]["tag"], "peer": bridged}  # fmt: skip
+            event = {"event_type": "calling.call.connect", "params": params}
+            frame = {"jsonrpc": "2.0", "id": "ev-race", "method": "signalwire.event"}
+            text = json.dumps({**frame, "params": event})
+            relay._session.receive_text(text, now=trio.current_time())
+            relay._pump()
+            leg = call.peer
+        assert leg is not None and leg.call_id == "peer-4"
+        end = await peer.request("calling.end")
+        assert end["params"]["call_id"] == "peer-4"
+        # The core ends that leg but reports it no more: no waiter may hang.
+        with trio.fail_after(1), pytest.raises(SessionClosedError):
+            await leg.wait_for_ended()
 
 
 @pytest.mark.trio
@@ -665,27 +633,22 @@ async def test_play_controls_and_call_events(server: StandIn) -> None:
         await peer.state("leg-1", "ending", tag=None, end_reason="hangup")
         await peer.state("leg-1", "ended", tag=None, end_reason="hangup")
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                call = await dialled(server, relay)
-                events = call.events()
-                nursery.start_soon(script)
-                playback = await call.play([{"type": "tts", "text": "Hi"}], volume=-3)
-                await playback.pause()
-                await playback.resume()
-                await playback.volume(2.5)
-                await playback.stop()
-                assert await playback.wait() is PlayState.FINISHED
-                await call.hangup()
-                assert await call.wait_for(CallState.ENDING, CallState.ENDED) in (
-                    CallState.ENDING,
-                    CallState.ENDED,
-                )
-                await call.wait_for_ended()
-                assert call.end_reason == "hangup"
-                seen = [type(event).__name__ for event in [e async for e in events]]
+    async with on_a_call(server, script) as call:
+        events = call.events()
+        playback = await call.play([{"type": "tts", "text": "Hi"}], volume=-3)
+        await playback.pause()
+        await playback.resume()
+        await playback.volume(2.5)
+        await playback.stop()
+        assert await playback.wait() is PlayState.FINISHED
+        await call.hangup()
+        assert await call.wait_for(CallState.ENDING, CallState.ENDED) in (
+            CallState.ENDING,
+            CallState.ENDED,
+        )
+        await call.wait_for_ended()
+        assert call.end_reason == "hangup"
+        seen = [type(event).__name__ for event in [e async for e in events]]
     assert seen == ["PlayStateChanged", "PlayStateChanged", "CallStateChanged", "CallStateChanged"]
     volume = next(f for f in server.journal if f.get("method") == "calling.play.volume")
     assert volume["params"]["volume"] == 2.5
@@ -739,46 +702,39 @@ async def test_inbound_calls_are_served_with_bounded_concurrency(server: StandIn
 
 @pytest.mark.trio
 async def test_offers_beyond_the_buffer_are_passed_back(server: StandIn) -> None:
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server, max_pending_calls=1) as relay:
-                peer = server.peers[0]
-                await offer(peer, "in-1")
-                await offer(peer, "in-2")
-                passed = await peer.request("calling.pass")
-                assert passed["params"]["call_id"] == "in-2"
-                await peer.reply(passed)
-                async with relay.incoming_calls() as calls:
-                    assert (await calls.receive()).call_id == "in-1"
-                    with pytest.raises(trio.WouldBlock):
-                        calls.receive_nowait()
+    async with scripted(server, max_pending_calls=1) as relay:
+        peer = server.peers[0]
+        await offer(peer, "in-1")
+        await offer(peer, "in-2")
+        passed = await peer.request("calling.pass")
+        assert passed["params"]["call_id"] == "in-2"
+        await peer.reply(passed)
+        async with relay.incoming_calls() as calls:
+            assert (await calls.receive()).call_id == "in-1"
+            with pytest.raises(trio.WouldBlock):
+                calls.receive_nowait()
 
 
 @pytest.mark.trio
 async def test_execute_sends_any_method(server: StandIn) -> None:
     async def script() -> None:
-        peer = server.peers[0]
+        peer = await server.accept_session()
         request = await peer.request("calling.record")
         await peer.reply(request, {"code": "200", "message": "Recording", "url": "u"})
         request = await peer.request("calling.record")
         await peer.reply(request, {"code": "404", "message": "Call not found"})
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                nursery.start_soon(script)
-                result = await relay.execute("calling.record", {"call_id": "c", "node_id": "n"})
-                assert result["url"] == "u"
-                with pytest.raises(CallGoneError):
-                    await relay.execute("calling.record", {"call_id": "c", "node_id": "n"})
+    async with scripted(server, script) as relay:
+        result = await relay.execute("calling.record", {"call_id": "c", "node_id": "n"})
+        assert result["url"] == "u"
+        with pytest.raises(CallGoneError):
+            await relay.execute("calling.record", {"call_id": "c", "node_id": "n"})
 
 
 @pytest.mark.trio
 async def test_incoming_calls_iterator_receive_and_unreceive(server: StandIn) -> None:
     async def script() -> None:
-        peer = server.peers[0]
+        peer = await server.accept_session()
         request = await peer.request("signalwire.receive")
         assert request["params"] == {"contexts": ["sales"]}
         await peer.reply(request)
@@ -786,28 +742,21 @@ async def test_incoming_calls_iterator_receive_and_unreceive(server: StandIn) ->
         await peer.reply(await peer.request("calling.pass"))
         await peer.reply(await peer.request("signalwire.unreceive"))
 
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                nursery.start_soon(script)
-                await relay.receive(["sales"])
-                assert relay.contexts == ("sales",)
-                async with relay.incoming_calls() as calls:
-                    call = await calls.receive()
-                assert call.call_id == "in-1" and call.direction == "inbound"
-                await call.pass_()
-                await relay.unreceive(["sales"])
-                assert relay.contexts == ()
+    async with scripted(server, script) as relay:
+        await relay.receive(["sales"])
+        assert relay.contexts == ("sales",)
+        async with relay.incoming_calls() as calls:
+            call = await calls.receive()
+        assert call.call_id == "in-1" and call.direction == "inbound"
+        await call.pass_()
+        await relay.unreceive(["sales"])
+        assert relay.contexts == ()
 
 
 @pytest.mark.trio
 async def test_commands_after_close_raise_session_closed(server: StandIn) -> None:
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                pass
+    async with scripted(server) as relay:
+        pass
     with pytest.raises(SessionClosedError):
         await relay.dial([[A]])
     events = relay.events()
@@ -854,24 +803,18 @@ async def test_leaving_the_client_ends_playbacks_and_requests_outliving_it(
 
 
 @pytest.mark.trio
-async def test_a_user_error_leaves_unwrapped_and_no_task_runs(server: StandIn) -> None:
+@pytest.mark.parametrize(
+    "error", [KeyError, KeyboardInterrupt], ids=["a_user_error", "keyboard_interrupt"]
+)
+async def test_an_error_from_the_block_leaves_unwrapped_and_no_task_runs(
+    server: StandIn, error: type[BaseException]
+) -> None:
     with trio.fail_after(5):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(server.accept_session)
-            with pytest.raises(KeyError):
+            with pytest.raises(error):
                 async with client(server):
-                    raise KeyError("mine")
-            await server.peers[0].closed.wait()
-
-
-@pytest.mark.trio
-async def test_keyboard_interrupt_leaves_unwrapped(server: StandIn) -> None:
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            with pytest.raises(KeyboardInterrupt):
-                async with client(server):
-                    raise KeyboardInterrupt
+                    raise error("mine")
             await server.peers[0].closed.wait()
 
 
@@ -888,15 +831,8 @@ async def test_a_group_raised_by_the_body_stays_a_group(server: StandIn) -> None
 
 @pytest.mark.trio
 async def test_events_tap_sees_every_event(server: StandIn) -> None:
-    async def script() -> None:
-        peer = server.peers[0]
-        await peer.event("calling.conference", conference_id="c1")
-
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server.accept_session)
-            async with client(server) as relay:
-                events = relay.events()
-                nursery.start_soon(script)
-                event = await events.__anext__()
-                assert type(event).__name__ == "UnknownEvent"
+    async with scripted(server) as relay:
+        events = relay.events()
+        await server.peers[0].event("calling.conference", conference_id="c1")
+        event = await events.__anext__()
+        assert type(event).__name__ == "UnknownEvent"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from relay_core import (
     AuthenticationError,
     CallState,
     ConnectError,
+    ConnectionId,
     DialError,
     LocalProtocolError,
     PlayState,
@@ -63,6 +65,29 @@ def sent(fake: FakeRelayHandle, method: str) -> list[Any]:
 
 def ringing(fake: FakeRelayHandle, count: int) -> Callable[[], bool]:
     return lambda: sum(c.state is CallState.RINGING for c in fake.server.calls()) >= count
+
+
+def failover() -> list[list[dict[str, Any]]]:
+    """A group that rings 5 s unanswered, then one that answers."""
+    return [[phone(NO_ANSWER, 5)], [phone(ANSWERS)]]
+
+
+async def disturbed(
+    fake: FakeRelayHandle,
+    start: Callable[[], Awaitable[relay_trio.Call]],
+    disturb: Callable[[ConnectionId], object],
+) -> relay_trio.Call:
+    """Run ``start`` (a dial or connect); once a leg rings, ``disturb`` the client's socket."""
+    result: list[relay_trio.Call] = []
+
+    async def run() -> None:
+        result.append(await start())
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(run)
+        await fake.wait_until(ringing(fake, 1))
+        disturb(fake.connections()[0])
+    return result[0]
 
 
 @pytest.mark.trio
@@ -143,18 +168,16 @@ async def test_leaving_the_client_mid_dial_ends_every_leg(
 
 
 @pytest.mark.trio
-async def test_dropped_socket_mid_dial_resumes(fake: FakeRelayHandle, autojump_clock: Any) -> None:
+@pytest.mark.parametrize(
+    "lose", ["drop", "request_disconnect"], ids=["dropped_socket", "server_disconnect"]
+)
+async def test_a_lost_socket_mid_dial_resumes(
+    fake: FakeRelayHandle, autojump_clock: Any, lose: str
+) -> None:
     with trio.fail_after(60):
-        async with client(fake, reconnect_base=0.1) as relay, trio.open_nursery() as nursery:
-            result: list[relay_trio.Call] = []
-
-            async def dial() -> None:
-                result.append(await relay.dial([[phone(NO_ANSWER, 5)], [phone(ANSWERS)]]))
-
-            nursery.start_soon(dial)
-            await fake.wait_until(ringing(fake, 1))
-            fake.drop(fake.connections()[0])
-        assert result[0].state is CallState.ANSWERED
+        async with client(fake, reconnect_base=0.1) as relay:
+            call = await disturbed(fake, partial(relay.dial, failover()), getattr(fake, lose))
+        assert call.state is CallState.ANSWERED
         assert relay.statistics().connections == 2
     resumed = sent(fake, "signalwire.connect")[1]
     assert "protocol" in resumed
@@ -165,17 +188,11 @@ async def test_dropped_socket_mid_connect_resumes(
     fake: FakeRelayHandle, autojump_clock: Any
 ) -> None:
     with trio.fail_after(60):
-        async with client(fake, reconnect_base=0.1) as relay, trio.open_nursery() as nursery:
+        async with client(fake, reconnect_base=0.1) as relay:
             call = await relay.dial([[phone(ANSWERS)]])
-            peers: list[relay_trio.Call] = []
-
-            async def connect() -> None:
-                peers.append(await call.connect([[phone(NO_ANSWER, 3)], [phone(ANSWERS)]]))
-
-            nursery.start_soon(connect)
-            await fake.wait_until(ringing(fake, 1))
-            fake.drop(fake.connections()[0])
-        assert peers[0].peer is call
+            groups = [[phone(NO_ANSWER, 3)], [phone(ANSWERS)]]
+            peer = await disturbed(fake, partial(call.connect, groups), fake.drop)
+        assert peer.peer is call
 
 
 @pytest.mark.trio
@@ -193,18 +210,14 @@ async def test_dropped_socket_mid_play_resumes(fake: FakeRelayHandle, autojump_c
 @pytest.mark.trio
 async def test_malformed_frames_mid_dial(fake: FakeRelayHandle, autojump_clock: Any) -> None:
     with trio.fail_after(60):
-        async with client(fake) as relay, trio.open_nursery() as nursery:
-            result: list[relay_trio.Call] = []
+        async with client(fake) as relay:
 
-            async def dial() -> None:
-                result.append(await relay.dial([[phone(NO_ANSWER, 5)], [phone(ANSWERS)]]))
+            def inject_junk(conn: ConnectionId) -> None:
+                for junk in ("{", "[]", '{"jsonrpc": "2.0", "id": 1}', '"text"', "\x00"):
+                    fake.inject_raw(conn, junk)
 
-            nursery.start_soon(dial)
-            await fake.wait_until(ringing(fake, 1))
-            conn = fake.connections()[0]
-            for junk in ("{", "[]", '{"jsonrpc": "2.0", "id": 1}', '"text"', "\x00"):
-                fake.inject_raw(conn, junk)
-        assert result[0].state is CallState.ANSWERED
+            call = await disturbed(fake, partial(relay.dial, failover()), inject_junk)
+        assert call.state is CallState.ANSWERED
         assert relay.statistics().malformed_frames >= 4
 
 
@@ -268,21 +281,3 @@ def test_the_demo_runs_against_the_embedded_server(capsys: pytest.CaptureFixture
     assert "ended (noAnswer)" in out
     assert "connect connected" in out
     assert "ended (hangup)" in out
-
-
-@pytest.mark.trio
-async def test_server_disconnect_mid_dial_resumes(
-    fake: FakeRelayHandle, autojump_clock: Any
-) -> None:
-    with trio.fail_after(60):
-        async with client(fake, reconnect_base=0.1) as relay, trio.open_nursery() as nursery:
-            result: list[relay_trio.Call] = []
-
-            async def dial() -> None:
-                result.append(await relay.dial([[phone(NO_ANSWER, 5)], [phone(ANSWERS)]]))
-
-            nursery.start_soon(dial)
-            await fake.wait_until(ringing(fake, 1))
-            fake.request_disconnect(fake.connections()[0])
-        assert result[0].state is CallState.ANSWERED
-        assert relay.statistics().connections == 2
