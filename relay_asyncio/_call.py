@@ -220,15 +220,14 @@ class Call:
         status_url: str | None = None,
     ) -> PlayAction:
         """Start playing media (flat or nested dicts); returns its :class:`PlayAction`."""
-        extra: dict[str, Any] = {} if control_id is None else {"control_id": control_id}
         command = Play(
             call=self,
             media=media,
+            control_id=control_id,
             volume=volume,
             direction=direction,
             loop=loop,
             status_url=status_url,
-            **extra,
         )
         request = self._client._start(command)
         action = self._client._actions[command.control_id] = PlayAction(self, command.control_id)
@@ -260,15 +259,14 @@ class Call:
             ConnectError: the bridge failed (``reason`` is the server's).
         """
         client = self._client
-        extra: dict[str, Any] = {} if tag is None else {"tag": tag}
         command = Connect(
             call=self,
             devices=devices,
             ringback=ringback,
+            tag=tag,
             max_duration=max_duration,
             max_price_per_minute=max_price_per_minute,
             status_url=status_url,
-            **extra,
         )
         request = client._start(command)
         with client._awaiting(command, client._connects, command.call.call_id) as outcome:

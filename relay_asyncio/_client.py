@@ -44,7 +44,6 @@ from relay_core import (
     CallId,
     CallInfo,
     CallReceived,
-    CallState,
     CallStateChanged,
     Command,
     Connect,
@@ -280,13 +279,12 @@ class RelayClient:
             DialError: nobody answered (``reason``: the server's, or ``timeout``).
             RequestError: the server rejected the ``calling.dial`` request.
         """
-        extra: dict[str, Any] = {} if tag is None else {"tag": tag}
         command = Dial(
             devices=devices,
+            tag=tag,
             max_duration=max_duration,
             region=region,
             max_price_per_minute=max_price_per_minute,
-            **extra,
         )
         request = self._start(command)
         try:
@@ -629,7 +627,7 @@ class RelayClient:
         call = self._calls.get(info.call_id)
         if call is None:
             call = Call(self, info)
-            if info.state is not CallState.ENDED:
+            if not info.is_final:
                 self._calls[info.call_id] = call
         else:
             call._update(info)

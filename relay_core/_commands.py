@@ -44,12 +44,14 @@ __all__ = [
 END_REASONS = frozenset({"hangup", "cancel", "busy", "noAnswer", "decline", "error"})
 
 
-def _new_tag() -> Tag:
-    return Tag(uuid4_str())
+def _tag_or_new(value: str | None) -> Tag:
+    """The caller's tag, or a fresh UUID when it gives ``None``."""
+    return Tag(uuid4_str()) if value is None else Tag(value)
 
 
-def _new_control_id() -> ControlId:
-    return ControlId(uuid4_str())
+def _control_id_or_new(value: str | None) -> ControlId:
+    """The caller's control id, or a fresh UUID when it gives ``None``."""
+    return ControlId(uuid4_str()) if value is None else ControlId(value)
 
 
 _Check: TypeAlias = Callable[[object, "attrs.Attribute[float | None]", "float | None"], None]
@@ -70,12 +72,12 @@ def _positive(name: str) -> _Check:
     return check
 
 
-def _check_tag(_instance: object, _attribute: object, value: str) -> None:
+def _check_tag(_instance: object, _attribute: object, value: Tag) -> None:
     if not isinstance(value, str) or not value:
         raise LocalProtocolError(f"tag: {value!r} is not a non-empty string")
 
 
-def _check_control_id(_instance: object, _attribute: object, value: str) -> None:
+def _check_control_id(_instance: object, _attribute: object, value: ControlId) -> None:
     if not isinstance(value, str) or not value:
         raise LocalProtocolError(f"control_id: {value!r} is not a non-empty string")
 
@@ -145,7 +147,7 @@ class Dial:
 
     method: ClassVar[str] = "calling.dial"
     devices: DevicePlan = attrs.field(converter=device_plan)
-    tag: Tag = attrs.field(factory=_new_tag, validator=_check_tag)
+    tag: Tag = attrs.field(default=None, converter=_tag_or_new, validator=_check_tag)
     max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
     region: str | None = None
     max_price_per_minute: float | None = attrs.field(
@@ -180,7 +182,7 @@ class Connect:
     call: CallRef = attrs.field(converter=_call_ref)
     devices: DevicePlan = attrs.field(converter=device_plan)
     ringback: tuple[Media, ...] | None = attrs.field(default=None, converter=_ringback)
-    tag: Tag = attrs.field(factory=_new_tag, validator=_check_tag)
+    tag: Tag = attrs.field(default=None, converter=_tag_or_new, validator=_check_tag)
     max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
     max_price_per_minute: float | None = attrs.field(
         default=None, validator=_positive("max_price_per_minute")
@@ -266,7 +268,9 @@ class Play:
     method: ClassVar[str] = "calling.play"
     call: CallRef = attrs.field(converter=_call_ref)
     media: tuple[Media, ...] = attrs.field(converter=_media)
-    control_id: ControlId = attrs.field(factory=_new_control_id, validator=_check_control_id)
+    control_id: ControlId = attrs.field(
+        default=None, converter=_control_id_or_new, validator=_check_control_id
+    )
     volume: float | None = attrs.field(default=None, converter=_volume)
     direction: str | None = None
     loop: int | None = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-import attrs
 import trio
 
 from relay_core import (
@@ -32,7 +31,6 @@ from relay_core import (
     PlayVolume,
     RelayError,
     SessionClosedError,
-    Tag,
 )
 
 from ._sync import Broadcast, EventStream
@@ -164,9 +162,8 @@ class Call:
             max_duration=max_duration,
             max_price_per_minute=max_price_per_minute,
             status_url=status_url,
+            tag=tag,
         )
-        if tag is not None:
-            command = attrs.evolve(command, tag=Tag(tag))
         outcome, cause = await client._start_work(command, client._connects, self.call_id)
         assert outcome is not None  # no timeout: only an exception ends the wait early
         event, peer = outcome

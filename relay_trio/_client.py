@@ -33,7 +33,6 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Final, NoReturn, TypeVar, assert_never
 
-import attrs
 import trio
 
 from relay_core import (
@@ -42,7 +41,6 @@ from relay_core import (
     CallInfo,
     CallReceived,
     CallRef,
-    CallState,
     CallStateChanged,
     Command,
     Connect,
@@ -188,12 +186,11 @@ class RelayClient:
         """
         command = Dial(
             devices=devices,
+            tag=tag,
             max_duration=max_duration,
             region=region,
             max_price_per_minute=max_price_per_minute,
         )
-        if tag is not None:
-            command = attrs.evolve(command, tag=Tag(tag))
         tag_ = command.tag
         outcome, cause = await self._start_work(command, self._dials, tag_, dial_timeout)
         if outcome is None:
@@ -416,7 +413,7 @@ class RelayClient:
         call = self._calls.get(info.call_id)
         if call is None:
             call = Call(self, info)
-            if info.state is not CallState.ENDED:
+            if not info.is_final:
                 self._calls[info.call_id] = call
         else:
             call._update(info)

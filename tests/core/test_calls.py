@@ -611,3 +611,13 @@ def test_a_redelivered_offer_is_not_a_second_call() -> None:
     [received] = events(session)
     assert isinstance(received, CallReceived)
     assert session.statistics().dropped_events == 1
+
+
+def test_none_tag_and_control_id_mean_fresh_ones() -> None:
+    first, second = Dial(devices=[[A]], tag=None), Dial(devices=[[A]])  # type: ignore[arg-type]
+    assert first.tag and second.tag and first.tag != second.tag
+    assert Dial(devices=[[A]], tag="mine").tag == "mine"  # type: ignore[arg-type]
+    play = Play(call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id=None)  # type: ignore[arg-type]
+    assert play.control_id
+    with pytest.raises(LocalProtocolError, match="tag"):
+        Dial(devices=[[A]], tag="")  # type: ignore[arg-type]
