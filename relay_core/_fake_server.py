@@ -1106,15 +1106,31 @@ class FakeRelayServer:
 
 
 class FakeServerScripting:
-    """Scripting verbs shared by the adapters' fake-server handles.
+    """Where a served fake server listens, and the scripting verbs that flush.
 
-    A handle (``relay_trio.testing``, ``relay_asyncio.testing``) provides
-    ``server``, ``now()`` (the server's clock) and ``kick()`` (flush every
-    connection's output and re-arm the timer after a change); each verb here
-    changes the server, then kicks.
+    Shared by the adapters' handles (``relay_trio.testing``,
+    ``relay_asyncio.testing``), which provide ``now()`` (the server's clock)
+    and ``kick()`` (flush every connection's output and re-arm the timer after
+    a change); each verb here changes the server, then kicks.
+
+    Attributes:
+        server: the sans-IO server (journal, directory, calls).
+        url: ``ws://127.0.0.1:PORT`` (``wss://`` with TLS).
+        host: ``127.0.0.1:PORT``, the official SDK's ``host`` argument.
+        port: the listening port.
+        ca_path: PEM file of the test CA that signed the server certificate
+            (``None`` without TLS); point ``SIGNALWIRE_RELAY_CA_FILE`` at it.
     """
 
-    server: FakeRelayServer
+    def __init__(self, server: FakeRelayServer, host: str, port: int, ca_path: str | None) -> None:
+        self.server = server
+        self.port = port
+        self.host = f"{host}:{port}"
+        self.url = f"{'wss' if ca_path else 'ws'}://{self.host}"
+        self.ca_path = ca_path
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url}>"
 
     def now(self) -> float:
         """The server's current time (the adapter's clock)."""

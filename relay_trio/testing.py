@@ -51,32 +51,17 @@ _Item = str | CloseRequest
 
 @final
 class FakeRelayHandle(FakeServerScripting):
-    """A running fake server: where it listens, and scripting that flushes.
+    """A running fake server: where it listens (see :class:`FakeServerScripting`).
 
     Call the scripting methods here (or call :attr:`server` directly and
     then :meth:`kick`) so their output is written and the timer re-armed.
-
-    Attributes:
-        server: the sans-IO server (journal, directory, calls).
-        url: ``ws://127.0.0.1:PORT`` (``wss://`` with TLS).
-        host: ``127.0.0.1:PORT``, the official SDK's ``host`` argument.
-        port: the listening port.
-        ca_path: PEM file of the test CA that signed the server certificate
-            (``None`` without TLS); point ``SIGNALWIRE_RELAY_CA_FILE`` at it.
     """
 
     def __init__(self, server: FakeRelayServer, host: str, port: int, ca_path: str | None) -> None:
-        self.server = server
-        self.port = port
-        self.host = f"{host}:{port}"
-        self.url = f"{'wss' if ca_path else 'ws'}://{self.host}"
-        self.ca_path = ca_path
+        super().__init__(server, host, port, ca_path)
         self._outgoing: dict[ConnectionId, trio.MemorySendChannel[_Item]] = {}
         self._timer_scope: trio.CancelScope | None = None
         self._changed = trio.Event()
-
-    def __repr__(self) -> str:
-        return f"<FakeRelayHandle {self.url}>"
 
     # -- the pump -------------------------------------------------------------
 
