@@ -249,8 +249,10 @@ class SipDevice:
     """Seconds this device rings before giving up (``noAnswer``)."""
     max_duration: float | None = attrs.field(default=None, validator=_optional_positive)
     """Longest the answered leg may last, in seconds."""
+    # Wire names only: ``from_`` is this class's attribute name, not a wire key, so an
+    # extra ``from_`` param is as unknown (and as welcome) as any other.
     extra: Mapping[str, JSONValue] = _extra(
-        "to", "from", "from_", "from_name", "headers", "codecs", "timeout", "max_duration"
+        "to", "from", "from_name", "headers", "codecs", "timeout", "max_duration"
     )
     """Any other params (``webrtc_media``, ``session_timeout``, ``confirm``, ...), sent as is."""
 

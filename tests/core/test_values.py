@@ -14,7 +14,7 @@ from typing import cast
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from relay_core._convert import (
@@ -281,6 +281,17 @@ F7_DEVICES = (
 def test_relay_md_devices_round_trip_exactly(text: str) -> None:
     plan = device_plan(json.loads(text))
     assert json.dumps(device_plan_to_wire(plan)) == text
+
+
+def test_attribute_names_are_not_wire_keys() -> None:
+    """``from_`` is SipDevice's name for the wire's ``from``; as a wire key it is extra."""
+    device = device_from_wire(
+        {"type": "sip", "params": {"to": "sip:a@b", "from": "sip:c@d", "from_": 1}}
+    )
+    assert device == SipDevice(to="sip:a@b", from_="sip:c@d", extra={"from_": 1})
+    assert device_to_wire(device)["params"] == {"to": "sip:a@b", "from": "sip:c@d", "from_": 1}
+    with pytest.raises(LocalProtocolError, match="key 'from' has a field of its own"):
+        SipDevice(to="sip:a@b", extra={"from": "sip:c@d"})
 
 
 def test_f7_sip_device_with_headers() -> None:
@@ -887,6 +898,7 @@ wire_media: st.SearchStrategy[JSONDict] = st.one_of(
 
 
 @given(wire_devices)
+@example(wire={"type": "sip", "params": {"to": "sip:a@b", "from_": "x", "from": "sip:c@d"}})
 def test_valid_wire_devices_round_trip(wire: JSONDict) -> None:
     device = device_from_wire(wire)
     assert device_to_wire(device) == wire
@@ -896,6 +908,15 @@ def test_valid_wire_devices_round_trip(wire: JSONDict) -> None:
 
 
 @given(st.lists(st.lists(wire_devices, min_size=1, max_size=3), min_size=1, max_size=3))
+# An unknown key that happens to be a Python attribute's name is still just an unknown key.
+@example(
+    devices=[
+        [
+            {"type": "phone", "params": {"to_number": "+10"}},
+            {"type": "sip", "params": {"from_": None, "to": "sip:0"}},
+        ]
+    ]
+)
 def test_valid_device_plans_round_trip(devices: list[list[JSONDict]]) -> None:
     plan = device_plan(devices)
     assert device_plan_to_wire(plan) == devices

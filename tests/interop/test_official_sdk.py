@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+# A plain import, not importorskip: the README's `.[test]` installs the SDK, and a
+# missing SDK must fail the suite rather than quietly skip the interop tests.
+import signalwire.relay as relay
+
 from relay_asyncio.testing import FakeRelayHandle, open_fake_relay_server
 from relay_core import CallState
 from relay_core._fake_server import FakeRelayServer
 from relay_core._telephony import Answers, Busy, Directory, NeverAnswers
-
-relay = pytest.importorskip("signalwire.relay")
 
 pytestmark = [pytest.mark.interop, pytest.mark.asyncio]
 
