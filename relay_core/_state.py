@@ -17,10 +17,82 @@ outstanding piece of work:
   finished | error).
 
 Transitions are data: ``{(state, input): new_state}``.  A missing key means
-the input is ignored (for server events: counted as out of order) or illegal
-(for user commands: :class:`LocalProtocolError`).  Terminal states absorb;
-trackers are dropped as soon as they are terminal, which keeps memory
-bounded by live work.
+the input is illegal (session inputs and play controls: the session raises
+:class:`LocalProtocolError` and stays as it was) or ignored (server reports:
+counted in ``dropped_events``).  Terminal states absorb; trackers are
+dropped as soon as they are terminal, which keeps memory bounded by live
+work.  Rules a table cannot hold sit next to it as code.
+
+The tables
+----------
+Rows are inputs, columns states; a cell is the next state, ``!`` an illegal
+input, ``·`` an ignored one.  ``tests/core/test_tables.py`` renders these
+grids from the tables below, requires them here verbatim, and walks every
+pair through the session (regenerate with ``python -m tests.core.test_tables``).
+
+Session.  ``close`` and ``connection_lost`` do nothing on a closed session,
+``connection_made`` raises :class:`SessionClosedError` there; requests are
+written at once in ``ready`` and wait in the outbox in the other states::
+
+    SESSION_TRANSITIONS   idle            authenticating  ready     draining  rejected  closed
+    connection_made       authenticating  !               !         !         !         !
+    authenticated         !               ready           !         !         !         !
+    rejected              !               rejected        !         !         !         !
+    disconnect_requested  !               !               draining  !         !         !
+    connection_lost       idle            idle            idle      idle      idle      !
+    gave_up               closed          !               !         !         closed    !
+    close                 closed          closed          closed    closed    closed    !
+
+Calls: a reported ``call_state`` (row) is news only if it ranks above the
+call's (column); an unknown state is passed on until ``ended``::
+
+    CALL_TRANSITIONS  created   ringing   answered  ending  ended
+    created           ·         ·         ·         ·       ·
+    ringing           ringing   ·         ·         ·       ·
+    answered          answered  answered  ·         ·       ·
+    ending            ending    ending    ending    ·       ·
+    ended             ended     ended     ended     ended   ·
+
+Dials: ``calling.call.dial`` reports and ``abandon`` (the caller gave up:
+every live leg with the dial's tag is ended, now and when it shows up).  An
+abandoned dial absorbs everything quietly; abandoning a settled one only
+ends its legs::
+
+    DIAL_TRANSITIONS  pending    dialing    answered  failed  abandoned
+    dialing           dialing    dialing    ·         ·       abandoned
+    answered          answered   answered   ·         ·       abandoned
+    failed            failed     failed     ·         ·       abandoned
+    abandon           abandoned  abandoned  ·         ·       abandoned
+
+Connects: ``calling.call.connect`` reports and ``abandon`` (ends the peer
+legs, a bridged one too).  Leaving (``abandon_all``) abandons only the
+connects still waiting (``OPEN_CONNECT_PHASES``); a bridge that is up stays::
+
+    CONNECT_TRANSITIONS  pending     connecting    connected     failed  disconnected  abandoned
+    connecting           connecting  connecting    ·             ·       ·             abandoned
+    connected            connected   connected     ·             ·       ·             abandoned
+    disconnected         ·           disconnected  disconnected  ·       ·             abandoned
+    failed               failed      failed        ·             ·       ·             abandoned
+    abandon              abandoned   abandoned     abandoned     ·       ·             abandoned
+
+Plays: ``calling.call.play`` reports; a repeated report is not news::
+
+    PLAY_TRANSITIONS  pending   playing   paused    finished  error
+    playing           playing   ·         playing   ·         ·
+    paused            paused    paused    ·         ·         ·
+    finished          finished  finished  finished  ·         ·
+    error             error     error     error     ·         ·
+
+Play controls the session lets through (``!``: :class:`LocalProtocolError`,
+nothing sent).  ``PLAY_CONTROLS`` says why every control is legal until the
+playback is over; a control for a ``control_id`` the session never started
+goes to the server, which decides::
+
+    PLAY_CONTROLS        pending  playing  paused  finished  error
+    calling.play.stop    sent     sent     sent    !         !
+    calling.play.pause   sent     sent     sent    !         !
+    calling.play.resume  sent     sent     sent    !         !
+    calling.play.volume  sent     sent     sent    !         !
 """
 
 from __future__ import annotations
