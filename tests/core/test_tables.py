@@ -198,7 +198,10 @@ def test_session_public_verbs_follow_the_table(state: SessionState, input_: Sess
 
 # -- keyed machines, driven with frames ----------------------------------------------------
 
-PHONE = {"type": "phone", "params": {"to_number": "+15551110001", "from_number": "+15550000000"}}
+PHONE: dict[str, Any] = {
+    "type": "phone",
+    "params": {"to_number": "+15551110001", "from_number": "+15550000000"},
+}
 CALL_A = CallRef("call-A", "n1")  # type: ignore[arg-type]
 
 
@@ -270,7 +273,7 @@ def _dial_event(driven: Driven, state: DialState) -> list[Event]:
 @pytest.mark.parametrize(("phase", "input_"), pairs("DIAL_TRANSITIONS"))
 def test_dial_pair(phase: DialPhase, input_: DialState | LocalInput) -> None:
     driven = Driven()
-    driven.session.send(Dial(devices=[[PHONE]], tag="dt"), now=0)  # type: ignore[arg-type]
+    driven.session.send(Dial(devices=[[PHONE]], tag="dt"), now=0)
     if phase is DialPhase.ABANDONED:
         driven.session.abandon_dial("dt", now=0)  # type: ignore[arg-type]
     elif phase is not DialPhase.PENDING:
@@ -301,7 +304,7 @@ def _connect_event(driven: Driven, state: ConnectState) -> list[Event]:
 def test_connect_pair(phase: ConnectPhase, input_: ConnectState | LocalInput) -> None:
     driven = Driven()
     driven.inbound_a()
-    connect = Connect(call=CALL_A, devices=[[PHONE]], tag="ct")  # type: ignore[arg-type]
+    connect = Connect(call=CALL_A, devices=[[PHONE]], tag="ct")
     driven.session.send(connect, now=0)
     if phase is ConnectPhase.DISCONNECTED:
         _connect_event(driven, ConnectState.CONNECTED)
@@ -331,7 +334,7 @@ def _playing(state: PlayState | None) -> Driven:
     driven = Driven()
     driven.inbound_a()
     play = Play(call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id="ctl-1")
-    driven.session.send(play, now=0)  # type: ignore[arg-type]
+    driven.session.send(play, now=0)
     if state is PlayState.PAUSED:
         _play_event(driven, PlayState.PLAYING)
     if state is not None:
