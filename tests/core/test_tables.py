@@ -39,6 +39,7 @@ from relay_core import (
     SessionState,
     _state,
 )
+from relay_core._calls import ENDED_PLAYS_REMEMBERED
 from relay_core._state import (
     CALL_STATE_ORDER,
     CALL_TRANSITIONS,
@@ -237,7 +238,9 @@ def _observe(
     return [e.state for e in got if isinstance(e, kind)], driven.dropped - before
 
 
-def _check(cell: str, input_: Any, surfaced: list[Any], dropped: int) -> None:
+def _check(cell: str, input_: Any, surfaced: list[Any], dropped: int, driven: Driven) -> None:
+    if input_ is LocalInput.ABANDON:  # abandoned work stays watched; settled work is dropped
+        assert driven.session.statistics().abandoned_work == (cell == "abandoned")
     if cell == IGNORED:  # out of order: counted; abandon of settled work: nothing
         assert surfaced == []
         assert dropped == (0 if input_ is LocalInput.ABANDON else 1)
@@ -259,7 +262,7 @@ def test_call_pair(state: CallState, input_: CallState) -> None:
         CallStateChanged,
     )
     cell = expected("CALL_TRANSITIONS", state, input_)
-    _check(cell, input_, surfaced, dropped)
+    _check(cell, input_, surfaced, dropped, driven)
     assert call_transition(state, input_) is (cell != IGNORED)
 
 
@@ -288,7 +291,7 @@ def test_dial_pair(phase: DialPhase, input_: DialState | LocalInput) -> None:
         return _dial_event(driven, input_)
 
     surfaced, dropped = _observe(driven, apply, DialStateChanged)
-    _check(expected("DIAL_TRANSITIONS", phase, input_), input_, surfaced, dropped)
+    _check(expected("DIAL_TRANSITIONS", phase, input_), input_, surfaced, dropped, driven)
 
 
 def _connect_event(driven: Driven, state: ConnectState) -> list[Event]:
@@ -327,7 +330,7 @@ def test_connect_pair(phase: ConnectPhase, input_: ConnectState | LocalInput) ->
         return _connect_event(driven, input_)
 
     surfaced, dropped = _observe(driven, apply, ConnectStateChanged)
-    _check(expected("CONNECT_TRANSITIONS", phase, input_), input_, surfaced, dropped)
+    _check(expected("CONNECT_TRANSITIONS", phase, input_), input_, surfaced, dropped, driven)
 
 
 def _playing(state: PlayState | None) -> Driven:
@@ -359,7 +362,7 @@ def test_play_pair(state: PlayState | None, input_: PlayState) -> None:
         assert row == {IGNORED}
         return
     surfaced, dropped = _observe(driven, lambda: _play_event(driven, input_), PlayStateChanged)
-    _check(expected("PLAY_TRANSITIONS", state, input_), input_, surfaced, dropped)
+    _check(expected("PLAY_TRANSITIONS", state, input_), input_, surfaced, dropped, driven)
 
 
 CONTROLS: dict[PlayControl, Callable[[], Any]] = {
@@ -383,6 +386,31 @@ def test_play_control_pair(state: PlayState | None, control: PlayControl) -> Non
         driven.session.send(command, now=2)
         [frame] = driven.session.messages_to_send()
         assert control.value in frame
+
+
+def test_ended_plays_are_remembered_boundedly() -> None:
+    """Controls on an ended play are refused while it is remembered (oldest forgotten first)."""
+    driven = Driven()
+    driven.inbound_a()
+    for number in range(ENDED_PLAYS_REMEMBERED + 1):
+        play = Play(
+            call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id=f"p{number}"
+        )
+        driven.session.send(play, now=0)
+        driven.event("calling.call.play", call_id="call-A", control_id=f"p{number}",
+                     state="finished")  # fmt: skip
+    driven.session.messages_to_send()
+    newest = PlayStop(call=CALL_A, control_id=f"p{ENDED_PLAYS_REMEMBERED}")  # type: ignore[arg-type]
+    with pytest.raises(LocalProtocolError, match="finished"):
+        driven.session.send(newest, now=1)
+    for forgotten_or_foreign in ("p0", "never-ours"):  # the server decides
+        driven.session.send(PlayStop(call=CALL_A, control_id=forgotten_or_foreign), now=1)  # type: ignore[arg-type]
+    # A new play may reuse an ended control_id; it is live again.
+    again = Play(call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id="p1")
+    driven.session.send(again, now=1)
+    driven.session.send(PlayPause(call=CALL_A, control_id="p1"), now=1)  # type: ignore[arg-type]
+    sent = [frame for frame in driven.session.messages_to_send() if "calling.play." in frame]
+    assert len(sent) == 3
 
 
 if __name__ == "__main__":
