@@ -28,7 +28,9 @@ The tables
 Rows are inputs, columns states; a cell is the next state, ``!`` an illegal
 input, ``·`` an ignored one.  ``tests/core/test_tables.py`` renders these
 grids from the tables below, requires them here verbatim, and walks every
-pair through the session (regenerate with ``python -m tests.core.test_tables``).
+pair: the session machine directly and through its public verbs, the keyed
+machines through a real session fed frames (regenerate the grids with
+``python -m tests.core.test_tables``).
 
 Session.  ``close`` and ``connection_lost`` do nothing on a closed session,
 ``connection_made`` raises :class:`SessionClosedError` there; requests are
@@ -85,8 +87,9 @@ Plays: ``calling.call.play`` reports; a repeated report is not news::
 
 Play controls the session lets through (``!``: :class:`LocalProtocolError`,
 nothing sent).  ``PLAY_CONTROLS`` says why every control is legal until the
-playback is over; a control for a ``control_id`` the session never started
-goes to the server, which decides::
+playback is over.  A session remembers its last 64 ended plays
+(``_calls.ENDED_PLAYS_REMEMBERED``); a control for any other ``control_id``
+(never ours, or forgotten) goes to the server, which decides::
 
     PLAY_CONTROLS        pending  playing  paused  finished  error
     calling.play.stop    sent     sent     sent    !         !
