@@ -410,4 +410,4 @@ def play_control_error(state: PlayState | None, control: PlayControl) -> str | N
     if (state, control) in PLAY_CONTROLS:
         return None
     shown = "pending" if state is None else state.value
-    return f"cannot send {control.value}: the playback is {shown}"
+    return f"cannot send {control.value}: the playback is over ({shown})"
