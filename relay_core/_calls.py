@@ -29,7 +29,18 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from ._commands import Command, Connect, Dial, Hangup, Pass, Play
+from ._commands import (
+    Command,
+    Connect,
+    Dial,
+    Hangup,
+    Pass,
+    Play,
+    PlayPause,
+    PlayResume,
+    PlayStop,
+    PlayVolume,
+)
 from ._convert import device_from_wire
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import (
@@ -52,6 +63,7 @@ from ._state import (
     CONNECT_TRANSITIONS,
     DIAL_TRANSITIONS,
     LIVE_CALL_STATES,
+    OPEN_CONNECT_PHASES,
     PLAY_TRANSITIONS,
     TERMINAL_CONNECT_PHASES,
     TERMINAL_PLAY_STATES,
@@ -60,8 +72,11 @@ from ._state import (
     ConnectState,
     DialPhase,
     DialState,
+    LocalInput,
+    PlayControl,
     PlayState,
     call_transition,
+    play_control_error,
 )
 from ._values import Device
 
@@ -72,6 +87,9 @@ _CALL_STATES: Final = {member.value: member for member in CallState}
 _DIAL_STATES: Final = {member.value: member for member in DialState}
 _CONNECT_STATES: Final = {member.value: member for member in ConnectState}
 _PLAY_STATES: Final = {member.value: member for member in PlayState}
+#: How many ended plays a session remembers, oldest forgotten first, so a
+#: control sent after the terminal event is refused locally (RELAY.md H.5.1).
+ENDED_PLAYS_REMEMBERED: Final = 64
 
 
 def _text(params: JSONObject, key: str, event_type: str) -> str:
@@ -244,6 +262,8 @@ class CallControl:
         self.connects: dict[CallId, _Connect] = {}
         self._connect_tags: dict[Tag, CallId] = {}
         self.plays: dict[ControlId, _Play] = {}
+        #: The terminal state of recently ended plays (bounded, FIFO).
+        self._ended_plays: dict[ControlId, PlayState] = {}
         self._started: dict[RequestId, Dial | Connect | Play] = {}
         #: ``calling.end`` requests the core sent for abandoned legs.
         self._ending: dict[RequestId, CallId] = {}
@@ -293,6 +313,15 @@ class CallControl:
             case Play(control_id=control_id):
                 if control_id in self.plays:
                     raise LocalProtocolError(f"control_id: {control_id!r} is already in use")
+            case PlayStop() | PlayPause() | PlayResume() | PlayVolume():
+                control_id = command.control_id
+                play = self.plays.get(control_id)
+                state = play.state if play is not None else self._ended_plays.get(control_id)
+                why = None
+                if play is not None or state is not None:  # else: not ours, the server decides
+                    why = play_control_error(state, PlayControl(command.method))
+                if why is not None:
+                    raise LocalProtocolError(f"control_id: {control_id!r}: {why}")
             case _:
                 pass
 
@@ -308,6 +337,7 @@ class CallControl:
                 self._started[request_id] = command
             case Play(call=call, control_id=control_id):
                 self.plays[control_id] = _Play(call, control_id, request_id)
+                self._ended_plays.pop(control_id, None)
                 known = self.calls.get(call.call_id)
                 if known is not None:
                     if known.plays is None:
@@ -383,8 +413,8 @@ class CallControl:
         Returns the legs already reported that are now silenced.
         """
         dial = self.dials.get(tag)
-        if dial is not None and dial.phase not in (DialPhase.ANSWERED, DialPhase.FAILED):
-            dial.phase = DialPhase.ABANDONED
+        if dial is not None:
+            dial.phase = DIAL_TRANSITIONS.get((dial.phase, LocalInput.ABANDON), dial.phase)
         hidden = self._hide_legs(tag, exclude=None)
         if dial is not None and dial.phase is not DialPhase.ABANDONED:
             del self.dials[tag]
@@ -398,8 +428,7 @@ class CallControl:
         connect = self.connects.get(call.call_id)
         if connect is None:
             return ()
-        if connect.phase is not ConnectPhase.FAILED:
-            connect.phase = ConnectPhase.ABANDONED
+        connect.phase = CONNECT_TRANSITIONS.get((connect.phase, LocalInput.ABANDON), connect.phase)
         hidden = self._hide_legs(connect.tag, exclude=call.call_id)
         if connect.phase is not ConnectPhase.ABANDONED:
             self._drop_connect(connect)
@@ -430,7 +459,7 @@ class CallControl:
         for tag in list(self.dials):
             self.abandon_dial(tag)
         for call_id, connect in list(self.connects.items()):
-            if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
+            if connect.phase in OPEN_CONNECT_PHASES:
                 self.abandon_connect(CallRef(call_id, connect.call.node_id))
 
     def _end_leg(self, call: _Call) -> None:
@@ -482,7 +511,7 @@ class CallControl:
                 self._fail_dial(dial, reason, "the server did not resume the session")
                 self.abandon_dial(dial.tag)
         for connect in list(self.connects.values()):
-            if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
+            if connect.phase in OPEN_CONNECT_PHASES:
                 self._fail_connect(connect, reason)
             self._drop_connect(connect)
         for play in list(self.plays.values()):
@@ -575,7 +604,7 @@ class CallControl:
                 self._end_play(play, "call_ended")
         connect = self.connects.get(call.call_id)
         if connect is not None:
-            if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
+            if connect.phase in OPEN_CONNECT_PHASES:
                 self._fail_connect(connect, "call_ended")
             elif connect.phase is ConnectPhase.CONNECTED:
                 self._emit(
@@ -816,6 +845,11 @@ class CallControl:
 
     def _drop_play(self, play: _Play) -> None:
         self.plays.pop(play.control_id, None)
+        ended = self._ended_plays
+        if len(ended) >= ENDED_PLAYS_REMEMBERED:
+            del ended[next(iter(ended))]
+        state = play.state if play.state in TERMINAL_PLAY_STATES else None
+        ended[play.control_id] = state or PlayState.ERROR
         self._started.pop(play.request_id, None)
         call = self.calls.get(play.call.call_id)
         if call is not None and call.plays is not None:

@@ -55,7 +55,7 @@ from ._events import (
     SessionStarted,
 )
 from ._ids import IdFactory, JSONDict, JSONObject, RequestId, Tag, uuid4_str
-from ._state import SENDING_STATES, SESSION_TRANSITIONS, SessionState
+from ._state import SENDING_STATES, SessionInput, SessionState, session_transition
 from ._wire import (
     ErrorResponse,
     MalformedRequestError,
@@ -296,11 +296,8 @@ class RelaySession:
 
     # -- socket lifecycle -----------------------------------------------------
 
-    def _transition(self, verb: str) -> None:
-        new = SESSION_TRANSITIONS.get((self._state, verb))
-        if new is None:
-            raise LocalProtocolError(f"cannot {verb.replace('_', ' ')} in state {self._state}")
-        self._state = new
+    def _transition(self, input_: SessionInput) -> None:
+        self._state = session_transition(self._state, input_)
 
     def connection_made(self, *, now: float) -> None:
         """A new socket is open: queue ``signalwire.connect`` first.
@@ -313,7 +310,7 @@ class RelaySession:
         """
         if self._state is SessionState.CLOSED:
             raise SessionClosedError()
-        self._transition("connection_made")
+        self._transition(SessionInput.CONNECTION_MADE)
         self._now = now
         self._connections += 1
         self._socket_authenticated = False
@@ -354,7 +351,7 @@ class RelaySession:
             self._failed_attempts += 1
         # A failed open (connection_lost in IDLE) must grow the backoff too.
         self._socket_authenticated = False
-        self._transition("connection_lost")
+        self._transition(SessionInput.CONNECTION_LOST)
         # Frames not yet handed out belong to the dead socket: replies and acks
         # are dropped; requests among them never left, so they wait in the
         # outbox for the next authenticated socket instead of failing.
@@ -406,7 +403,7 @@ class RelaySession:
         self._now = now
         if self._state is SessionState.CLOSED:
             return
-        self._transition("close")
+        self._transition(SessionInput.CLOSE)
         self._close_everything("the session was closed")
 
     def _close_everything(self, message: str) -> None:
@@ -576,7 +573,7 @@ class RelaySession:
             if restart:
                 self._protocol = self._authorization_state = None
             if self._state is SessionState.READY:
-                self._transition("disconnect_requested")
+                self._transition(SessionInput.DISCONNECT_REQUESTED)
             self._ping_due = None
             self._events.append(SessionEnding(restart=restart))
         elif request_id is not None:
@@ -680,7 +677,7 @@ class RelaySession:
         restored = result.get("session_restored") is True
         was_started = self._ever_started
         self._protocol = protocol if isinstance(protocol, str) and protocol else None
-        self._transition("authenticated")
+        self._transition(SessionInput.AUTHENTICATED)
         self._ever_started = self._socket_authenticated = True
         self._auth_failures = 0
         if self.config.ping_interval is not None:
@@ -706,12 +703,12 @@ class RelaySession:
         if error.code == STALE_AUTHORIZATION_CODE:
             self._protocol = self._authorization_state = None
         will_retry = self._auth_failures < self.config.max_auth_failures
-        self._transition("rejected")
+        self._transition(SessionInput.REJECTED)
         self._events.append(
             AuthenticationFailed(code=error.code, message=error.message, will_retry=will_retry)
         )
         if not will_retry:
-            self._transition("gave_up")
+            self._transition(SessionInput.GAVE_UP)
             self._close_everything(f"authentication failed: {error.message}")
 
     # -- outputs and time ---------------------------------------------------------

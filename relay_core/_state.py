@@ -17,16 +17,93 @@ outstanding piece of work:
   finished | error).
 
 Transitions are data: ``{(state, input): new_state}``.  A missing key means
-the input is ignored (for server events: counted as out of order) or illegal
-(for user commands: :class:`LocalProtocolError`).  Terminal states absorb;
-trackers are dropped as soon as they are terminal, which keeps memory
-bounded by live work.
+the input is illegal (session inputs and play controls: the session raises
+:class:`LocalProtocolError` and stays as it was) or ignored (server reports:
+counted in ``dropped_events``).  Terminal states absorb; trackers are
+dropped as soon as they are terminal, which keeps memory bounded by live
+work.  Rules a table cannot hold sit next to it as code.
+
+The tables
+----------
+Rows are inputs, columns states; a cell is the next state, ``!`` an illegal
+input, ``·`` an ignored one.  ``tests/core/test_tables.py`` renders these
+grids from the tables below, requires them here verbatim, and walks every
+pair: the session machine directly and through its public verbs, the keyed
+machines through a real session fed frames (regenerate the grids with
+``python -m tests.core.test_tables``).
+
+Session.  ``close`` and ``connection_lost`` do nothing on a closed session,
+``connection_made`` raises :class:`SessionClosedError` there; requests are
+written at once in ``ready`` and wait in the outbox in the other states::
+
+    SESSION_TRANSITIONS   idle            authenticating  ready     draining  rejected  closed
+    connection_made       authenticating  !               !         !         !         !
+    authenticated         !               ready           !         !         !         !
+    rejected              !               rejected        !         !         !         !
+    disconnect_requested  !               !               draining  !         !         !
+    connection_lost       idle            idle            idle      idle      idle      !
+    gave_up               closed          !               !         !         closed    !
+    close                 closed          closed          closed    closed    closed    !
+
+Calls: a reported ``call_state`` (row) is news only if it ranks above the
+call's (column); an unknown state is passed on until ``ended``::
+
+    CALL_TRANSITIONS  created   ringing   answered  ending  ended
+    created           ·         ·         ·         ·       ·
+    ringing           ringing   ·         ·         ·       ·
+    answered          answered  answered  ·         ·       ·
+    ending            ending    ending    ending    ·       ·
+    ended             ended     ended     ended     ended   ·
+
+Dials: ``calling.call.dial`` reports and ``abandon`` (the caller gave up:
+every live leg with the dial's tag is ended, now and when it shows up).  An
+abandoned dial absorbs everything quietly; abandoning a settled one only
+ends its legs::
+
+    DIAL_TRANSITIONS  pending    dialing    answered  failed  abandoned
+    dialing           dialing    dialing    ·         ·       abandoned
+    answered          answered   answered   ·         ·       abandoned
+    failed            failed     failed     ·         ·       abandoned
+    abandon           abandoned  abandoned  ·         ·       abandoned
+
+Connects: ``calling.call.connect`` reports and ``abandon`` (ends the peer
+legs, a bridged one too).  Leaving (``abandon_all``) abandons only the
+connects still waiting (``OPEN_CONNECT_PHASES``); a bridge that is up stays::
+
+    CONNECT_TRANSITIONS  pending     connecting    connected     failed  disconnected  abandoned
+    connecting           connecting  connecting    ·             ·       ·             abandoned
+    connected            connected   connected     ·             ·       ·             abandoned
+    disconnected         ·           disconnected  disconnected  ·       ·             abandoned
+    failed               failed      failed        ·             ·       ·             abandoned
+    abandon              abandoned   abandoned     abandoned     ·       ·             abandoned
+
+Plays: ``calling.call.play`` reports; a repeated report is not news::
+
+    PLAY_TRANSITIONS  pending   playing   paused    finished  error
+    playing           playing   ·         playing   ·         ·
+    paused            paused    paused    ·         ·         ·
+    finished          finished  finished  finished  ·         ·
+    error             error     error     error     ·         ·
+
+Play controls the session lets through (``!``: :class:`LocalProtocolError`,
+nothing sent).  ``PLAY_CONTROLS`` says why every control is legal until the
+playback is over.  A session remembers its last 64 ended plays
+(``_calls.ENDED_PLAYS_REMEMBERED``); a control for any other ``control_id``
+(never ours, or forgotten) goes to the server, which decides::
+
+    PLAY_CONTROLS        pending  playing  paused  finished  error
+    calling.play.stop    sent     sent     sent    !         !
+    calling.play.pause   sent     sent     sent    !         !
+    calling.play.resume  sent     sent     sent    !         !
+    calling.play.volume  sent     sent     sent    !         !
 """
 
 from __future__ import annotations
 
 import enum
 from typing import Final
+
+from ._errors import LocalProtocolError
 
 __all__ = [
     "CallState",
@@ -123,24 +200,52 @@ class PlayState(_WireEnum):
 
 # -- session machine ---------------------------------------------------------
 
-#: Session transitions: (state, input) → new state.  Inputs are the core's
-#: own verbs and the handshake's outcomes.
-SESSION_TRANSITIONS: Final[dict[tuple[SessionState, str], SessionState]] = {
-    (SessionState.IDLE, "connection_made"): SessionState.AUTHENTICATING,
-    (SessionState.AUTHENTICATING, "authenticated"): SessionState.READY,
-    (SessionState.AUTHENTICATING, "rejected"): SessionState.REJECTED,
-    (SessionState.READY, "disconnect_requested"): SessionState.DRAINING,
-    (SessionState.AUTHENTICATING, "connection_lost"): SessionState.IDLE,
-    (SessionState.READY, "connection_lost"): SessionState.IDLE,
-    (SessionState.DRAINING, "connection_lost"): SessionState.IDLE,
-    (SessionState.REJECTED, "connection_lost"): SessionState.IDLE,
-    (SessionState.IDLE, "connection_lost"): SessionState.IDLE,
-    (SessionState.REJECTED, "gave_up"): SessionState.CLOSED,
-    (SessionState.IDLE, "gave_up"): SessionState.CLOSED,
+
+class SessionInput(enum.Enum):
+    """What moves the session machine: the core's own verbs and the handshake's outcomes."""
+
+    #: The adapter opened a socket (``connection_made``).
+    CONNECTION_MADE = "connection_made"
+    #: The server accepted ``signalwire.connect``.
+    AUTHENTICATED = "authenticated"
+    #: The server refused ``signalwire.connect``.
+    REJECTED = "rejected"
+    #: The server sent ``signalwire.disconnect``.
+    DISCONNECT_REQUESTED = "disconnect_requested"
+    #: The adapter's socket closed (``connection_lost``).
+    CONNECTION_LOST = "connection_lost"
+    #: Too many authentication rejections in a row.
+    GAVE_UP = "gave_up"
+    #: The user closed the session (``close``).
+    CLOSE = "close"
+
+
+#: Session transitions: (state, input) → new state; a missing pair is illegal.
+SESSION_TRANSITIONS: Final[dict[tuple[SessionState, SessionInput], SessionState]] = {
+    (SessionState.IDLE, SessionInput.CONNECTION_MADE): SessionState.AUTHENTICATING,
+    (SessionState.AUTHENTICATING, SessionInput.AUTHENTICATED): SessionState.READY,
+    (SessionState.AUTHENTICATING, SessionInput.REJECTED): SessionState.REJECTED,
+    (SessionState.READY, SessionInput.DISCONNECT_REQUESTED): SessionState.DRAINING,
+    (SessionState.AUTHENTICATING, SessionInput.CONNECTION_LOST): SessionState.IDLE,
+    (SessionState.READY, SessionInput.CONNECTION_LOST): SessionState.IDLE,
+    (SessionState.DRAINING, SessionInput.CONNECTION_LOST): SessionState.IDLE,
+    (SessionState.REJECTED, SessionInput.CONNECTION_LOST): SessionState.IDLE,
+    (SessionState.IDLE, SessionInput.CONNECTION_LOST): SessionState.IDLE,
+    (SessionState.REJECTED, SessionInput.GAVE_UP): SessionState.CLOSED,
+    (SessionState.IDLE, SessionInput.GAVE_UP): SessionState.CLOSED,
 }
 for _state in SessionState:
     if _state is not SessionState.CLOSED:
-        SESSION_TRANSITIONS[(_state, "close")] = SessionState.CLOSED
+        SESSION_TRANSITIONS[(_state, SessionInput.CLOSE)] = SessionState.CLOSED
+
+
+def session_transition(state: SessionState, input_: SessionInput) -> SessionState:
+    """The session's next state, or :class:`LocalProtocolError` if ``input_`` is illegal."""
+    new = SESSION_TRANSITIONS.get((state, input_))
+    if new is None:
+        raise LocalProtocolError(f"cannot {input_.value.replace('_', ' ')} in state {state}")
+    return new
+
 
 #: States in which a request is written to the wire at once; in every other
 #: non-closed state it waits in the outbox.
@@ -149,6 +254,14 @@ SENDING_STATES: Final = frozenset({SessionState.READY})
 
 # -- keyed machines ----------------------------------------------------------
 
+
+class LocalInput(enum.Enum):
+    """Inputs of the keyed machines that come from this side, not the wire."""
+
+    #: The caller gave up on a dial or connect (``abandon_dial`` / ``abandon_connect``).
+    ABANDON = "abandon"
+
+
 #: The rank of each call state: the server may skip states, never go back.
 CALL_STATE_ORDER: Final[dict[CallState, int]] = {
     CallState.CREATED: 0,
@@ -156,6 +269,13 @@ CALL_STATE_ORDER: Final[dict[CallState, int]] = {
     CallState.ANSWERED: 2,
     CallState.ENDING: 3,
     CallState.ENDED: 4,
+}
+
+#: Call transitions on ``calling.call.state`` between known states: a report
+#: is news only if it ranks higher.  ``call_transition`` adds the rule a table
+#: cannot hold: an unknown state is passed on unless the call is over.
+CALL_TRANSITIONS: Final[dict[tuple[CallState, CallState], CallState]] = {
+    (old, new): new for old in CALL_STATE_ORDER for new in CALL_STATE_ORDER if new.rank > old.rank
 }
 
 #: Call states in which a leg still rings or talks and so needs ending when
@@ -168,7 +288,7 @@ def call_transition(current: CallState, reported: CallState) -> bool:
 
     RELAY.md F.4: states may be skipped (created → ended) but never revisited;
     ``ended`` is terminal.  Unknown states are passed on unless the call is
-    already over.
+    already over.  Between known states this is ``CALL_TRANSITIONS``.
     """
     if current is CallState.ENDED:
         return False
@@ -189,16 +309,22 @@ class DialPhase(enum.Enum):
     ABANDONED = "abandoned"
 
 
-#: Dial transitions on ``calling.call.dial``.  ABANDONED absorbs every input:
-#: the user is gone, the core only cleans up.
-DIAL_TRANSITIONS: Final[dict[tuple[DialPhase, DialState], DialPhase]] = {
+#: Dial transitions on ``calling.call.dial`` and on abandon.  ABANDONED
+#: absorbs every input: the user is gone, the core only ends late legs.
+#: Abandoning a settled dial (answered, failed) changes nothing: the tracker
+#: is dropped and only legs still carrying its tag are ended.
+DIAL_TRANSITIONS: Final[dict[tuple[DialPhase, DialState | LocalInput], DialPhase]] = {
     (DialPhase.PENDING, DialState.DIALING): DialPhase.DIALING,
     (DialPhase.PENDING, DialState.ANSWERED): DialPhase.ANSWERED,
     (DialPhase.PENDING, DialState.FAILED): DialPhase.FAILED,
     (DialPhase.DIALING, DialState.DIALING): DialPhase.DIALING,
     (DialPhase.DIALING, DialState.ANSWERED): DialPhase.ANSWERED,
     (DialPhase.DIALING, DialState.FAILED): DialPhase.FAILED,
+    (DialPhase.PENDING, LocalInput.ABANDON): DialPhase.ABANDONED,
+    (DialPhase.DIALING, LocalInput.ABANDON): DialPhase.ABANDONED,
 }
+for _input in (*DialState, LocalInput.ABANDON):
+    DIAL_TRANSITIONS[(DialPhase.ABANDONED, _input)] = DialPhase.ABANDONED
 
 TERMINAL_DIAL_PHASES: Final = frozenset({DialPhase.ANSWERED, DialPhase.FAILED})
 
@@ -214,7 +340,9 @@ class ConnectPhase(enum.Enum):
     ABANDONED = "abandoned"
 
 
-CONNECT_TRANSITIONS: Final[dict[tuple[ConnectPhase, ConnectState], ConnectPhase]] = {
+#: Connect transitions on ``calling.call.connect`` and on abandon.  Abandoning
+#: a bridge that is up ends its peer leg too; ABANDONED absorbs every input.
+CONNECT_TRANSITIONS: Final[dict[tuple[ConnectPhase, ConnectState | LocalInput], ConnectPhase]] = {
     (ConnectPhase.PENDING, ConnectState.CONNECTING): ConnectPhase.CONNECTING,
     (ConnectPhase.PENDING, ConnectState.CONNECTED): ConnectPhase.CONNECTED,
     (ConnectPhase.PENDING, ConnectState.FAILED): ConnectPhase.FAILED,
@@ -224,14 +352,62 @@ CONNECT_TRANSITIONS: Final[dict[tuple[ConnectPhase, ConnectState], ConnectPhase]
     (ConnectPhase.CONNECTED, ConnectState.DISCONNECTED): ConnectPhase.DISCONNECTED,
     # A bridge torn down before it was reported up (RELAY.md G.3).
     (ConnectPhase.CONNECTING, ConnectState.DISCONNECTED): ConnectPhase.DISCONNECTED,
+    (ConnectPhase.PENDING, LocalInput.ABANDON): ConnectPhase.ABANDONED,
+    (ConnectPhase.CONNECTING, LocalInput.ABANDON): ConnectPhase.ABANDONED,
+    (ConnectPhase.CONNECTED, LocalInput.ABANDON): ConnectPhase.ABANDONED,
 }
+for _input in (*ConnectState, LocalInput.ABANDON):
+    CONNECT_TRANSITIONS[(ConnectPhase.ABANDONED, _input)] = ConnectPhase.ABANDONED
 
 TERMINAL_CONNECT_PHASES: Final = frozenset({ConnectPhase.FAILED, ConnectPhase.DISCONNECTED})
 
+#: Connects still waiting for their outcome: leaving (``abandon_all``)
+#: abandons these, an ending A leg fails them.  A bridge that is up stays.
+OPEN_CONNECT_PHASES: Final = frozenset({ConnectPhase.PENDING, ConnectPhase.CONNECTING})
 
-PLAY_TRANSITIONS: Final[dict[tuple[PlayState | None, PlayState], PlayState]] = {}
+
+#: Play transitions on ``calling.call.play`` (RELAY.md H.4); ``None`` is
+#: "pending" (requested, nothing reported yet).  The server may skip states
+#: (pending → finished); a repeated report is not news; terminal states absorb.
+PLAY_TRANSITIONS: Final[dict[tuple[PlayState | None, PlayState], PlayState]] = {
+    (None, PlayState.PLAYING): PlayState.PLAYING,
+    (None, PlayState.PAUSED): PlayState.PAUSED,
+    (PlayState.PLAYING, PlayState.PAUSED): PlayState.PAUSED,
+    (PlayState.PAUSED, PlayState.PLAYING): PlayState.PLAYING,
+}
 for _old in (None, PlayState.PLAYING, PlayState.PAUSED):
-    for _new in PlayState:
+    for _new in (PlayState.FINISHED, PlayState.ERROR):
         PLAY_TRANSITIONS[(_old, _new)] = _new
 
 TERMINAL_PLAY_STATES: Final = frozenset({PlayState.FINISHED, PlayState.ERROR})
+
+
+class PlayControl(enum.StrEnum):
+    """A control command on a playback, by method (RELAY.md H.4)."""
+
+    STOP = "calling.play.stop"
+    PAUSE = "calling.play.pause"
+    RESUME = "calling.play.resume"
+    VOLUME = "calling.play.volume"
+
+
+#: (play state, control) pairs the core lets through; any other raises
+#: :class:`LocalProtocolError`.  Every control is legal until the playback is
+#: over: the core's view lags the server's by the controls in flight (a resume
+#: sent right after a pause goes before the ``paused`` event arrives), and the
+#: server answers a pause while paused, or a resume while playing, with 200
+#: and does nothing.  Once a terminal state was reported the server would
+#: answer 404; the core refuses instead, as [JS] does (RELAY.md H.5.1).
+PLAY_CONTROLS: Final = frozenset(
+    (state, control)
+    for state in (None, PlayState.PLAYING, PlayState.PAUSED)
+    for control in PlayControl
+)
+
+
+def play_control_error(state: PlayState | None, control: PlayControl) -> str | None:
+    """Why ``control`` cannot be sent to a playback in ``state``, or ``None`` if it can."""
+    if (state, control) in PLAY_CONTROLS:
+        return None
+    shown = "pending" if state is None else state.value
+    return f"cannot send {control.value}: the playback is over ({shown})"

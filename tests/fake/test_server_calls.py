@@ -24,6 +24,7 @@ from relay_core import (
     DialStateChanged,
     Disconnect,
     Hangup,
+    LocalProtocolError,
     Pass,
     Play,
     PlayPause,
@@ -526,7 +527,10 @@ def test_play_pause_resume_volume_stop() -> None:
     ]
     states = [e.state for e in pair.of_type(PlayStateChanged)]
     assert states == [PlayState.PLAYING, PlayState.PAUSED, PlayState.PLAYING, PlayState.FINISHED]
-    rid = pair.send(PlayStop(call=call, control_id=play.control_id))
+    stop = PlayStop(call=call, control_id=play.control_id)
+    with pytest.raises(LocalProtocolError, match="finished"):  # the client refuses (H.5.1) ...
+        pair.send(stop)
+    rid = pair.send(RawRequest(method=stop.method, params=stop.to_params()))  # ... the server: 404
     assert any(
         isinstance(e, RequestFailed) and e.request_id == rid and e.code == 404 for e in pair.events
     )
