@@ -178,8 +178,10 @@ async def _amain(args: argparse.Namespace, out: TextIO) -> int:
                 host=host,
                 project=project,
                 token=token,
-                # The user means wall-clock seconds; the clock may run faster.
+                # The client's own deadlines are wall-clock seconds: only the
+                # simulated network should run faster (--speed).
                 open_timeout=args.open_timeout * args.speed,
+                request_timeout=REQUEST_TIMEOUT * args.speed,
             )
         )
         timeline = Timeline(out, client.events(), start)
@@ -195,10 +197,13 @@ async def _amain(args: argparse.Namespace, out: TextIO) -> int:
 
 #: The embedded server's clock rate bounds.  Rate 0 froze the virtual clock
 #: (trio's MockClock), so no ring or answer timer ever fired: the demo hung.
-#: The client shares that clock, so far above 100 its own timers (request
-#: and ping deadlines) expire before real loopback I/O completes.
+#: The client shares that clock: its open and request deadlines are scaled
+#: back to wall-clock seconds, but far above 100 the rest of its timers and
+#: real loopback I/O no longer keep pace.
 MIN_SPEED = 0.1
 MAX_SPEED = 100.0
+#: Seconds (wall clock) each request may take: RelayConfig's default.
+REQUEST_TIMEOUT = 10.0
 
 
 def build_parser() -> argparse.ArgumentParser:
