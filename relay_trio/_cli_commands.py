@@ -176,9 +176,15 @@ def _in_background(fd: int) -> bool:
 
 
 async def read_commands(
-    handle: FakeServerScripting, out: TextIO, err: TextIO = sys.stderr, *, fd: int = 0
+    handle: FakeServerScripting, out: TextIO, err: TextIO | None = None, *, fd: int = 0
 ) -> None:
-    """Run each line of ``fd`` as a command until its end (or until cancelled)."""
+    """Run each line of ``fd`` (standard input) as a command until its end.
+
+    Output goes to ``out``, one-line errors to ``err`` (standard error).
+    When cancelled, the abandoned worker thread may still be blocked reading
+    our duplicate of ``fd``, so that one stays open (the process is exiting).
+    """
+    err = sys.stderr if err is None else err
     if _in_background(fd):
         print("fake-server: in the background: not reading commands", file=err, flush=True)
         return
@@ -194,7 +200,6 @@ async def read_commands(
         except OSError as exc:
             print(f"fake-server: cannot read commands: {exc}", file=err, flush=True)
             break
-        # (Cancelled: the abandoned thread may still read ``fd``; it stays open.)
         if not chunk:
             if buffer and not skipping:
                 _run(handle, buffer, out, err)

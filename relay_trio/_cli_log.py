@@ -115,8 +115,9 @@ class Timeline:
     """Prints the log lines, each stamped with seconds since the server started.
 
     Feed it every journal entry (:meth:`__call__`, the server's
-    ``on_journal``) and run :meth:`watch_closes` to hear about sockets that
-    close.
+    ``on_journal``), set :attr:`server` once the server exists (session
+    lines then list the contexts), and run :meth:`watch_closes` to hear
+    about sockets that close.
     """
 
     def __init__(self, out: TextIO, start: float) -> None:
