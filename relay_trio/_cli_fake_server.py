@@ -1,7 +1,9 @@
 """``python -m relay_trio fake-server``: the fake RELAY server as a program.
 
 Prints the URL to connect to (and the CA file with ``--tls``), then one
-readable line per call event until Ctrl-C.
+readable line per session change, call event and rejected request
+(``_cli_log``) until Ctrl-C, while running the commands typed on its
+standard input (``_cli_commands``).
 """
 
 from __future__ import annotations
@@ -9,32 +11,42 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 import trio
 
-from relay_core import JSONObject, JSONValue, LocalProtocolError
-from relay_core._fake_server import SERVER_TO_CLIENT, FakeRelayServer, JournalEntry
+from relay_core import FakeRelayServer, LocalProtocolError
 from relay_core._telephony import Directory
 
+from ._cli_args import HelpFormatter, float_between, non_empty, port
+from ._cli_commands import COMMANDS_HELP, read_commands
+from ._cli_log import Timeline, describe
 from .testing import open_fake_relay_server
+
+__all__ = ["describe", "load_directory", "main", "serve"]
 
 #: RELAY.md A uses this port in its examples.
 DEFAULT_PORT = 8773
+DEFAULT_PROJECT = "test-project"
+DEFAULT_TOKEN = "test-token"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m relay_trio fake-server",
         description=(
-            "Serve a fake SignalWire RELAY server on loopback: sessions, acks, pings and a "
-            "simulated phone network (see the README's directory table)."
+            "Serve a fake SignalWire RELAY server on loopback: sessions, acks, pings and a\n"
+            "simulated phone network (see the README's directory table).  It logs one line\n"
+            "per session connect and disconnect, call event and rejected request, and runs\n"
+            "the commands typed on its standard input."
         ),
+        epilog=COMMANDS_HELP,
+        formatter_class=_Formatter,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (127.0.0.1)")
+    parser.add_argument("--host", type=non_empty, default="127.0.0.1", help="interface to bind")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port, 0 = any free one ({DEFAULT_PORT})"
+        "--port", type=port, default=DEFAULT_PORT, help="TCP port; 0 picks a free one (printed)"
     )
     parser.add_argument(
         "--tls", action="store_true", help="serve wss:// with a throw-away test CA (trustme)"
@@ -44,124 +56,63 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="JSON file of destination behaviours, layered on the default directory",
     )
-    parser.add_argument("--project", default="test-project", help="accepted project (test-project)")
-    parser.add_argument("--token", default="test-token", help="accepted token (test-token)")
     parser.add_argument(
-        "--ping-interval", type=float, default=None, help="send signalwire.ping every N seconds"
+        "--project", type=non_empty, default=DEFAULT_PROJECT, help="the accepted project"
+    )
+    parser.add_argument("--token", type=non_empty, default=DEFAULT_TOKEN, help="its token")
+    parser.add_argument(
+        "--ping-interval",
+        type=float_between(0, low_open=True),
+        metavar="SECONDS",
+        help="send signalwire.ping every SECONDS (> 0; default: never)",
     )
     parser.add_argument(
         "--accept-flat-media",
         action="store_true",
         help='accept {"type": "tts", "text": ...} media (the real server expects nested params)',
     )
-    parser.add_argument("--quiet", action="store_true", help="do not log call events")
+    parser.add_argument("--quiet", action="store_true", help="do not log")
+    parser.add_argument(
+        "--no-commands", action="store_true", help="do not read commands from standard input"
+    )
     return parser
 
 
-def _destination(device: JSONValue, *, inbound: bool = False) -> str:
-    if not isinstance(device, Mapping):
-        return "?"
-    params = device.get("params")
-    if not isinstance(params, Mapping):
-        return "?"
-    keys = ("from_number", "from") if inbound else ("to_number", "to")
-    for key in keys:
-        value = params.get(key)
-        if isinstance(value, str):
-            return value
-    return "?"
-
-
-def _text(params: JSONObject, key: str) -> str:
-    value = params.get(key)
-    return "" if value is None else str(value)
-
-
-def describe(entry: JournalEntry) -> str | None:
-    """One line for a call event or a session change, ``None`` for other frames."""
-    if entry.direction != SERVER_TO_CLIENT:
-        return None
-    result = entry.result
-    if result is not None and "protocol" in result and "sessionid" in result:
-        restored = " (resumed)" if result.get("session_restored") is True else ""
-        return f"session {_text(result, 'protocol')} connected{restored}"
-    if entry.error_code == -32002:
-        return "authentication failed"
-    params = entry.event_params
-    match entry.event_type:
-        case "calling.call.state":
-            inbound = params.get("direction") == "inbound"
-            where = _destination(params.get("device"), inbound=inbound)
-            line = (
-                f"call {_text(params, 'call_id')} {'from' if inbound else 'to'} {where}"
-                f" {_text(params, 'call_state')}"
-            )
-            if "end_reason" in params:
-                line += f" ({_text(params, 'end_reason')})"
-            if params.get("tag"):
-                line += f" [tag {_text(params, 'tag')}]"
-            return line
-        case "calling.call.dial":
-            line = f"dial {_text(params, 'tag')} {_text(params, 'dial_state')}"
-            call = params.get("call")
-            if isinstance(call, Mapping):
-                line += f": call {_text(call, 'call_id')} to {_destination(call.get('device'))}"
-            if "reason" in params:
-                line += f" ({_text(params, 'reason')})"
-            return line
-        case "calling.call.connect":
-            line = f"connect {_text(params, 'call_id')} {_text(params, 'connect_state')}"
-            peer = params.get("peer")
-            if isinstance(peer, Mapping):
-                line += f" with {_text(peer, 'call_id')}"
-            if "failed_reason" in params:
-                line += f" ({_text(params, 'failed_reason')})"
-            return line
-        case "calling.call.play":
-            return (
-                f"play {_text(params, 'control_id')} on call {_text(params, 'call_id')} "
-                f"{_text(params, 'state')}"
-            )
-        case "calling.call.receive":
-            return (
-                f"inbound call {_text(params, 'call_id')} from "
-                f"{_destination(params.get('device'), inbound=True)} offered on context "
-                f"{_text(params, 'context')}"
-            )
-        case _:
-            return None
-
-
-class _Log:
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.start: float | None = None
-
-    def __call__(self, entry: JournalEntry) -> None:
-        line = describe(entry)
-        if line is None:
-            return
-        if self.start is None:
-            self.start = entry.time
-        print(f"[{entry.time - self.start:9.3f}] {line}", file=self.out, flush=True)
+class _Formatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown; the epilog (the command list) keeps its layout."""
 
 
 async def serve(args: argparse.Namespace, directory: Directory, out: TextIO) -> None:
-    """Run the server until cancelled, printing its address first."""
+    """Run the server until cancelled: address first, then the timeline and the commands."""
+    timeline = None if args.quiet else Timeline(out, start=trio.current_time())
     server = FakeRelayServer(
         credentials={args.project: args.token},
         directory=directory,
         ping_interval=args.ping_interval,
         accept_flat_media=args.accept_flat_media,
         journal_limit=1000,
-        on_journal=None if args.quiet else _Log(out),
+        on_journal=timeline,
     )
     async with open_fake_relay_server(server, tls=args.tls, port=args.port, host=args.host) as fake:
+        # The URL ends the line (scripts take the last word); it has the port.
         print(f"fake RELAY server listening on {fake.url}", file=out, flush=True)
         if fake.ca_path is not None:
             print(f"CA certificate: {fake.ca_path}", file=out, flush=True)
-        print(f"credentials: project={args.project} token={args.token}", file=out, flush=True)
-        await trio.sleep_forever()
+        if (args.project, args.token) == (DEFAULT_PROJECT, DEFAULT_TOKEN):
+            credentials = f"project={DEFAULT_PROJECT} token={DEFAULT_TOKEN}"
+        else:
+            credentials = "the --project and --token given"  # never echo a chosen token
+        print(f"credentials: {credentials}", file=out, flush=True)
+        async with trio.open_nursery() as nursery:
+            if timeline is not None:
+                timeline.server = server
+                nursery.start_soon(timeline.watch_closes, fake)
+            if not args.no_commands:
+                print(
+                    "type help for commands (call, hangup, calls, sessions)", file=out, flush=True
+                )
+                nursery.start_soon(read_commands, fake, out)
+            await trio.sleep_forever()
 
 
 def load_directory(path: str | None) -> Directory:

@@ -39,6 +39,7 @@ from relay_core import (
     UnknownEvent,
 )
 
+from ._cli_args import HelpFormatter, float_between, non_empty
 from ._client import RelayClient, open_relay_client
 from ._sync import EventStream
 
@@ -174,7 +175,13 @@ async def _amain(args: argparse.Namespace, out: TextIO) -> int:
         print(f"connecting to {host} ...", file=out, flush=True)
         client = await stack.enter_async_context(
             open_relay_client(
-                host=host, project=project, token=token, open_timeout=args.open_timeout
+                host=host,
+                project=project,
+                token=token,
+                # The client's own deadlines are wall-clock seconds: only the
+                # simulated network should run faster (--speed).
+                open_timeout=args.open_timeout * args.speed,
+                request_timeout=REQUEST_TIMEOUT * args.speed,
             )
         )
         timeline = Timeline(out, client.events(), start)
@@ -188,32 +195,109 @@ async def _amain(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+#: The embedded server's clock rate bounds.  Rate 0 froze the virtual clock
+#: (trio's MockClock), so no ring or answer timer ever fired: the demo hung.
+#: The client shares that clock: its open and request deadlines are scaled
+#: back to wall-clock seconds, but far above 100 the rest of its timers and
+#: real loopback I/O no longer keep pace.
+MIN_SPEED = 0.1
+MAX_SPEED = 100.0
+#: Seconds (wall clock) each request may take: RelayConfig's default.
+REQUEST_TIMEOUT = 10.0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m relay_trio demo",
-        description=__doc__.split("\n\n")[0].replace("\n", " ") if __doc__ else None,
+        description=(
+            "The README demo: a serial-failover dial, a TTS play, a parallel-ring connect "
+            "and a hangup, printed as a live timeline.  Without --host it runs against the "
+            "embedded fake RELAY server."
+        ),
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--host", help="a Space host (default: the embedded fake server)")
-    parser.add_argument("--project", help="project id (or SIGNALWIRE_PROJECT_ID)")
-    parser.add_argument("--token", help="API token (or SIGNALWIRE_API_TOKEN)")
-    parser.add_argument("--from", dest="from_", default="+15550000000", help="caller id")
-    parser.add_argument("--first", default="+15551111111", help="dialled first (no answer)")
-    parser.add_argument("--second", default="+15552222222", help="dialled if the first fails")
+    parser.add_argument(
+        "--host",
+        metavar="HOST",
+        type=non_empty,
+        help="a Space host; without it the demo starts the embedded fake server",
+    )
+    parser.add_argument(
+        "--project",
+        metavar="ID",
+        type=non_empty,
+        help="project id (default: SIGNALWIRE_PROJECT_ID)",
+    )
+    parser.add_argument(
+        "--token", metavar="TOKEN", type=non_empty, help="API token (default: SIGNALWIRE_API_TOKEN)"
+    )
+    parser.add_argument(
+        "--from",
+        dest="from_",
+        metavar="NUMBER",
+        type=non_empty,
+        default="+15550000000",
+        help="caller id",
+    )
+    parser.add_argument(
+        "--first",
+        metavar="NUMBER",
+        type=non_empty,
+        default="+15551111111",
+        help="dialled first (no answer)",
+    )
+    parser.add_argument(
+        "--second",
+        metavar="NUMBER",
+        type=non_empty,
+        default="+15552222222",
+        help="dialled if the first fails",
+    )
     parser.add_argument(
         "--connect-to",
         nargs=2,
+        type=non_empty,
         default=["+15551110001", "+15551110002"],
         metavar=("A", "B"),
         help="rung in parallel by the connect (the second answers)",
     )
-    parser.add_argument("--ring-timeout", type=float, default=3.0, help="seconds a device rings")
-    parser.add_argument("--say", default="Hello from sansio-relay. Connecting you now.")
-    parser.add_argument("--talk", type=float, default=1.0, help="seconds bridged before hangup")
     parser.add_argument(
-        "--speed", type=float, default=1.0, help="run the embedded server's clock this much faster"
+        "--ring-timeout",
+        metavar="SECONDS",
+        type=float_between(0, low_open=True),
+        default=3.0,
+        help="seconds a dialled device rings before giving up (> 0)",
     )
     parser.add_argument(
-        "--open-timeout", type=float, default=15.0, help="seconds to wait for the session"
+        "--say",
+        metavar="TEXT",
+        type=non_empty,
+        default="Hello from sansio-relay. Connecting you now.",
+        help="text of the TTS prompt",
+    )
+    parser.add_argument(
+        "--talk",
+        metavar="SECONDS",
+        type=float_between(0),
+        default=1.0,
+        help="seconds bridged before hangup (>= 0)",
+    )
+    parser.add_argument(
+        "--speed",
+        metavar="FACTOR",
+        type=float_between(MIN_SPEED, MAX_SPEED),
+        default=1.0,
+        help=(
+            f"run the embedded server's clock this much faster ({MIN_SPEED:g} to {MAX_SPEED:g}; "
+            "not with --host)"
+        ),
+    )
+    parser.add_argument(
+        "--open-timeout",
+        metavar="SECONDS",
+        type=float_between(0, low_open=True),
+        default=15.0,
+        help="seconds (wall clock) to wait for the session (> 0)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log the client's internals")
     return parser
@@ -224,7 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["demo"]:
         args_list = args_list[1:]
-    args = build_parser().parse_args(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.host is not None and args.speed != 1.0:
+        parser.error("argument --speed: only the embedded fake server's clock can run faster")
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     clock = None

@@ -1,0 +1,194 @@
+"""The fake-server CLI's timeline: one readable line per thing that happened.
+
+Lines come from the server's journal (every frame both ways, through
+``on_journal``) and, for sockets closing, from watching the handle's open
+connections.  Session lines name a session by :func:`session_label`, a short
+hash of its ``protocol``: never the token, the project or the signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Final, TextIO
+
+from relay_core import ConnectionId, FakeRelayServer, JournalEntry, JSONObject, JSONValue
+from relay_core._fake_server import CLIENT_TO_SERVER, SERVER_TO_CLIENT
+from relay_core._wire import ErrorResponse, Response
+
+from .testing import FakeRelayHandle
+
+__all__ = ["Timeline", "describe", "session_label"]
+
+#: Requests waiting for their answer (to name the method of a rejection);
+#: past this many the oldest is forgotten.
+MAX_PENDING_REQUESTS: Final = 1000
+
+
+def session_label(protocol: str) -> str:
+    """A short, stable name for a session (8 hex digits of a hash of its protocol)."""
+    return hashlib.blake2s(protocol.encode(), digest_size=4).hexdigest()
+
+
+def _destination(device: JSONValue, *, inbound: bool = False) -> str:
+    if not isinstance(device, Mapping):
+        return "?"
+    params = device.get("params")
+    if not isinstance(params, Mapping):
+        return "?"
+    keys = ("from_number", "from") if inbound else ("to_number", "to")
+    for key in keys:
+        value = params.get(key)
+        if isinstance(value, str):
+            return value
+    return "?"
+
+
+def _text(params: JSONObject, key: str) -> str:
+    value = params.get(key)
+    return "" if value is None else str(value)
+
+
+def describe(entry: JournalEntry) -> str | None:
+    """One line for a call event sent to a client, ``None`` for other frames."""
+    if entry.direction != SERVER_TO_CLIENT:
+        return None
+    params = entry.event_params
+    match entry.event_type:
+        case "calling.call.state":
+            inbound = params.get("direction") == "inbound"
+            where = _destination(params.get("device"), inbound=inbound)
+            line = (
+                f"call {_text(params, 'call_id')} {'from' if inbound else 'to'} {where}"
+                f" {_text(params, 'call_state')}"
+            )
+            if "end_reason" in params:
+                line += f" ({_text(params, 'end_reason')})"
+            if params.get("tag"):
+                line += f" [tag {_text(params, 'tag')}]"
+            return line
+        case "calling.call.dial":
+            line = f"dial {_text(params, 'tag')} {_text(params, 'dial_state')}"
+            call = params.get("call")
+            if isinstance(call, Mapping):
+                line += f": call {_text(call, 'call_id')} to {_destination(call.get('device'))}"
+            if "reason" in params:
+                line += f" ({_text(params, 'reason')})"
+            return line
+        case "calling.call.connect":
+            line = f"connect {_text(params, 'call_id')} {_text(params, 'connect_state')}"
+            peer = params.get("peer")
+            if isinstance(peer, Mapping):
+                line += f" with {_text(peer, 'call_id')}"
+            if "failed_reason" in params:
+                line += f" ({_text(params, 'failed_reason')})"
+            return line
+        case "calling.call.play":
+            return (
+                f"play {_text(params, 'control_id')} on call {_text(params, 'call_id')} "
+                f"{_text(params, 'state')}"
+            )
+        case "calling.call.receive":
+            return (
+                f"inbound call {_text(params, 'call_id')} from "
+                f"{_destination(params.get('device'), inbound=True)} offered on context "
+                f"{_text(params, 'context')}"
+            )
+        case _:
+            return None
+
+
+def _rejection(result: JSONObject) -> str | None:
+    """``"CODE message"`` for a result whose ``code`` is not 2xx (RELAY.md D), else ``None``."""
+    code = result.get("code")
+    if code is None or (str(code)[:1] == "2" and len(str(code)) == 3):
+        return None
+    message = result.get("message")
+    return f"{code} {message}" if isinstance(message, str) else str(code)
+
+
+def _error(message: ErrorResponse) -> str:
+    return f"{message.code} {message.message}"
+
+
+class Timeline:
+    """Prints the log lines, each stamped with seconds since the server started.
+
+    Feed it every journal entry (:meth:`__call__`, the server's
+    ``on_journal``), set :attr:`server` once the server exists (session
+    lines then list the contexts), and run :meth:`watch_closes` to hear
+    about sockets that close.
+    """
+
+    def __init__(self, out: TextIO, start: float) -> None:
+        self.out = out
+        self.start = start
+        self.server: FakeRelayServer | None = None
+        #: (connection, request id) → method, for requests not answered yet.
+        self._pending: dict[tuple[ConnectionId, str], str] = {}
+        #: Authenticated sockets still open → their session's protocol.
+        self._sockets: dict[ConnectionId, str] = {}
+
+    def line(self, when: float, text: str) -> None:
+        """Print one timeline line."""
+        print(f"[{when - self.start:9.3f}] {text}", file=self.out, flush=True)
+
+    def __call__(self, entry: JournalEntry) -> None:
+        text = self._describe(entry)
+        if text is not None:
+            self.line(entry.time, text)
+
+    def _describe(self, entry: JournalEntry) -> str | None:
+        conn = entry.connection
+        if entry.direction == CLIENT_TO_SERVER:
+            method, request_id = entry.method, entry.request_id
+            if method is not None and request_id is not None:
+                if len(self._pending) >= MAX_PENDING_REQUESTS:
+                    del self._pending[next(iter(self._pending))]
+                self._pending[conn, str(request_id)] = method
+            return None
+        message = entry.message
+        if not isinstance(message, Response | ErrorResponse):
+            return describe(entry)  # an event (or a request or a frame we injected)
+        if message.id is None:  # the error answer to a frame the server could not read
+            return f"connection {conn}: frame rejected: {_error(message)}"
+        method = self._pending.pop((conn, str(message.id)), None)
+        if method is None:
+            return None  # the answer to nothing the client asked (e.g. injected)
+        if method == "signalwire.connect":
+            return self._connected(conn, message)
+        if isinstance(message, ErrorResponse):
+            return f"{method} rejected: {_error(message)}"
+        rejection = _rejection(message.result)
+        return None if rejection is None else f"{method} rejected: {rejection}"
+
+    def _connected(self, conn: ConnectionId, message: Response | ErrorResponse) -> str:
+        if isinstance(message, ErrorResponse):
+            return f"connection {conn}: signalwire.connect rejected: {_error(message)}"
+        protocol = message.result.get("protocol")
+        if not isinstance(protocol, str):
+            return f"connection {conn}: session started"
+        self._sockets[conn] = protocol
+        how = "resumed" if message.result.get("session_restored") is True else "connected"
+        line = f"session {session_label(protocol)} {how} on connection {conn}"
+        info = None if self.server is None else self.server.session_of(conn)
+        if info is not None:
+            line += f", contexts: {', '.join(info.contexts) or '(none)'}"
+        return line
+
+    async def watch_closes(self, handle: FakeRelayHandle) -> None:
+        """Print a line whenever an authenticated socket closes (runs until cancelled)."""
+        while True:
+            await handle.wait_until(lambda: not self._sockets.keys() <= set(handle.connections()))
+            open_now = set(handle.connections())
+            for conn in [c for c in self._sockets if c not in open_now]:
+                protocol = self._sockets.pop(conn)
+                self.line(handle.now(), self._closed(handle.server, conn, protocol))
+
+    @staticmethod
+    def _closed(server: FakeRelayServer, conn: ConnectionId, protocol: str) -> str:
+        label = session_label(protocol)
+        for info in server.sessions():
+            if info.protocol == protocol and info.connection not in (None, conn):
+                return f"session {label}: connection {conn} closed (now on {info.connection})"
+        return f"session {label} disconnected (connection {conn} closed)"
