@@ -10,7 +10,7 @@ CORE = {
     "CallState", "CallStateChanged", "Command", "Connect", "ConnectError", "ConnectState",
     "ConnectStateChanged", "ConnectionLostError", "ControlId", "Device", "DevicePlan", "Dial",
     "DialError", "DialState", "DialStateChanged", "Disconnect", "Event", "FailureKind", "Hangup",
-    "InboundCallRefused", "JSONObject", "JSONValue", "LivenessLost", "LocalProtocolError",
+    "InboundCallRefused", "JSONObject", "JSONValue", "LivenessLost", "InvalidArgumentError", "LocalProtocolError",
     "Media", "NodeId", "OtherDevice", "OtherMedia", "Pass", "PhoneDevice", "Ping", "Play",
     "PlayPause", "PlayResume", "PlayState", "PlayStateChanged", "PlayStop", "PlayVolume",
     "ProtocolError", "RawRequest", "Receive", "RelayConfig", "RelayError", "RelaySession",
@@ -35,7 +35,7 @@ def test_relay_core_all() -> None:
 
 ASYNCIO = {
     "Action", "AuthenticationError", "Call", "CallGoneError", "CallHandler", "ConnectError",
-    "ConnectResult", "ConnectionLostError", "DialError", "EventHandler", "LocalProtocolError",
+    "ConnectResult", "ConnectionLostError", "DialError", "EventHandler", "InvalidArgumentError", "LocalProtocolError",
     "PlayAction", "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError",
     "RequestError", "RequestTimeoutError", "SessionClosedError", "websocket_url",
 }  # fmt: skip

@@ -6,7 +6,7 @@ import relay_trio
 
 TRIO = {
     "AuthenticationError", "Call", "CallGoneError", "ConnectError", "ConnectionLostError",
-    "DialError", "DialTimeoutError", "EventStream", "LocalProtocolError", "Playback",
+    "DialError", "DialTimeoutError", "EventStream", "InvalidArgumentError", "LocalProtocolError", "Playback",
     "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError", "RequestError",
     "RequestTimeoutError", "SessionClosedError", "open_relay_client", "relay_url", "serve",
 }  # fmt: skip
