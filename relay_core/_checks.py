@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable
-from typing import Final, TypeVar
+from typing import Final, Literal, TypeVar, overload
 
 from ._errors import InvalidArgumentError
 
 __all__ = [
+    "CALL_EVENT_BUFFER",
+    "CLIENT_EVENT_BUFFER",
     "MAX_VOLUME_DB",
     "MIN_VOLUME_DB",
     "check_choice",
@@ -36,6 +38,15 @@ __all__ = [
 #: The playback volume range of RELAY (dB).
 MIN_VOLUME_DB: Final = -40.0
 MAX_VOLUME_DB: Final = 40.0
+
+#: Default bound of one call's event buffer: relay_trio's ``call.events()``
+#: and relay_asyncio's ``call.on`` listener queue.  Policy, in both: the
+#: reader never waits; when a slow consumer lets the buffer fill, the oldest
+#: event is dropped and counted (``dropped``), and a warning is logged once.
+CALL_EVENT_BUFFER: Final = 256
+#: Default bound of a client-wide event tap (relay_trio's ``client.events()``),
+#: same policy.
+CLIENT_EVENT_BUFFER: Final = 1024
 
 _T = TypeVar("_T")
 
@@ -54,6 +65,14 @@ def _number(value: object) -> float | None:
     return value
 
 
+@overload
+def check_timeout(
+    name: str, value: object, *, allow_none: Literal[False] = False, allow_zero: bool = False
+) -> float: ...
+@overload
+def check_timeout(
+    name: str, value: object, *, allow_none: bool, allow_zero: bool = False
+) -> float | None: ...
 def check_timeout(
     name: str, value: object, *, allow_none: bool = False, allow_zero: bool = False
 ) -> float | None:
@@ -75,6 +94,10 @@ def check_timeout(
     raise _fail(name, value, f"{kind} number of seconds" + (" or None" if allow_none else ""))
 
 
+@overload
+def check_positive(name: str, value: object, *, allow_none: Literal[False] = False) -> float: ...
+@overload
+def check_positive(name: str, value: object, *, allow_none: bool) -> float | None: ...
 def check_positive(name: str, value: object, *, allow_none: bool = False) -> float | None:
     """A finite number > 0 (a price, a duration the server interprets)."""
     if allow_none and value is None:
@@ -85,6 +108,12 @@ def check_positive(name: str, value: object, *, allow_none: bool = False) -> flo
     raise _fail(name, value, "a positive number" + (" or None" if allow_none else ""))
 
 
+@overload
+def check_count(
+    name: str, value: object, *, minimum: int = 1, allow_none: Literal[False] = False
+) -> int: ...
+@overload
+def check_count(name: str, value: object, *, minimum: int = 1, allow_none: bool) -> int | None: ...
 def check_count(
     name: str, value: object, *, minimum: int = 1, allow_none: bool = False
 ) -> int | None:
@@ -96,6 +125,10 @@ def check_count(
     raise _fail(name, value, f"an integer >= {minimum}" + (" or None" if allow_none else ""))
 
 
+@overload
+def check_volume(name: str, value: object, *, allow_none: Literal[False] = False) -> float: ...
+@overload
+def check_volume(name: str, value: object, *, allow_none: bool) -> float | None: ...
 def check_volume(name: str, value: object, *, allow_none: bool = False) -> float | None:
     """A volume in dB from -40 to 40, returned as a float."""
     if allow_none and value is None:
@@ -106,6 +139,10 @@ def check_volume(name: str, value: object, *, allow_none: bool = False) -> float
     raise _fail(name, value, "a number of dB from -40 to 40")
 
 
+@overload
+def check_text(name: str, value: object, *, allow_none: Literal[False] = False) -> str: ...
+@overload
+def check_text(name: str, value: object, *, allow_none: bool) -> str | None: ...
 def check_text(name: str, value: object, *, allow_none: bool = False) -> str | None:
     """A non-empty string."""
     if allow_none and value is None:

@@ -127,9 +127,7 @@ def _volume(value: float | None) -> float | None:
 
 
 def _required_volume(value: float) -> float:
-    volume = check_volume("volume", value)
-    assert volume is not None
-    return volume
+    return check_volume("volume", value)
 
 
 def _put(params: JSONDict, key: str, value: JSONValue) -> None:

@@ -20,6 +20,7 @@ from relay_core import (
     Disconnect,
     Event,
     Hangup,
+    InvalidArgumentError,
     JSONObject,
     Pass,
     Play,
@@ -32,6 +33,7 @@ from relay_core import (
     RelayError,
     SessionClosedError,
 )
+from relay_core._checks import CALL_EVENT_BUFFER, check_choice, check_count
 
 from ._sync import Broadcast, EventStream
 
@@ -217,7 +219,9 @@ class Call:
                 call (passed, refused, or a leg of an abandoned dial or connect).
         """
         if not states:
-            raise ValueError("wait_for: give at least one state")
+            raise InvalidArgumentError("states: () is not one or more CallState values")
+        for state in states:
+            check_choice("states", state, tuple(CallState))
         while self.state not in states and self.state is not CallState.ENDED:
             if self._gone is not None:
                 raise self._gone
@@ -231,7 +235,7 @@ class Call:
         """Wait until the call has ended."""
         await self.wait_for(CallState.ENDED)
 
-    def events(self, *, maxlen: int = 256) -> EventStream[Event]:
+    def events(self, *, maxlen: int = CALL_EVENT_BUFFER) -> EventStream[Event]:
         """This call's events from now on, as an async iterator.
 
         Yields state, connect, play, error and unknown events of this call and
@@ -239,7 +243,8 @@ class Call:
         ``maxlen`` events if the consumer falls behind.
         """
         return self._tap.subscribe(
-            maxlen, closed=self.state is CallState.ENDED or self._client._closed
+            check_count("maxlen", maxlen),
+            closed=self.state is CallState.ENDED or self._client._closed,
         )
 
     # -- fed by the client's reader (never blocks) -------------------------------------
