@@ -31,6 +31,7 @@ from relay_core import (
     Disconnect,
     Event,
     Hangup,
+    InvalidArgumentError,
     JSONObject,
     JSONValue,
     NodeId,
@@ -44,6 +45,7 @@ from relay_core import (
     RelayError,
     device_to_wire,
 )
+from relay_core._checks import check_flag, check_text, check_timeout
 
 if TYPE_CHECKING:
     from ._client import RelayClient
@@ -106,6 +108,7 @@ class Action:
 
     async def wait(self, timeout: float | None = None) -> PlayStateChanged:
         """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds)."""
+        timeout = check_timeout("timeout", timeout, allow_none=True)
         async with asyncio.timeout(timeout):
             await self._done.wait()
         assert self.result is not None
@@ -257,7 +260,11 @@ class Call:
 
         Raises:
             ConnectError: the bridge failed (``reason`` is the server's).
+            CallGoneError: this call has ended (nothing is sent when the
+                client knows it) or the server no longer knows it.
+            InvalidArgumentError: an argument is invalid; nothing was sent.
         """
+        check_flag("wait", wait)
         client = self._client
         command = Connect(
             call=self,
@@ -290,6 +297,9 @@ class Call:
         ``"calling.call.play"``, ``"calling.call.connect"``, ...); the event is
         the core's typed event.  Coroutine listeners are awaited in order.
         """
+        check_text("event_type", event_type)
+        if not callable(handler):
+            raise InvalidArgumentError(f"handler: {handler!r} is not callable")
         if self._listeners is None:
             self._listeners = {}
         self._listeners.setdefault(event_type, []).append(handler)
@@ -306,6 +316,10 @@ class Call:
         self, event_type: str, predicate: Predicate | None = None, timeout: float | None = None
     ) -> Any:
         """Wait for the next ``event_type`` event that satisfies ``predicate``."""
+        check_text("event_type", event_type)
+        timeout = check_timeout("timeout", timeout, allow_none=True)
+        if predicate is not None and not callable(predicate):
+            raise InvalidArgumentError(f"predicate: {predicate!r} is not callable")
         if self._closed is not None:
             raise self._closed
         future: asyncio.Future[Any] = self._client._future()
@@ -323,6 +337,7 @@ class Call:
 
     async def wait_for_ended(self, timeout: float | None = None) -> CallStateChanged | None:
         """Wait until the call has ended; returns the ``ended`` state event."""
+        timeout = check_timeout("timeout", timeout, allow_none=True)
         if self._end_event is None and self._closed is None:
             if self._ended is None:
                 self._ended = asyncio.Event()
@@ -345,6 +360,7 @@ class Call:
         await self._wait_for_state(CallState.ENDING, timeout)
 
     async def _wait_for_state(self, target: CallState, timeout: float | None) -> None:
+        timeout = check_timeout("timeout", timeout, allow_none=True)
         if _rank(self.state) < _rank(target):
             await self.wait_for(
                 "calling.call.state", lambda e: _rank(e.state) >= _rank(target), timeout
