@@ -77,7 +77,7 @@ from relay_core import (
     UnknownEvent,
     Unreceive,
 )
-from relay_core._checks import check_count, check_text, check_timeout
+from relay_core._checks import check_contexts, check_count, check_text, check_timeout
 
 from ._call import Action, Call
 
@@ -182,7 +182,7 @@ class RelayClient:
         env = os.environ.get
         self.project = project or env("SIGNALWIRE_PROJECT_ID") or None
         self.host = host or env("SIGNALWIRE_SPACE") or DEFAULT_HOST
-        self.contexts = list(contexts or ())
+        self.contexts = list(check_contexts(contexts or ()))
         self.url = websocket_url(self.host)
         limits: dict[str, Any] = {} if max_active_calls is None else {"max_calls": max_active_calls}
         self._config = RelayConfig(
