@@ -53,7 +53,11 @@ CASES: dict[str, list[tuple[str, list[object], Target]]] = {
         ("tag", TEXT_OR_NONE, lambda h, v: h.client.dial(PLAN, tag=v)),
         ("contexts", [5, [""], [None]], lambda h, v: h.client.receive(v)),
         ("params", [5, "x"], lambda h, v: h.client.execute("calling.record", v)),
-        ("timeout", SECONDS_OR_NONE, lambda h, v: h.client.execute("calling.record", {}, timeout=v)),
+        (
+            "timeout",
+            SECONDS_OR_NONE,
+            lambda h, v: h.client.execute("calling.record", {}, timeout=v),
+        ),
     ],
     "call": [
         ("max_duration", POSITIVE_OR_NONE, lambda h, v: h.call.answer(max_duration=v)),
