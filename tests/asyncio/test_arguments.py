@@ -116,7 +116,7 @@ async def refused(target: Target, handles: Any, name: str, values: list[object])
             assert isinstance(exc, ValueError)
             if not names_the_value(exc.message, name, value):
                 problems.append(f"{name}={value!r}: message {exc.message!r}")
-        except Exception as exc:  # noqa: BLE001 -- collected and reported below
+        except Exception as exc:
             problems.append(f"{name}={value!r}: {exc!r}")
         else:
             problems.append(f"{name}={value!r}: accepted")
