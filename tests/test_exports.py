@@ -10,7 +10,7 @@ CORE = {
     "CallState", "CallStateChanged", "Command", "Connect", "ConnectError", "ConnectState",
     "ConnectStateChanged", "ConnectionLostError", "ControlId", "Device", "DevicePlan", "Dial",
     "DialError", "DialState", "DialStateChanged", "Disconnect", "Event", "FailureKind", "Hangup",
-    "InboundCallRefused", "JSONObject", "JSONValue", "LivenessLost", "InvalidArgumentError", "LocalProtocolError",
+    "InboundCallRefused", "JSONObject", "JSONValue", "LivenessLost", "LocalProtocolError",
     "Media", "NodeId", "OtherDevice", "OtherMedia", "Pass", "PhoneDevice", "Ping", "Play",
     "PlayPause", "PlayResume", "PlayState", "PlayStateChanged", "PlayStop", "PlayVolume",
     "ProtocolError", "RawRequest", "Receive", "RelayConfig", "RelayError", "RelaySession",
@@ -20,6 +20,7 @@ CORE = {
     "SipHeader", "Tag", "TtsMedia", "Unreceive", "UnknownEvent", "device_from_wire",
     "device_plan", "device_plan_to_wire", "device_to_wire", "media_from_wire", "media_list",
     "media_list_to_wire", "media_to_wire",
+    "InvalidArgumentError",
     # the fake server and its telephone network
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
@@ -35,9 +36,10 @@ def test_relay_core_all() -> None:
 
 ASYNCIO = {
     "Action", "AuthenticationError", "Call", "CallGoneError", "CallHandler", "ConnectError",
-    "ConnectResult", "ConnectionLostError", "DialError", "EventHandler", "InvalidArgumentError", "LocalProtocolError",
+    "ConnectResult", "ConnectionLostError", "DialError", "EventHandler", "LocalProtocolError",
     "PlayAction", "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError",
     "RequestError", "RequestTimeoutError", "SessionClosedError", "websocket_url",
+    "InvalidArgumentError",
 }  # fmt: skip
 
 

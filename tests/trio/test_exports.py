@@ -6,9 +6,10 @@ import relay_trio
 
 TRIO = {
     "AuthenticationError", "Call", "CallGoneError", "ConnectError", "ConnectionLostError",
-    "DialError", "DialTimeoutError", "EventStream", "InvalidArgumentError", "LocalProtocolError", "Playback",
+    "DialError", "DialTimeoutError", "EventStream", "LocalProtocolError", "Playback",
     "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError", "RequestError",
     "RequestTimeoutError", "SessionClosedError", "open_relay_client", "relay_url", "serve",
+    "InvalidArgumentError",
 }  # fmt: skip
 
 
