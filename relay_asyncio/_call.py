@@ -195,7 +195,11 @@ class Call:
     # -- verbs -------------------------------------------------------------
 
     async def answer(self, *, max_duration: float | None = None) -> JSONObject:
-        """Answer an inbound call."""
+        """Answer an inbound call.
+
+        On return :attr:`state` is ``"answered"`` (the core takes the server's
+        success as the answer, before its ``answered`` event arrives).
+        """
         return await self._request(Answer(call=self, max_duration=max_duration))
 
     async def hangup(self, reason: str = "hangup") -> JSONObject:
@@ -260,8 +264,9 @@ class Call:
 
         Raises:
             ConnectError: the bridge failed (``reason`` is the server's).
-            CallGoneError: this call has ended (nothing is sent when the
-                client knows it) or the server no longer knows it.
+            CallGoneError: this call is gone: it ended (refused before
+                anything is sent when the session saw it end) or the server
+                answered 404/410.  The same type as relay_trio raises.
             InvalidArgumentError: an argument is invalid; nothing was sent.
         """
         check_flag("wait", wait)

@@ -427,8 +427,11 @@ class RelaySession:
                 ``config.request_timeout``).
 
         Raises:
+            InvalidArgumentError: ``timeout`` is invalid; nothing was queued.
             LocalProtocolError: the command cannot start now (duplicate tag,
                 call cap, full outbox); nothing was queued.
+            CallGoneError: the command addresses a call this session saw
+                end; nothing was queued.
             SessionClosedError: the session is closed.
         """
         self._now = now

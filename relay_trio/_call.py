@@ -9,6 +9,7 @@ import trio
 
 from relay_core import (
     Answer,
+    CallGoneError,
     CallInfo,
     CallRef,
     CallState,
@@ -124,7 +125,11 @@ class Call:
     # -- commands -------------------------------------------------------------------
 
     async def answer(self, *, max_duration: float | None = None) -> None:
-        """Answer an inbound call (returns on the server's result)."""
+        """Answer an inbound call (returns on the server's result).
+
+        On return :attr:`state` is ``ANSWERED`` (the core takes the server's
+        success as the answer, before its ``answered`` event arrives).
+        """
         await self._client._request(Answer(call=self.ref, max_duration=max_duration))
 
     async def hangup(self, reason: str = "hangup") -> None:
@@ -155,6 +160,10 @@ class Call:
             ConnectError: the connect failed; ``.reason`` is the server's
                 ``failed_reason`` (or ``request_failed``, ``call_ended``,
                 ``session_lost``).
+            CallGoneError: this call is gone: it ended (refused before
+                anything is sent when the session saw it end) or the server
+                answered 404/410.  The same type as relay_asyncio raises:
+                the call being gone is not a failed bridge attempt.
         """
         client = self._client
         command = Connect(
@@ -171,6 +180,8 @@ class Call:
         event, peer = outcome
         if peer is not None:
             return peer
+        if isinstance(cause, CallGoneError):
+            raise cause
         raise event.error() from cause
 
     async def disconnect(self) -> None:
