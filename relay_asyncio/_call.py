@@ -45,7 +45,7 @@ from relay_core import (
     RelayError,
     device_to_wire,
 )
-from relay_core._checks import check_flag, check_text, check_timeout
+from relay_core._checks import CALL_EVENT_BUFFER, check_flag, check_text, check_timeout
 
 if TYPE_CHECKING:
     from ._client import RelayClient
@@ -165,7 +165,11 @@ class Call:
         # most calls never need them, and a deque or an Event costs ~760 B.
         self._listeners: dict[str, list[EventHandler]] | None = None
         self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] | None = None
+        # Bounded (CALL_EVENT_BUFFER): a listener that never returns costs at
+        # most that many events; past it the oldest are dropped and counted.
         self._inbox: deque[tuple[list[EventHandler], Event]] | None = None
+        #: Events dropped because this call's listeners fell behind.
+        self.dropped_events = 0
         self._worker: asyncio.Task[None] | None = None
         self._ended: asyncio.Event | None = None
         self._end_event: CallStateChanged | None = None
@@ -301,6 +305,11 @@ class Call:
         ``event_type`` is the wire name (``"calling.call.state"``,
         ``"calling.call.play"``, ``"calling.call.connect"``, ...); the event is
         the core's typed event.  Coroutine listeners are awaited in order.
+
+        Listeners run in one task per call and never slow the reader: while
+        they are busy, up to ``relay_core``'s ``CALL_EVENT_BUFFER`` (256)
+        events wait; past it the oldest is dropped, counted in
+        :attr:`dropped_events`, and a warning is logged once per call.
         """
         check_text("event_type", event_type)
         if not callable(handler):
@@ -401,9 +410,21 @@ class Call:
                 self._ended.set()
         handlers = self._listeners.get(event_type) if self._listeners else None
         if handlers:
-            if self._inbox is None:
-                self._inbox = deque()
-            self._inbox.append((list(handlers), event))
+            inbox = self._inbox
+            if inbox is None:
+                inbox = self._inbox = deque(maxlen=CALL_EVENT_BUFFER)
+            if len(inbox) == CALL_EVENT_BUFFER:
+                # The reader never waits for listeners (relay_trio's taps do
+                # the same): the oldest pending event goes.
+                self.dropped_events += 1
+                if self.dropped_events == 1:
+                    log.warning(
+                        "listeners of call %s fall behind: over %d events wait; "
+                        "dropping the oldest (counted in call.dropped_events)",
+                        self.call_id,
+                        CALL_EVENT_BUFFER,
+                    )
+            inbox.append((list(handlers), event))
             if self._worker is None:
                 self._worker = self._client._spawn(self._run_listeners())
 
