@@ -77,7 +77,13 @@ from relay_core import (
     UnknownEvent,
     Unreceive,
 )
-from relay_core._checks import check_contexts, check_count, check_text, check_timeout
+from relay_core._checks import (
+    check_contexts,
+    check_count,
+    check_secret,
+    check_text,
+    check_timeout,
+)
 
 from ._call import Action, Call
 
@@ -102,6 +108,7 @@ def websocket_url(host: str) -> str:
 
     ``ws://`` and ``wss://`` URLs are kept; a bare host gets ``wss://``.
     """
+    check_text("host", host)
     if host.startswith(("ws://", "wss://")):
         return host
     if not host or any(c in host for c in "@/? \r\n"):
@@ -172,8 +179,10 @@ class RelayClient:
         request_timeout: float = 10.0,
         max_concurrent_handlers: int = 100,
     ) -> None:
-        for name, text in (("project", project), ("host", host)):
-            check_text(name, text, allow_none=True)
+        check_text("project", project or None, allow_none=True)
+        check_text("host", host or None, allow_none=True)
+        check_secret("token", token or None)
+        check_secret("jwt_token", jwt_token or None)
         request_timeout = check_timeout("request_timeout", request_timeout)
         check_count("max_active_calls", max_active_calls, allow_none=True)
         check_count("max_concurrent_handlers", max_concurrent_handlers)
@@ -248,6 +257,8 @@ class RelayClient:
 
     def on_call(self, handler: CallHandler) -> CallHandler:
         """Register the inbound-call handler (usable as a decorator)."""
+        if not callable(handler):
+            raise InvalidArgumentError(f"handler: {handler!r} is not callable")
         self._on_call = handler
         return handler
 

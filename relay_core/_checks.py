@@ -29,7 +29,9 @@ __all__ = [
     "check_contexts",
     "check_count",
     "check_flag",
+    "check_port",
     "check_positive",
+    "check_secret",
     "check_text",
     "check_timeout",
     "check_volume",
@@ -181,3 +183,22 @@ def check_contexts(value: object, name: str = "contexts") -> tuple[str, ...]:
     for context in contexts:
         check_text(name, context)
     return contexts
+
+
+def check_port(name: str, value: object) -> int:
+    """A TCP port, ``0`` (pick a free one) to 65535."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+        return value
+    raise _fail(name, value, "a port number from 0 to 65535")
+
+
+def check_secret(name: str, value: object) -> str | None:
+    """An optional credential: a non-empty string or ``None``.
+
+    The message never shows the value, only its type: a credential, even a
+    malformed one, never reaches an error message or a log.
+    """
+    if value is None or (isinstance(value, str) and value):
+        return value
+    shown = "an empty string" if value == "" else f"a {type(value).__name__}"
+    raise InvalidArgumentError(f"{name}: {shown} is not a non-empty string (value not shown)")

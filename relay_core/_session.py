@@ -36,7 +36,14 @@ from typing import Final, final
 import attrs
 
 from ._calls import OVERFLOW_POLICIES, CallControl
-from ._checks import check_choice, check_contexts, check_count, check_timeout
+from ._checks import (
+    check_choice,
+    check_contexts,
+    check_count,
+    check_secret,
+    check_text,
+    check_timeout,
+)
 from ._commands import Command, Ping, Receive, Unreceive
 from ._errors import (
     LOCAL_FAILURE_CODE,
@@ -102,6 +109,18 @@ def _contexts(value: Iterable[str]) -> tuple[str, ...]:
     return check_contexts(value)
 
 
+def _project(_instance: object, _attribute: object, value: str | None) -> None:
+    check_text("project", value, allow_none=True)
+
+
+def _agent(_instance: object, _attribute: object, value: str) -> None:
+    check_text("agent", value)
+
+
+def _secret(_instance: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    check_secret(attribute.name, value)
+
+
 def _overflow(_instance: object, _attribute: object, value: str) -> None:
     check_choice("inbound_overflow", value, OVERFLOW_POLICIES)
 
@@ -115,12 +134,12 @@ class RelayConfig:
     ``repr`` or in any message.  Times are in seconds.
     """
 
-    project: str | None = None
-    token: str | None = attrs.field(default=None, repr=_redacted)
-    jwt_token: str | None = attrs.field(default=None, repr=_redacted)
+    project: str | None = attrs.field(default=None, validator=_project)
+    token: str | None = attrs.field(default=None, repr=_redacted, validator=_secret)
+    jwt_token: str | None = attrs.field(default=None, repr=_redacted, validator=_secret)
     #: Contexts to receive inbound calls on from the start.
     contexts: tuple[str, ...] = attrs.field(default=(), converter=_contexts)
-    agent: str = DEFAULT_AGENT
+    agent: str = attrs.field(default=DEFAULT_AGENT, validator=_agent)
     #: How long a request on the wire waits for its answer.
     request_timeout: float = attrs.field(default=10.0, validator=_positive_number)
     #: How long a request may wait in the outbox for an authenticated socket.

@@ -72,7 +72,13 @@ from relay_core import (
     UnknownEvent,
     Unreceive,
 )
-from relay_core._checks import CLIENT_EVENT_BUFFER, check_count, check_text, check_timeout
+from relay_core._checks import (
+    CLIENT_EVENT_BUFFER,
+    check_count,
+    check_secret,
+    check_text,
+    check_timeout,
+)
 
 from ._call import Call, Playback
 from ._serve import serve
@@ -637,7 +643,10 @@ async def open_relay_client(
     open_timeout = check_timeout("open_timeout", open_timeout, allow_none=True)
     close_timeout = check_timeout("close_timeout", close_timeout)
     max_pending_calls = check_count("max_pending_calls", max_pending_calls, minimum=0)
-    check_text("host", host, allow_none=True)
+    check_text("host", host or None, allow_none=True)
+    check_text("project", project or None, allow_none=True)
+    check_secret("token", token or None)
+    check_secret("jwt_token", jwt_token or None)
     if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
         raise InvalidArgumentError(f"ssl_context: {ssl_context!r} is not an ssl.SSLContext")
     if config is None:

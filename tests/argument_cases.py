@@ -27,9 +27,13 @@ VOLUME: list[object] = [*VOLUME_OR_NONE, None]
 #: An optional non-empty string.
 TEXT_OR_NONE: list[object] = ["", 5]
 TEXT: list[object] = [*TEXT_OR_NONE, None]
+#: Arguments whose value an error message must not show.
+SECRETS = frozenset({"token", "jwt_token"})
 
 
 def names_the_value(message: str, name: str, value: object) -> bool:
     """Whether ``message`` names the argument and shows the value (or the bad item of a list)."""
+    if name in SECRETS:  # a credential is never shown, even a malformed one
+        return message.startswith(f"{name}: ") and message.endswith("(value not shown)")
     shown = [value, *value] if isinstance(value, list) else [value]
     return message.startswith(f"{name}: ") and any(repr(v)[:40] in message for v in shown)

@@ -89,7 +89,9 @@ CONSTRUCTOR_CASES: list[tuple[str, list[object]]] = [
     ("request_timeout", SECONDS),
     ("max_active_calls", [0, -1, "5", True, 1.5]),
     ("max_concurrent_handlers", COUNT),
-    ("host", ["", 5]),
+    ("host", [5, b"x"]),
+    ("project", [5]),
+    ("token", [5, ["t"]]),
     ("contexts", [5, [""]]),
     ("ssl", ["yes"]),
 ]

@@ -79,7 +79,9 @@ OPEN_CASES: list[tuple[str, list[object]]] = [
     ("request_timeout", SECONDS),
     ("ping_interval", SECONDS_OR_NONE),
     ("max_calls", COUNT),
-    ("host", ["", 5]),
+    ("host", [5, b"x"]),
+    ("project", [5]),
+    ("token", [5, ["t"]]),
 ]
 
 
@@ -109,8 +111,8 @@ async def fake() -> AsyncIterator[FakeRelayHandle]:
 
 
 def opened(fake: FakeRelayHandle, **options: Any) -> Any:
-    options = {"host": fake.url, **options}
-    return relay_trio.open_relay_client(project="test-project", token="test-token", **options)
+    options = {"project": "test-project", "token": "test-token", "host": fake.url, **options}
+    return relay_trio.open_relay_client(**options)
 
 
 async def refused(target: Target, handles: Any, name: str, values: list[object]) -> list[str]:
