@@ -28,5 +28,5 @@ async def test_a_full_stream_drops_the_oldest_counts_and_warns_once(
 
 @pytest.mark.parametrize("maxlen", [0, -1, True, "5", 1.5])
 def test_a_stream_needs_a_positive_integer_bound(maxlen: object) -> None:
-    with pytest.raises(InvalidArgumentError, match="^maxlen: "):
+    with pytest.raises(InvalidArgumentError, match=r"^maxlen: "):
         EventStream[int](maxlen)  # type: ignore[arg-type]
