@@ -31,6 +31,7 @@ from relay_core import (
     Disconnect,
     Event,
     Hangup,
+    InvalidArgumentError,
     JSONObject,
     JSONValue,
     NodeId,
@@ -44,6 +45,7 @@ from relay_core import (
     RelayError,
     device_to_wire,
 )
+from relay_core._checks import CALL_EVENT_BUFFER, check_flag, check_text, check_timeout
 
 if TYPE_CHECKING:
     from ._client import RelayClient
@@ -106,6 +108,7 @@ class Action:
 
     async def wait(self, timeout: float | None = None) -> PlayStateChanged:
         """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds)."""
+        timeout = check_timeout("timeout", timeout, allow_none=True)
         async with asyncio.timeout(timeout):
             await self._done.wait()
         assert self.result is not None
@@ -162,7 +165,11 @@ class Call:
         # most calls never need them, and a deque or an Event costs ~760 B.
         self._listeners: dict[str, list[EventHandler]] | None = None
         self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] | None = None
+        # Bounded (CALL_EVENT_BUFFER): a listener that never returns costs at
+        # most that many events; past it the oldest are dropped and counted.
         self._inbox: deque[tuple[list[EventHandler], Event]] | None = None
+        #: Events dropped because this call's listeners fell behind.
+        self.dropped_events = 0
         self._worker: asyncio.Task[None] | None = None
         self._ended: asyncio.Event | None = None
         self._end_event: CallStateChanged | None = None
@@ -192,7 +199,11 @@ class Call:
     # -- verbs -------------------------------------------------------------
 
     async def answer(self, *, max_duration: float | None = None) -> JSONObject:
-        """Answer an inbound call."""
+        """Answer an inbound call.
+
+        On return :attr:`state` is ``"answered"`` (the core takes the server's
+        success as the answer, before its ``answered`` event arrives).
+        """
         return await self._request(Answer(call=self, max_duration=max_duration))
 
     async def hangup(self, reason: str = "hangup") -> JSONObject:
@@ -257,7 +268,12 @@ class Call:
 
         Raises:
             ConnectError: the bridge failed (``reason`` is the server's).
+            CallGoneError: this call is gone: it ended (refused before
+                anything is sent when the session saw it end) or the server
+                answered 404/410.  The same type as relay_trio raises.
+            InvalidArgumentError: an argument is invalid; nothing was sent.
         """
+        check_flag("wait", wait)
         client = self._client
         command = Connect(
             call=self,
@@ -289,7 +305,15 @@ class Call:
         ``event_type`` is the wire name (``"calling.call.state"``,
         ``"calling.call.play"``, ``"calling.call.connect"``, ...); the event is
         the core's typed event.  Coroutine listeners are awaited in order.
+
+        Listeners run in one task per call and never slow the reader: while
+        they are busy, up to ``relay_core``'s ``CALL_EVENT_BUFFER`` (256)
+        events wait; past it the oldest is dropped, counted in
+        :attr:`dropped_events`, and a warning is logged once per call.
         """
+        check_text("event_type", event_type)
+        if not callable(handler):
+            raise InvalidArgumentError(f"handler: {handler!r} is not callable")
         if self._listeners is None:
             self._listeners = {}
         self._listeners.setdefault(event_type, []).append(handler)
@@ -306,6 +330,10 @@ class Call:
         self, event_type: str, predicate: Predicate | None = None, timeout: float | None = None
     ) -> Any:
         """Wait for the next ``event_type`` event that satisfies ``predicate``."""
+        check_text("event_type", event_type)
+        timeout = check_timeout("timeout", timeout, allow_none=True)
+        if predicate is not None and not callable(predicate):
+            raise InvalidArgumentError(f"predicate: {predicate!r} is not callable")
         if self._closed is not None:
             raise self._closed
         future: asyncio.Future[Any] = self._client._future()
@@ -323,6 +351,7 @@ class Call:
 
     async def wait_for_ended(self, timeout: float | None = None) -> CallStateChanged | None:
         """Wait until the call has ended; returns the ``ended`` state event."""
+        timeout = check_timeout("timeout", timeout, allow_none=True)
         if self._end_event is None and self._closed is None:
             if self._ended is None:
                 self._ended = asyncio.Event()
@@ -345,6 +374,7 @@ class Call:
         await self._wait_for_state(CallState.ENDING, timeout)
 
     async def _wait_for_state(self, target: CallState, timeout: float | None) -> None:
+        timeout = check_timeout("timeout", timeout, allow_none=True)
         if _rank(self.state) < _rank(target):
             await self.wait_for(
                 "calling.call.state", lambda e: _rank(e.state) >= _rank(target), timeout
@@ -380,9 +410,21 @@ class Call:
                 self._ended.set()
         handlers = self._listeners.get(event_type) if self._listeners else None
         if handlers:
-            if self._inbox is None:
-                self._inbox = deque()
-            self._inbox.append((list(handlers), event))
+            inbox = self._inbox
+            if inbox is None:
+                inbox = self._inbox = deque(maxlen=CALL_EVENT_BUFFER)
+            if len(inbox) == CALL_EVENT_BUFFER:
+                # The reader never waits for listeners (relay_trio's taps do
+                # the same): the oldest pending event goes.
+                self.dropped_events += 1
+                if self.dropped_events == 1:
+                    log.warning(
+                        "listeners of call %s fall behind: over %d events wait; "
+                        "dropping the oldest (counted in call.dropped_events)",
+                        self.call_id,
+                        CALL_EVENT_BUFFER,
+                    )
+            inbox.append((list(handlers), event))
             if self._worker is None:
                 self._worker = self._client._spawn(self._run_listeners())
 

@@ -55,6 +55,7 @@ from relay_core import (
     DialStateChanged,
     Event,
     InboundCallRefused,
+    InvalidArgumentError,
     JSONObject,
     LivenessLost,
     LocalProtocolError,
@@ -75,6 +76,13 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
+)
+from relay_core._checks import (
+    check_contexts,
+    check_count,
+    check_secret,
+    check_text,
+    check_timeout,
 )
 
 from ._call import Action, Call
@@ -100,6 +108,7 @@ def websocket_url(host: str) -> str:
 
     ``ws://`` and ``wss://`` URLs are kept; a bare host gets ``wss://``.
     """
+    check_text("host", host)
     if host.startswith(("ws://", "wss://")):
         return host
     if not host or any(c in host for c in "@/? \r\n"):
@@ -170,10 +179,19 @@ class RelayClient:
         request_timeout: float = 10.0,
         max_concurrent_handlers: int = 100,
     ) -> None:
+        check_text("project", project or None, allow_none=True)
+        check_text("host", host or None, allow_none=True)
+        check_secret("token", token or None)
+        check_secret("jwt_token", jwt_token or None)
+        request_timeout = check_timeout("request_timeout", request_timeout)
+        check_count("max_active_calls", max_active_calls, allow_none=True)
+        check_count("max_concurrent_handlers", max_concurrent_handlers)
+        if ssl is not None and not isinstance(ssl, ssl_module.SSLContext):
+            raise InvalidArgumentError(f"ssl: {ssl!r} is not an ssl.SSLContext")
         env = os.environ.get
         self.project = project or env("SIGNALWIRE_PROJECT_ID") or None
         self.host = host or env("SIGNALWIRE_SPACE") or DEFAULT_HOST
-        self.contexts = list(contexts or ())
+        self.contexts = list(check_contexts(contexts or ()))
         self.url = websocket_url(self.host)
         limits: dict[str, Any] = {} if max_active_calls is None else {"max_calls": max_active_calls}
         self._config = RelayConfig(
@@ -190,8 +208,6 @@ class RelayClient:
         if secure and ssl is None and ca_file:
             ssl = ssl_module.create_default_context(cafile=ca_file)
         self._ssl = ssl if secure else None
-        if max_concurrent_handlers < 1:
-            raise LocalProtocolError("max_concurrent_handlers: must be at least 1")
         self._max_handlers = max_concurrent_handlers
         self._on_call: CallHandler | None = None
         self._session: RelaySession | None = None
@@ -241,6 +257,8 @@ class RelayClient:
 
     def on_call(self, handler: CallHandler) -> CallHandler:
         """Register the inbound-call handler (usable as a decorator)."""
+        if not callable(handler):
+            raise InvalidArgumentError(f"handler: {handler!r} is not callable")
         self._on_call = handler
         return handler
 
@@ -248,7 +266,9 @@ class RelayClient:
         self, method: str, params: Mapping[str, Any], *, timeout: float | None = None
     ) -> JSONObject:
         """Send any RELAY request and return its (code-checked) result."""
-        return await self._request(RawRequest(method=method, params=dict(params)), timeout)
+        timeout = check_timeout("timeout", timeout, allow_none=True)
+        raw = dict(params) if isinstance(params, Mapping) else params
+        return await self._request(RawRequest(method=method, params=raw), timeout)
 
     async def receive(self, contexts: Sequence[str]) -> None:
         """Start receiving inbound calls on more contexts (kept across resumes)."""
@@ -278,7 +298,9 @@ class RelayClient:
         Raises:
             DialError: nobody answered (``reason``: the server's, or ``timeout``).
             RequestError: the server rejected the ``calling.dial`` request.
+            InvalidArgumentError: an argument is invalid; nothing was sent.
         """
+        dial_timeout = check_timeout("dial_timeout", dial_timeout, allow_none=True)
         command = Dial(
             devices=devices,
             tag=tag,

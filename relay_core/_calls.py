@@ -42,7 +42,7 @@ from ._commands import (
     PlayVolume,
 )
 from ._convert import device_from_wire
-from ._errors import LocalProtocolError, RemoteProtocolError
+from ._errors import LOCAL_FAILURE_CODE, CallGoneError, LocalProtocolError, RemoteProtocolError
 from ._events import (
     CallErrorReported,
     CallInfo,
@@ -79,6 +79,12 @@ from ._state import (
     play_control_error,
 )
 from ._values import Device
+
+#: How many ended call ids the core remembers, to refuse commands on them
+#: before anything is sent (``CallGoneError``).  Oldest forgotten first; a
+#: command on a call forgotten here still gets the server's 404 as
+#: ``CallGoneError``, so only the round trip is lost.
+ENDED_CALLS_REMEMBERED: Final = 1024
 
 #: Inbound overflow policies: the method sent for an offer over the cap.
 OVERFLOW_POLICIES: Final = {"pass": "calling.pass", "decline": "calling.end"}
@@ -271,6 +277,8 @@ class CallControl:
         #: dropped: did the server get it?  The deadline (set on resume) is
         #: how long the resumed session may stay silent about them.
         self._uncertain: dict[Tag, float | None] = {}
+        #: Recently ended calls (insertion order; see ENDED_CALLS_REMEMBERED).
+        self._ended: dict[CallId, None] = {}
         #: Events that named nothing we track, or came out of order.
         self.dropped_events = 0
         self.handlers: dict[str, Callable[[JSONObject], None]] = {
@@ -292,7 +300,19 @@ class CallControl:
     # -- commands ---------------------------------------------------------
 
     def check(self, command: Command) -> None:
-        """Raise :class:`LocalProtocolError` if ``command`` cannot start now."""
+        """Raise :class:`LocalProtocolError` if ``command`` cannot start now.
+
+        A command on a call this session saw end raises :class:`CallGoneError`
+        instead, as the server's 404 would: the same exception whether the
+        core knew it or the server had to say it.
+        """
+        call = getattr(command, "call", None)
+        if isinstance(call, CallRef) and call.call_id in self._ended:
+            raise CallGoneError(
+                LOCAL_FAILURE_CODE,
+                f"call {call.call_id} has ended: {command.method} was not sent",
+                method=command.method,
+            )
         match command:
             case Dial(tag=tag):
                 if tag in self.dials or tag in self._connect_tags:
@@ -348,13 +368,32 @@ class CallControl:
                 pass
 
     def request_completed(self, request_id: RequestId, method: str, call_id: str | None) -> None:
-        """A request succeeded: forget its bookkeeping; a passed call is forgotten."""
+        """A request succeeded: forget its bookkeeping; a passed call is forgotten.
+
+        A successful ``calling.answer`` means the call is answered: the reply
+        comes before the server's ``answered`` state event (RELAY.md H.1), so
+        the call moves to ``ANSWERED`` now (with its ``CallStateChanged``,
+        queued before the reply's ``RequestCompleted``) and the verb returns
+        with the state it implies, in every adapter.  The server's own event
+        is then no news (dropped, like any repeated state).
+        """
         self._started.pop(request_id, None)
         self._ending.pop(request_id, None)
-        if method == "calling.pass" and call_id is not None:
-            call = self.calls.get(CallId(call_id))
-            if call is not None:
-                self._forget(call)
+        if call_id is None:
+            return
+        call = self.calls.get(CallId(call_id))
+        if call is None:
+            return
+        if method == "calling.pass":
+            self._forget(call)
+        elif method == "calling.answer" and call_transition(call.state, CallState.ANSWERED):
+            call.state = CallState.ANSWERED
+            if not call.hidden:
+                self._emit(
+                    CallStateChanged(
+                        call=call.snapshot(), state=call.state, tag=call.tag, end_reason=None
+                    )
+                )
 
     def request_failed(self, failure: RequestFailed) -> None:
         """A request failed: the work it started fails (or waits for a resume)."""
@@ -617,6 +656,9 @@ class CallControl:
                 )
             self._drop_connect(connect)
         self._forget(call)
+        self._ended[call.call_id] = None
+        if len(self._ended) > ENDED_CALLS_REMEMBERED:
+            del self._ended[next(iter(self._ended))]
         self._drop_settled_abandoned(call.tag)
 
     def _forget(self, call: _Call) -> None:

@@ -1,7 +1,7 @@
 """Commands: what a client asks of the server, one class per RELAY method.
 
 Each command validates its input at construction (raising
-:class:`LocalProtocolError` that names the bad field) and knows its method
+:class:`InvalidArgumentError` that names the bad field, via ``_checks``) and knows its method
 and params, so ``RelaySession.send`` only has to queue it.  ``Dial.tag``,
 ``Connect.tag`` and ``Play.control_id`` are filled at construction, so the
 caller knows them before anything is sent.
@@ -9,14 +9,21 @@ caller knows them before anything is sent.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, TypeAlias, final
 
 import attrs
 
+from ._checks import (
+    check_choice,
+    check_contexts,
+    check_count,
+    check_positive,
+    check_text,
+    check_volume,
+)
 from ._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
-from ._errors import LocalProtocolError
+from ._errors import InvalidArgumentError
 from ._events import CallRef
 from ._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
 from ._values import DevicePlan, Media
@@ -42,6 +49,8 @@ __all__ = [
 
 #: ``calling.end`` reasons the server accepts (RELAY.md H.2).
 END_REASONS = frozenset({"hangup", "cancel", "busy", "noAnswer", "decline", "error"})
+#: ``calling.play`` directions (RELAY.md H.5).
+PLAY_DIRECTIONS = frozenset({"listen", "speak", "both"})
 
 
 def _tag_or_new(value: str | None) -> Tag:
@@ -54,32 +63,38 @@ def _control_id_or_new(value: str | None) -> ControlId:
     return ControlId(uuid4_str()) if value is None else ControlId(value)
 
 
-_Check: TypeAlias = Callable[[object, "attrs.Attribute[float | None]", "float | None"], None]
+_Check: TypeAlias = Callable[[object, object, float | None], None]
+_TextCheck: TypeAlias = Callable[[object, object, str | None], None]
 
 
 def _positive(name: str) -> _Check:
     def check(_instance: object, _attribute: object, value: float | None) -> None:
-        if value is None:
-            return
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise LocalProtocolError(f"{name}: {value!r} is not a positive number")
+        check_positive(name, value, allow_none=True)
+
+    return check
+
+
+def _optional_text(name: str) -> _TextCheck:
+    def check(_instance: object, _attribute: object, value: str | None) -> None:
+        check_text(name, value, allow_none=True)
 
     return check
 
 
 def _check_tag(_instance: object, _attribute: object, value: Tag) -> None:
-    if not isinstance(value, str) or not value:
-        raise LocalProtocolError(f"tag: {value!r} is not a non-empty string")
+    check_text("tag", value)
 
 
 def _check_control_id(_instance: object, _attribute: object, value: ControlId) -> None:
-    if not isinstance(value, str) or not value:
-        raise LocalProtocolError(f"control_id: {value!r} is not a non-empty string")
+    check_text("control_id", value)
+
+
+def _check_direction(_instance: object, _attribute: object, value: str | None) -> None:
+    check_choice("direction", value, PLAY_DIRECTIONS, allow_none=True)
+
+
+def _check_loop(_instance: object, _attribute: object, value: int | None) -> None:
+    check_count("loop", value, minimum=0, allow_none=True)
 
 
 def _call_ref(value: object) -> CallRef:
@@ -88,7 +103,7 @@ def _call_ref(value: object) -> CallRef:
     ref = getattr(value, "ref", None)  # a CallInfo, or an adapter's Call
     if isinstance(ref, CallRef):
         return ref
-    raise LocalProtocolError(f"call: {value!r} is not a call reference")
+    raise InvalidArgumentError(f"call: {value!r} is not a call reference")
 
 
 def _ringback(value: Sequence[object] | None) -> tuple[Media, ...] | None:
@@ -100,29 +115,19 @@ def _media(value: Sequence[object]) -> tuple[Media, ...]:
 
 
 def _contexts(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    contexts = tuple(value)
-    for context in contexts:
-        if not isinstance(context, str) or not context:
-            raise LocalProtocolError(f"contexts: {context!r} is not a non-empty string")
-    return contexts
+    return check_contexts(value)
 
 
 def _end_reason(value: str) -> str:
-    if value not in END_REASONS:
-        raise LocalProtocolError(
-            f"reason: {value!r} is not one of {', '.join(sorted(END_REASONS))}"
-        )
-    return value
+    return check_choice("reason", value, END_REASONS)
 
 
 def _volume(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not -40 <= value <= 40:
-        raise LocalProtocolError(f"volume: {value!r} is not a number of dB from -40 to 40")
-    return float(value)
+    return check_volume("volume", value, allow_none=True)
+
+
+def _required_volume(value: float) -> float:
+    return check_volume("volume", value)
 
 
 def _put(params: JSONDict, key: str, value: JSONValue) -> None:
@@ -149,7 +154,7 @@ class Dial:
     devices: DevicePlan = attrs.field(converter=device_plan)
     tag: Tag = attrs.field(default=None, converter=_tag_or_new, validator=_check_tag)
     max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
-    region: str | None = None
+    region: str | None = attrs.field(default=None, validator=_optional_text("region"))
     max_price_per_minute: float | None = attrs.field(
         default=None, validator=_positive("max_price_per_minute")
     )
@@ -187,7 +192,7 @@ class Connect:
     max_price_per_minute: float | None = attrs.field(
         default=None, validator=_positive("max_price_per_minute")
     )
-    status_url: str | None = None
+    status_url: str | None = attrs.field(default=None, validator=_optional_text("status_url"))
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -272,9 +277,9 @@ class Play:
         default=None, converter=_control_id_or_new, validator=_check_control_id
     )
     volume: float | None = attrs.field(default=None, converter=_volume)
-    direction: str | None = None
-    loop: int | None = None
-    status_url: str | None = None
+    direction: str | None = attrs.field(default=None, validator=_check_direction)
+    loop: int | None = attrs.field(default=None, validator=_check_loop)
+    status_url: str | None = attrs.field(default=None, validator=_optional_text("status_url"))
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -301,7 +306,7 @@ class PlayStop:
 
     method: ClassVar[str] = "calling.play.stop"
     call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId
+    control_id: ControlId = attrs.field(validator=_check_control_id)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -315,8 +320,8 @@ class PlayPause:
 
     method: ClassVar[str] = "calling.play.pause"
     call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId
-    behavior: str | None = None
+    control_id: ControlId = attrs.field(validator=_check_control_id)
+    behavior: str | None = attrs.field(default=None, validator=_optional_text("behavior"))
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -332,7 +337,7 @@ class PlayResume:
 
     method: ClassVar[str] = "calling.play.resume"
     call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId
+    control_id: ControlId = attrs.field(validator=_check_control_id)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -346,8 +351,8 @@ class PlayVolume:
 
     method: ClassVar[str] = "calling.play.volume"
     call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId
-    volume: float = attrs.field(converter=_volume)
+    control_id: ControlId = attrs.field(validator=_check_control_id)
+    volume: float = attrs.field(converter=_required_volume)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -399,7 +404,12 @@ class Ping:
 
 def _method_name(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value or value == "signalwire.connect":
-        raise LocalProtocolError(f"method: {value!r} cannot be sent as a raw request")
+        raise InvalidArgumentError(f"method: {value!r} cannot be sent as a raw request")
+
+
+def _params(_instance: object, _attribute: object, value: object) -> None:
+    if not isinstance(value, dict):
+        raise InvalidArgumentError(f"params: {value!r} is not a dict")
 
 
 @final
@@ -411,7 +421,7 @@ class RawRequest:
     """
 
     method: str = attrs.field(validator=_method_name)
-    params: JSONDict = attrs.field(factory=dict)
+    params: JSONDict = attrs.field(factory=dict, validator=_params)
 
     def to_params(self) -> JSONDict:
         """The request's params."""

@@ -117,3 +117,12 @@ class ConnectError(RelayError):
     def __init__(self, message: str, *, reason: str | None) -> None:
         super().__init__(LOCAL_FAILURE_CODE, message)
         self.reason = reason
+
+
+class InvalidArgumentError(LocalProtocolError, ValueError):
+    """An argument of a public call is invalid; nothing was queued or sent.
+
+    Also a :class:`ValueError`, so code that guards arguments the usual
+    Python way catches it.  The message names the argument and shows the
+    value (``dial_timeout: -1 is not a positive number of seconds``).
+    """

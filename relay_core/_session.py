@@ -36,6 +36,14 @@ from typing import Final, final
 import attrs
 
 from ._calls import OVERFLOW_POLICIES, CallControl
+from ._checks import (
+    check_choice,
+    check_contexts,
+    check_count,
+    check_secret,
+    check_text,
+    check_timeout,
+)
 from ._commands import Command, Ping, Receive, Unreceive
 from ._errors import (
     LOCAL_FAILURE_CODE,
@@ -81,39 +89,40 @@ def _redacted(value: str | None) -> str:
 
 
 def _positive_number(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise LocalProtocolError(f"{attribute.name}: {value!r} is not a positive number")
+    check_timeout(attribute.name, value)
 
 
-def _optional_positive(
-    _instance: object, attribute: attrs.Attribute[float], value: float | None
-) -> None:
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
-    ):
-        raise LocalProtocolError(f"{attribute.name}: {value!r} is not a positive number or None")
+# Converters: a positive number of seconds, or ``None`` (``math.inf`` too) for never.
+def _ping_interval(value: object) -> float | None:
+    return check_timeout("ping_interval", value, allow_none=True)
+
+
+def _server_ping_timeout(value: object) -> float | None:
+    return check_timeout("server_ping_timeout", value, allow_none=True)
 
 
 def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise LocalProtocolError(f"{attribute.name}: {value!r} is not a positive integer")
+    check_count(attribute.name, value)
 
 
 def _contexts(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    contexts = tuple(value)
-    for context in contexts:
-        if not isinstance(context, str) or not context:
-            raise LocalProtocolError(f"contexts: {context!r} is not a non-empty string")
-    return contexts
+    return check_contexts(value)
+
+
+def _project(_instance: object, _attribute: object, value: str | None) -> None:
+    check_text("project", value, allow_none=True)
+
+
+def _agent(_instance: object, _attribute: object, value: str) -> None:
+    check_text("agent", value)
+
+
+def _secret(_instance: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    check_secret(attribute.name, value)
 
 
 def _overflow(_instance: object, _attribute: object, value: str) -> None:
-    if value not in OVERFLOW_POLICIES:
-        raise LocalProtocolError(
-            f"inbound_overflow: {value!r} is not one of {', '.join(OVERFLOW_POLICIES)}"
-        )
+    check_choice("inbound_overflow", value, OVERFLOW_POLICIES)
 
 
 @final
@@ -125,12 +134,12 @@ class RelayConfig:
     ``repr`` or in any message.  Times are in seconds.
     """
 
-    project: str | None = None
-    token: str | None = attrs.field(default=None, repr=_redacted)
-    jwt_token: str | None = attrs.field(default=None, repr=_redacted)
+    project: str | None = attrs.field(default=None, validator=_project)
+    token: str | None = attrs.field(default=None, repr=_redacted, validator=_secret)
+    jwt_token: str | None = attrs.field(default=None, repr=_redacted, validator=_secret)
     #: Contexts to receive inbound calls on from the start.
     contexts: tuple[str, ...] = attrs.field(default=(), converter=_contexts)
-    agent: str = DEFAULT_AGENT
+    agent: str = attrs.field(default=DEFAULT_AGENT, validator=_agent)
     #: How long a request on the wire waits for its answer.
     request_timeout: float = attrs.field(default=10.0, validator=_positive_number)
     #: How long a request may wait in the outbox for an authenticated socket.
@@ -138,9 +147,9 @@ class RelayConfig:
     #: Bound of the outbox; one more request raises ``LocalProtocolError``.
     max_queued_requests: int = attrs.field(default=500, validator=_positive_int)
     #: Client ``signalwire.ping`` cadence (``None``: never ping).
-    ping_interval: float | None = attrs.field(default=30.0, validator=_optional_positive)
+    ping_interval: float | None = attrs.field(default=30.0, converter=_ping_interval)
     #: Declare the link dead when server pings, once seen, stop for this long.
-    server_ping_timeout: float | None = attrs.field(default=45.0, validator=_optional_positive)
+    server_ping_timeout: float | None = attrs.field(default=45.0, converter=_server_ping_timeout)
     #: First reconnect delay; doubles per failed attempt, up to the cap.
     reconnect_base: float = attrs.field(default=1.0, validator=_positive_number)
     reconnect_cap: float = attrs.field(default=30.0, validator=_positive_number)
@@ -434,15 +443,17 @@ class RelaySession:
                 ``config.request_timeout``).
 
         Raises:
+            InvalidArgumentError: ``timeout`` is invalid; nothing was queued.
             LocalProtocolError: the command cannot start now (duplicate tag,
                 call cap, full outbox); nothing was queued.
+            CallGoneError: the command addresses a call this session saw
+                end; nothing was queued.
             SessionClosedError: the session is closed.
         """
         self._now = now
         if self._state is SessionState.CLOSED:
             raise SessionClosedError()
-        if timeout is not None and not timeout > 0:
-            raise LocalProtocolError(f"timeout: {timeout!r} is not a positive number")
+        timeout = check_timeout("timeout", timeout, allow_none=True)
         ready = self._state in SENDING_STATES
         if not ready and len(self._outbox) >= self.config.max_queued_requests:
             raise LocalProtocolError(

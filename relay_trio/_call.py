@@ -9,6 +9,7 @@ import trio
 
 from relay_core import (
     Answer,
+    CallGoneError,
     CallInfo,
     CallRef,
     CallState,
@@ -20,6 +21,7 @@ from relay_core import (
     Disconnect,
     Event,
     Hangup,
+    InvalidArgumentError,
     JSONObject,
     Pass,
     Play,
@@ -32,6 +34,7 @@ from relay_core import (
     RelayError,
     SessionClosedError,
 )
+from relay_core._checks import CALL_EVENT_BUFFER, check_choice, check_count
 
 from ._sync import Broadcast, EventStream
 
@@ -122,7 +125,11 @@ class Call:
     # -- commands -------------------------------------------------------------------
 
     async def answer(self, *, max_duration: float | None = None) -> None:
-        """Answer an inbound call (returns on the server's result)."""
+        """Answer an inbound call (returns on the server's result).
+
+        On return :attr:`state` is ``ANSWERED`` (the core takes the server's
+        success as the answer, before its ``answered`` event arrives).
+        """
         await self._client._request(Answer(call=self.ref, max_duration=max_duration))
 
     async def hangup(self, reason: str = "hangup") -> None:
@@ -153,6 +160,10 @@ class Call:
             ConnectError: the connect failed; ``.reason`` is the server's
                 ``failed_reason`` (or ``request_failed``, ``call_ended``,
                 ``session_lost``).
+            CallGoneError: this call is gone: it ended (refused before
+                anything is sent when the session saw it end) or the server
+                answered 404/410.  The same type as relay_asyncio raises:
+                the call being gone is not a failed bridge attempt.
         """
         client = self._client
         command = Connect(
@@ -169,6 +180,8 @@ class Call:
         event, peer = outcome
         if peer is not None:
             return peer
+        if isinstance(cause, CallGoneError):
+            raise cause
         raise event.error() from cause
 
     async def disconnect(self) -> None:
@@ -217,7 +230,9 @@ class Call:
                 call (passed, refused, or a leg of an abandoned dial or connect).
         """
         if not states:
-            raise ValueError("wait_for: give at least one state")
+            raise InvalidArgumentError("states: () is not one or more CallState values")
+        for state in states:
+            check_choice("states", state, tuple(CallState))
         while self.state not in states and self.state is not CallState.ENDED:
             if self._gone is not None:
                 raise self._gone
@@ -231,7 +246,7 @@ class Call:
         """Wait until the call has ended."""
         await self.wait_for(CallState.ENDED)
 
-    def events(self, *, maxlen: int = 256) -> EventStream[Event]:
+    def events(self, *, maxlen: int = CALL_EVENT_BUFFER) -> EventStream[Event]:
         """This call's events from now on, as an async iterator.
 
         Yields state, connect, play, error and unknown events of this call and
@@ -239,7 +254,8 @@ class Call:
         ``maxlen`` events if the consumer falls behind.
         """
         return self._tap.subscribe(
-            maxlen, closed=self.state is CallState.ENDED or self._client._closed
+            check_count("maxlen", maxlen),
+            closed=self.state is CallState.ENDED or self._client._closed,
         )
 
     # -- fed by the client's reader (never blocks) -------------------------------------

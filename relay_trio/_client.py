@@ -29,7 +29,7 @@ import logging
 import math
 import os
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final, NoReturn, TypeVar, assert_never
 
@@ -51,6 +51,7 @@ from relay_core import (
     DialStateChanged,
     Event,
     InboundCallRefused,
+    InvalidArgumentError,
     JSONObject,
     LivenessLost,
     PlayStateChanged,
@@ -70,6 +71,13 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
+)
+from relay_core._checks import (
+    CLIENT_EVENT_BUFFER,
+    check_count,
+    check_secret,
+    check_text,
+    check_timeout,
 )
 
 from ._call import Call, Playback
@@ -182,8 +190,11 @@ class RelayClient:
                 (``busy``, ``noAnswer``, ...) or ``request_failed`` /
                 ``session_lost``.
             DialTimeoutError: ``dial_timeout`` passed (every leg was ended).
-            LocalProtocolError: the devices are invalid; nothing was sent.
+            InvalidArgumentError: an argument is invalid; nothing was sent.
+            LocalProtocolError: the dial cannot start now (duplicate tag,
+                call cap); nothing was sent.
         """
+        dial_timeout = check_timeout("dial_timeout", dial_timeout, allow_none=True)
         command = Dial(
             devices=devices,
             tag=tag,
@@ -224,15 +235,16 @@ class RelayClient:
 
     async def execute(self, method: str, params: JSONObject | None = None) -> JSONObject:
         """Send any other RELAY method and return its (code-checked) result."""
-        return await self._request(RawRequest(method=method, params=dict(params or {})))
+        raw = {} if params is None else dict(params) if isinstance(params, Mapping) else params
+        return await self._request(RawRequest(method=method, params=raw))
 
-    def events(self, *, maxlen: int = 1024) -> EventStream[Event]:
+    def events(self, *, maxlen: int = CLIENT_EVENT_BUFFER) -> EventStream[Event]:
         """Every core event from now on, as an async iterator (a tap for logs and UIs).
 
         Never slows the client: past ``maxlen`` unread events the oldest are
-        dropped.  Ends when the client closes.
+        dropped (counted in the stream's ``dropped``).  Ends when the client closes.
         """
-        return self._tap.subscribe(maxlen)
+        return self._tap.subscribe(check_count("maxlen", maxlen))
 
     # -- commands (used by Call and Playback too) ----------------------------------------
 
@@ -270,19 +282,19 @@ class RelayClient:
         request = self._start(command)
         waiter = waiters[key] = Waiter[tuple[E, Call | None]]()
         outcome: tuple[E, Call | None] | None = None
+        # From here on the request is queued: whatever ends the wait early
+        # (the timeout, a cancellation, any exception) abandons the work.
         try:
             with trio.move_on_after(math.inf if timeout is None else timeout):
-                try:
-                    await self._flush()
-                    outcome = await waiter.wait()
-                except BaseException:
-                    self._abandon(command)
-                    self._pump()
-                    await self._flush(self._close_timeout)
-                    raise
+                await self._flush()
+                outcome = await waiter.wait()
         finally:
             if waiters.get(key) is waiter:
                 del waiters[key]
+            if outcome is None:
+                self._abandon(command)
+                self._pump()
+                await self._flush(self._close_timeout)
         failure = request.value
         return outcome, failure.error() if isinstance(failure, RequestFailed) else None
 
@@ -625,8 +637,18 @@ async def open_relay_client(
     Raises:
         AuthenticationError: the server rejected the credentials (after the
             core's bounded retries).
-        LocalProtocolError: the credentials, host or options are invalid.
+        InvalidArgumentError: an argument or option is invalid (nothing was opened).
+        LocalProtocolError: the credentials or host are invalid.
     """
+    open_timeout = check_timeout("open_timeout", open_timeout, allow_none=True)
+    close_timeout = check_timeout("close_timeout", close_timeout)
+    max_pending_calls = check_count("max_pending_calls", max_pending_calls, minimum=0)
+    check_text("host", host or None, allow_none=True)
+    check_text("project", project or None, allow_none=True)
+    check_secret("token", token or None)
+    check_secret("jwt_token", jwt_token or None)
+    if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+        raise InvalidArgumentError(f"ssl_context: {ssl_context!r} is not an ssl.SSLContext")
     if config is None:
         config = _config(project, token, jwt_token, contexts, options)
     elif project or token or jwt_token or contexts or options:

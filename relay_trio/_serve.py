@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from relay_core import InvalidArgumentError
+from relay_core._checks import check_count
+
 if TYPE_CHECKING:
     from ._call import Call
     from ._client import RelayClient
@@ -34,6 +37,9 @@ async def serve(
     Use ``await nursery.start(serve, client, handler)`` to know when it
     listens.
     """
+    check_count("max_concurrent", max_concurrent)
+    if not callable(handler):
+        raise InvalidArgumentError(f"handler: {handler!r} is not callable")
     limiter = trio.CapacityLimiter(max_concurrent)
     async with trio.open_nursery() as nursery, client.incoming_calls() as calls:
         task_status.started()

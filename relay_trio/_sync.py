@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from typing import Generic, TypeVar
 
 import trio
 
+from relay_core._checks import check_count
+
 __all__ = ["Broadcast", "EventStream", "Waiter"]
 
 T = TypeVar("T")
+
+log = logging.getLogger("relay_trio")
 
 
 class Waiter(Generic[T]):
@@ -52,13 +57,14 @@ class EventStream(Generic[T]):
     """A bounded, never-blocking feed of items, read with ``async for``.
 
     The reader ``put``s without waiting; when a slow consumer lets the buffer
-    fill, the oldest item is dropped and counted in :attr:`dropped`.  The
+    fill, the oldest item is dropped and counted in :attr:`dropped` (and a
+    warning is logged once per stream): the policy of every event buffer in
+    both adapters (``relay_core``'s ``CALL_EVENT_BUFFER``).  The
     stream ends (``StopAsyncIteration``) once it is closed and drained.
     """
 
     def __init__(self, maxlen: int) -> None:
-        if maxlen < 1:
-            raise ValueError(f"maxlen: {maxlen!r} is not a positive integer")
+        check_count("maxlen", maxlen)
         self._items: deque[T] = deque(maxlen=maxlen)
         self._wake = trio.Event()
         self._closed = False
@@ -71,6 +77,12 @@ class EventStream(Generic[T]):
             return
         if len(self._items) == self._items.maxlen:
             self.dropped += 1
+            if self.dropped == 1:
+                log.warning(
+                    "an events() stream fell behind: over %d items wait; dropping the "
+                    "oldest (counted in its .dropped)",
+                    self._items.maxlen,
+                )
         self._items.append(item)
         self._wake.set()
 

@@ -33,7 +33,8 @@ from trio_websocket import (
     serve_websocket,
 )
 
-from relay_core import LocalProtocolError
+from relay_core import InvalidArgumentError, LocalProtocolError
+from relay_core._checks import check_flag, check_port, check_text
 from relay_core._fake_server import (
     CloseRequest,
     ConnectionId,
@@ -209,6 +210,11 @@ async def open_fake_relay_server(
     Yields:
         A :class:`FakeRelayHandle`.  Leaving the block closes every socket.
     """
+    if server is not None and not isinstance(server, FakeRelayServer):
+        raise InvalidArgumentError(f"server: {server!r} is not a FakeRelayServer")
+    check_flag("tls", tls)
+    check_port("port", port)
+    check_text("host", host)
     server = FakeRelayServer() if server is None else server
     with tempfile.TemporaryDirectory(prefix="fake-relay-") as directory:
         context, ca_path = _server_ssl_context(directory) if tls else (None, None)

@@ -20,6 +20,7 @@ CORE = {
     "SipHeader", "Tag", "TtsMedia", "Unreceive", "UnknownEvent", "device_from_wire",
     "device_plan", "device_plan_to_wire", "device_to_wire", "media_from_wire", "media_list",
     "media_list_to_wire", "media_to_wire",
+    "InvalidArgumentError",
     # the fake server and its telephone network
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
@@ -38,6 +39,7 @@ ASYNCIO = {
     "ConnectResult", "ConnectionLostError", "DialError", "EventHandler", "LocalProtocolError",
     "PlayAction", "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError",
     "RequestError", "RequestTimeoutError", "SessionClosedError", "websocket_url",
+    "InvalidArgumentError",
 }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import pytest
 from relay_asyncio import (
     AuthenticationError,
     Call,
+    CallGoneError,
     ConnectError,
     DialError,
     RelayClient,
@@ -285,3 +286,25 @@ async def test_play_then_wait_then_hangup(fake: FakeRelayHandle) -> None:
         await call.hangup()
         assert (await call.wait_for_ended(timeout=1)) is not None
         await fake.wait_until(lambda: fake.server.unacked_events() == [])
+
+
+@scenario()
+async def test_state_after_answer_and_connect_on_an_ended_call(fake: FakeRelayHandle) -> None:
+    # Decided in the core, shown alike by relay_trio (tests/trio/test_fake_scenarios.py).
+    client = client_for(fake)
+    offers: asyncio.Queue[Call] = asyncio.Queue()
+
+    @client.on_call
+    async def handler(call: Call) -> None:
+        await offers.put(call)
+
+    async with client:
+        fake.inject_inbound_call(context="office", from_number=FROM, to_number="+1555")
+        call = await offers.get()
+        await call.answer()
+        assert call.state == "answered"
+        fake.hangup_call(call.call_id)
+        await call.wait_for_ended()
+        with pytest.raises(CallGoneError):
+            await call.connect([[phone("+15552222222")]])
+        assert sent(fake, "calling.connect") == []

@@ -12,6 +12,7 @@ import pytest
 
 from relay_core import (
     Answer,
+    CallGoneError,
     CallReceived,
     CallRef,
     CallState,
@@ -272,7 +273,10 @@ def test_hangup_answered_call_and_404_410() -> None:
     assert states == [CallState.ENDING, CallState.ENDED]
     assert pair.of_type(CallStateChanged)[-1].end_reason == "hangup"
     pair.take()
-    gone = pair.send(Answer(call=call))
+    with pytest.raises(CallGoneError):  # the session saw it end: refused before sending
+        pair.send(Answer(call=call))
+    ref = {"call_id": call.call_id, "node_id": call.node_id}
+    gone = pair.send(RawRequest(method="calling.answer", params=ref))  # the server's word
     unknown = pair.send(Hangup(call=CallRef("nope", call.node_id)))  # type: ignore[arg-type]
     codes = {e.request_id: e.code for e in pair.of_type(RequestFailed)}
     assert codes == {gone: 410, unknown: 404}

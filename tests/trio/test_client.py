@@ -836,3 +836,19 @@ async def test_events_tap_sees_every_event(server: StandIn) -> None:
         await server.peers[0].event("calling.conference", conference_id="c1")
         event = await events.__anext__()
         assert type(event).__name__ == "UnknownEvent"
+
+
+@pytest.mark.trio
+async def test_connect_on_a_call_the_server_says_is_gone_raises_call_gone(
+    server: StandIn,
+) -> None:
+    # As relay_asyncio: the call being gone is not a failed bridge attempt.
+    async def script() -> None:
+        peer = server.peers[0]
+        request = await peer.request("calling.connect")
+        await peer.reply(request, {"code": "404", "message": "Call not found"})
+
+    async with on_a_call(server, script) as call:
+        with pytest.raises(CallGoneError) as caught:
+            await call.connect([[B]])
+    assert caught.value.code == 404

@@ -19,6 +19,7 @@ import trio
 import relay_trio
 from relay_core import (
     AuthenticationError,
+    CallGoneError,
     CallState,
     ConnectError,
     ConnectionId,
@@ -281,3 +282,22 @@ def test_the_demo_runs_against_the_embedded_server(capsys: pytest.CaptureFixture
     assert "ended (noAnswer)" in out
     assert "connect connected" in out
     assert "ended (hangup)" in out
+
+
+@pytest.mark.trio
+async def test_state_after_answer_and_connect_on_an_ended_call(
+    fake: FakeRelayHandle, autojump_clock: Any
+) -> None:
+    # Decided in the core, shown alike by relay_asyncio (tests/asyncio/test_fake_server.py).
+    with trio.fail_after(30):
+        async with client(fake, contexts=["office"]) as relay:
+            incoming = relay.incoming_calls()
+            fake.inject_inbound_call(context="office", from_number=FROM, to_number=ANSWERS)
+            call = await incoming.receive()
+            await call.answer()
+            assert call.state is CallState.ANSWERED  # at once, not after the server's event
+            fake.hangup_call(call.call_id)
+            await call.wait_for_ended()
+            with pytest.raises(CallGoneError):
+                await call.connect([[phone(ANSWERS)]])
+            assert sent(fake, "calling.connect") == []
