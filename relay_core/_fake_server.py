@@ -397,7 +397,7 @@ class FakeRelayServer:
             accept_flat_media=accept_flat_media,
         )
         #: Frames both ways, oldest first: the last ``journal_limit`` to
-        #: ``journal_limit * 1.25`` of them (trimmed in batches), or all.
+        #: ``journal_limit * 1.05`` of them (trimmed in batches), or all.
         self.journal: list[JournalEntry] = []
         self._seq = 0
         self._connections: dict[ConnectionId, _Connection] = {}
@@ -633,7 +633,7 @@ class FakeRelayServer:
         )
         self.journal.append(entry)
         limit = self._journal_limit
-        if limit is not None and len(self.journal) > limit + limit // 4:
+        if limit is not None and len(self.journal) > limit + limit // 20:
             del self.journal[: len(self.journal) - limit]
         if self._on_journal is not None:
             self._on_journal(entry)

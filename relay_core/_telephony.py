@@ -76,9 +76,11 @@ SessionKey = NewType("SessionKey", str)
 #: ``calling.end`` reasons (RELAY.md H.2).
 _END_REASONS: Final = frozenset({"hangup", "cancel", "busy", "noAnswer", "decline", "error"})
 _LIVE: Final = frozenset({CallState.CREATED, CallState.RINGING, CallState.ANSWERED})
-#: How many ended calls are remembered, as snapshots, to answer ``410`` rather
-#: than ``404`` and for :meth:`PhoneNetwork.call`; the oldest is forgotten first.
+#: Ended calls are remembered, as snapshots, to answer ``410`` rather than
+#: ``404`` and for :meth:`PhoneNetwork.call`: for ``ENDED_CALL_SECONDS`` after
+#: their end and at most ``ENDED_CALL_MEMORY`` of them (oldest forgotten first).
 ENDED_CALL_MEMORY: Final = 1_000
+ENDED_CALL_SECONDS: Final = 300.0
 
 #: Simulated play durations in seconds (see :func:`media_duration`).
 TTS_CHARACTERS_PER_SECOND: Final = 15.0
@@ -771,6 +773,7 @@ class PhoneNetwork:
         self._choose_receiver = choose_receiver
         self._legs: dict[CallId, _Leg] = {}
         self._ended: dict[CallId, SimulatedCall] = {}
+        self._ended_at: dict[CallId, float] = {}
         self._pending_offers: dict[CallId, _Leg] = {}
         self._dial_tags: dict[tuple[SessionKey, str], _Attempt] = {}
         self._handlers: dict[str, _Handler] = {
@@ -1297,11 +1300,20 @@ class PhoneNetwork:
             # RELAY.md G.3/G.6: the peer hung up; the A leg stays up and
             # hears "disconnected".
             self._unbridge(bridge, survivor=bridge.a)
-        self._ended[leg.call_id] = leg.snapshot()
-        if len(self._ended) > ENDED_CALL_MEMORY:
-            del self._ended[next(iter(self._ended))]
+        self._remember_ended(leg, now)
         # Ended legs keep nothing alive: what they pointed at may be large.
         leg.attempt = leg.connecting = leg.peer = None
+
+    def _remember_ended(self, leg: _Leg, now: float) -> None:
+        ended, ended_at = self._ended, self._ended_at
+        ended[leg.call_id] = leg.snapshot()
+        ended_at[leg.call_id] = now
+        # Oldest first; up to two per end: O(1), and a backlog still drains.
+        for _ in range(2):
+            call_id = next(iter(ended_at))
+            if len(ended) <= ENDED_CALL_MEMORY and ended_at[call_id] > now - ENDED_CALL_SECONDS:
+                break
+            del ended[call_id], ended_at[call_id]
 
     def _emit_state(self, leg: _Leg) -> None:
         params: JSONDict = {"node_id": leg.node_id, "call_id": leg.call_id}

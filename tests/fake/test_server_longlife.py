@@ -19,7 +19,7 @@ from relay_core._fake_server import (
     FakeRelayServer,
 )
 from relay_core._scheduler import Scheduler
-from relay_core._telephony import ENDED_CALL_MEMORY
+from relay_core._telephony import ENDED_CALL_MEMORY, ENDED_CALL_SECONDS
 
 from .helpers import Pair, make_server
 
@@ -127,7 +127,7 @@ def test_the_journal_is_capped_by_default_and_kept_whole_on_request() -> None:
         for _ in range(DEFAULT_JOURNAL_LIMIT):  # 4 frames each (request, reply)
             pair.session.send(RawRequest(method="signalwire.ping"), now=pair.now)
         pair.exchange()
-    assert DEFAULT_JOURNAL_LIMIT <= len(capped.server.journal) <= DEFAULT_JOURNAL_LIMIT * 5 // 4
+    assert DEFAULT_JOURNAL_LIMIT <= len(capped.server.journal) <= DEFAULT_JOURNAL_LIMIT * 21 // 20
     assert capped.server.journal[-1].seq == whole.server.journal[-1].seq
     assert len(whole.server.journal) == whole.server.journal[-1].seq > 2 * DEFAULT_JOURNAL_LIMIT
 
@@ -180,3 +180,20 @@ def test_cancelled_timers_are_compacted_away() -> None:
 def test_resume_window_is_validated(window: object) -> None:
     with pytest.raises(LocalProtocolError, match="resume_window"):
         FakeRelayServer(resume_window=window)  # type: ignore[arg-type]
+
+
+def test_ended_calls_are_forgotten_after_a_while() -> None:
+    server = make_server()
+    first = server.inject_inbound_call(
+        context="nobody", from_number="+15553334444", to_number="+15551112222", now=0.0
+    )
+    server.hangup_call(first.call_id, now=0.0)
+    later = 0.0
+    for _ in range(3):  # later ends drain what is older than ENDED_CALL_SECONDS
+        later += ENDED_CALL_SECONDS
+        ref = server.inject_inbound_call(
+            context="nobody", from_number="+15553334444", to_number="+15551112222", now=later
+        )
+        server.hangup_call(ref.call_id, now=later)
+    assert server.call(first.call_id) is None
+    assert server.call(ref.call_id) is not None
