@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import gc
 import itertools
 import random
@@ -94,6 +95,12 @@ def _foreign(obj: object) -> bool:
     )
 
 
+def _trim_heap() -> None:
+    """Hand free heap pages back to the OS (glibc), so RSS shows live memory."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def rss_bytes() -> int:
     """The process's resident set size now (Linux), else its peak."""
     try:
@@ -159,11 +166,13 @@ def sample(
 ) -> Sample:
     gc.collect()
     server: FakeRelayServer = fake.server
+    server_bytes = reachable_bytes(server, fake._outgoing)
+    _trim_heap()
     return Sample(
         minute=minute,
         traced=tracemalloc.get_traced_memory()[0] if traced else 0,
         rss=rss_bytes(),
-        server=reachable_bytes(server, fake._outgoing),
+        server=server_bytes,
         client=reachable_bytes(
             client._session,
             client._calls,
@@ -325,7 +334,9 @@ async def soak(
             with contextlib.suppress(relay_trio.RelayError):
                 await call.hangup()
         await trio.sleep(120)
-        return samples, counts, fake.server.table_sizes(), client_tables(client)
+        tables = fake.server.table_sizes()
+        tables["expired_sessions"] = fake.server.expired_sessions
+        return samples, counts, tables, client_tables(client)
 
 
 def run(
@@ -365,14 +376,25 @@ def warm_up_index(samples: list[Sample], minutes: float) -> int:
     return len(samples) - 1
 
 
-def verdicts(samples: list[Sample], minutes: float, tolerance: float) -> dict[str, float]:
-    """Growth of each metric from warm-up to the end (0.05 = +5 %)."""
+#: Growth below this many bytes is noise, whatever the tolerance says.
+NOISE_BYTES = 512 * 1024
+
+
+def verdicts(
+    samples: list[Sample], minutes: float, tolerance: float
+) -> dict[str, tuple[float, bool]]:
+    """Per metric: growth from warm-up to the end (0.05 = +5 %), and whether it is flat.
+
+    Flat: the final value exceeds the warm-up value by at most ``tolerance``
+    of it, or by at most :data:`NOISE_BYTES`.
+    """
     base = samples[warm_up_index(samples, minutes)]
     last = samples[-1]
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, bool]] = {}
     for name in METRICS:
         before, after = getattr(base, name), getattr(last, name)
-        out[name] = 0.0 if before == 0 else (after - before) / before
+        growth = 0.0 if before == 0 else (after - before) / before
+        out[name] = (growth, after - before <= max(tolerance * before, NOISE_BYTES))
     return out
 
 
@@ -402,10 +424,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=float, default=5.0, help="sample every N minutes (5)")
     parser.add_argument("--tolerance", type=float, default=0.10, help="flat within (0.10)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-trace", action="store_true", help="no tracemalloc (faster; RSS without its overhead)"
+    )
     args = parser.parse_args(argv)
     print(header(), flush=True)
     result = run(
-        args.minutes, args.every, seed=args.seed, report=lambda s: print(row(s), flush=True)
+        args.minutes,
+        args.every,
+        seed=args.seed,
+        trace=not args.no_trace,
+        report=lambda s: print(row(s), flush=True),
     )
     counts = result.counts
     print(
@@ -418,8 +447,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"                 client {result.final_client_tables}")
     growth = verdicts(result.samples, args.minutes, args.tolerance)
     base = result.samples[warm_up_index(result.samples, args.minutes)].minute
-    flat = all(value <= args.tolerance for value in growth.values())
-    detail = ", ".join(f"{name} {value:+.1%}" for name, value in growth.items())
+    flat = all(ok for _growth, ok in growth.values())
+    detail = ", ".join(
+        f"{name} {value:+.1%}{'' if ok else ' (!)'}" for name, (value, ok) in growth.items()
+    )
     print(f"growth from minute {base:g} to the end: {detail}")
     print(f"verdict: {'FLAT' if flat else 'GROWING'} (tolerance {args.tolerance:.0%})")
     return 0 if flat else 1

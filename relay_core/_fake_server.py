@@ -31,7 +31,13 @@ or replace the next response to a method), :meth:`~FakeRelayServer.send_ping`,
 :meth:`~FakeRelayServer.push_event`, :meth:`~FakeRelayServer.inject_raw`,
 :meth:`~FakeRelayServer.inject_inbound_call` and
 :meth:`~FakeRelayServer.hangup_call`.  Every frame, both ways, lands in
-:attr:`~FakeRelayServer.journal`.
+:attr:`~FakeRelayServer.journal` (the newest ``journal_limit`` of them).
+
+Long life: it forgets what the real service would.  A closed connection is
+removed at once; a session whose socket is gone waits ``resume_window``
+seconds (default 60) for a resume, then its calls end and it is forgotten.
+See :class:`FakeRelayServer` for every table's bound and
+:meth:`~FakeRelayServer.table_sizes` to watch them.
 """
 
 from __future__ import annotations
