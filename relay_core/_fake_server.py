@@ -99,6 +99,9 @@ MAX_UNACKED_EVENTS: Final = 10_000
 #: Server pings on one socket awaiting an answer that are tracked (oldest
 #: forgotten first).
 MAX_UNANSWERED_PINGS: Final = 100
+#: Contexts one session may receive; a connect or ``signalwire.receive`` that
+#: would go past it is refused (invalid params / code ``400``).
+MAX_CONTEXTS: Final = 1_000
 #: Default :attr:`FakeRelayServer.journal` size (``journal_limit``).
 DEFAULT_JOURNAL_LIMIT: Final = 5_000
 #: Default seconds a session without a socket waits for its resume
@@ -349,7 +352,8 @@ class FakeRelayServer:
     socket at most :data:`MAX_UNACKED_EVENTS` unacked events and
     :data:`MAX_UNANSWERED_PINGS` pings are tracked, per session at most
     :data:`MAX_BUFFERED_EVENTS` events wait for a resume (oldest dropped
-    first); cancelled timers are compacted away.  Only what tests script
+    first) and :data:`MAX_CONTEXTS` contexts are received; cancelled timers
+    are compacted away.  Only what tests script
     themselves (``arm_response`` plans, directory entries) is unbounded.
     :meth:`table_sizes` reports every table.
     """
@@ -824,7 +828,13 @@ class FakeRelayServer:
             }
             self._reply(connection, request_id, result, now)
             return
-        if method == "signalwire.receive":
+        if (
+            method == "signalwire.receive"
+            and len({**session.contexts, **dict.fromkeys(contexts)}) > MAX_CONTEXTS
+        ):
+            result = {"code": "400", "message": f"contexts: at most {MAX_CONTEXTS} per session"}
+            self._reply(connection, request_id, result, now)
+        elif method == "signalwire.receive":
             session.contexts.update(dict.fromkeys(contexts))
             self._reply(connection, request_id, {"code": "200", "message": "Receiving events"}, now)
             self.network.offer_pending(now)
@@ -881,12 +891,12 @@ class FakeRelayServer:
             return
         raw_contexts = params.get("contexts", [])
         contexts = _valid_contexts(raw_contexts)
-        if contexts is None:
+        if contexts is None or len(set(contexts)) > MAX_CONTEXTS:
             self._reply_error(
                 connection,
                 request_id,
                 -32602,
-                "Invalid params: contexts must be a list of strings",
+                f"Invalid params: contexts must be a list of at most {MAX_CONTEXTS} strings",
                 now,
             )
             return

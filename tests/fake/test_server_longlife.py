@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from relay_core import (
@@ -15,13 +18,14 @@ from relay_core import (
 )
 from relay_core._fake_server import (
     DEFAULT_JOURNAL_LIMIT,
+    MAX_CONTEXTS,
     MAX_UNANSWERED_PINGS,
     FakeRelayServer,
 )
 from relay_core._scheduler import Scheduler
 from relay_core._telephony import ENDED_CALL_MEMORY, ENDED_CALL_SECONDS
 
-from .helpers import Pair, make_server
+from .helpers import PROJECT, TOKEN, Pair, make_server
 
 PHONE = {"type": "phone", "params": {"to_number": "+15552222222", "from_number": "+15550000000"}}
 RINGS = {"type": "phone", "params": {"to_number": "+15551111111", "from_number": "+15550000000"}}
@@ -197,3 +201,33 @@ def test_ended_calls_are_forgotten_after_a_while() -> None:
         server.hangup_call(ref.call_id, now=later)
     assert server.call(first.call_id) is None
     assert server.call(ref.call_id) is not None
+
+
+def test_a_session_receives_at_most_max_contexts() -> None:
+    server = make_server()
+    conn = server.connection_made(now=0.0)
+    too_many = [f"c{index}" for index in range(MAX_CONTEXTS + 1)]
+    [refused] = send(server, conn, "signalwire.connect", connect_params(contexts=too_many))
+    assert refused["error"]["code"] == -32602 and "contexts" in refused["error"]["message"]
+    [ok, _blob] = send(server, conn, "signalwire.connect", connect_params(contexts=too_many[:-1]))
+    assert "protocol" in ok["result"]
+    for contexts in (["c0", "c1"], ["extra"]):  # the first adds nothing new
+        [reply] = send(server, conn, "signalwire.receive", {"contexts": contexts})
+        expected = "200" if contexts[0] == "c0" else "400"
+        assert reply["result"]["code"] == expected
+    info = server.session_of(conn)
+    assert info is not None and len(info.contexts) == MAX_CONTEXTS
+
+
+def connect_params(**extra: object) -> dict[str, object]:
+    return {
+        "version": {"major": 2, "minor": 0, "revision": 0},
+        "authentication": {"project": PROJECT, "token": TOKEN},
+        **extra,
+    }
+
+
+def send(server: FakeRelayServer, conn: Any, method: str, params: object) -> list[Any]:
+    frame = {"jsonrpc": "2.0", "id": method, "method": method, "params": params}
+    server.receive_text(conn, json.dumps(frame), now=0.0)
+    return [json.loads(text) for text in server.messages_to_send(conn)]
