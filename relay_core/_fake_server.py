@@ -102,6 +102,11 @@ MAX_UNANSWERED_PINGS: Final = 100
 #: Contexts one session may receive; a connect or ``signalwire.receive`` that
 #: would go past it is refused (invalid params / code ``400``).
 MAX_CONTEXTS: Final = 1_000
+#: Seconds the adapters wait for one socket to take one frame: a client that
+#: stopped reading for that long is hung, and its socket is dropped (its
+#: session then waits for a resume like any dropped socket).  So the frames
+#: queued for a socket are what the server produces for it within this time.
+WRITE_TIMEOUT: Final = 30.0
 #: Default :attr:`FakeRelayServer.journal` size (``journal_limit``).
 DEFAULT_JOURNAL_LIMIT: Final = 5_000
 #: Default seconds a session without a socket waits for its resume
