@@ -347,11 +347,13 @@ class FakeRelayServer:
             with ``cancel``), their events are dropped and the session is
             forgotten: a connect with its ``protocol`` starts a fresh one.
             A session told ``restart=True`` is forgotten when its socket goes.
+        inbound_ring_timeout: seconds an injected inbound call waits to be
+            answered before its caller gives up (``noAnswer``; default 60).
 
     Memory stays flat however long it runs: closed connections are removed
     at once; a session lives while a socket is attached plus
-    ``resume_window``; every call ends (inbound offers nobody answers after
-    the directory's ring timeout) and only the last
+    ``resume_window``; every call ends (an inbound call nobody answers
+    after ``inbound_ring_timeout``) and only the last
     :data:`~relay_core._telephony.ENDED_CALL_MEMORY` ended calls are
     remembered; the journal keeps about ``journal_limit`` entries; per
     socket at most :data:`MAX_UNACKED_EVENTS` unacked events and
@@ -377,6 +379,7 @@ class FakeRelayServer:
         journal_limit: int | None = DEFAULT_JOURNAL_LIMIT,
         on_journal: Callable[[JournalEntry], None] | None = None,
         resume_window: float = DEFAULT_RESUME_WINDOW,
+        inbound_ring_timeout: float = 60.0,
     ) -> None:
         self._credentials = dict(
             {"test-project": "test-token"} if credentials is None else credentials
@@ -410,6 +413,7 @@ class FakeRelayServer:
             deliver=self._deliver,
             choose_receiver=self._choose_receiver,
             accept_flat_media=accept_flat_media,
+            inbound_ring_timeout=inbound_ring_timeout,
         )
         #: Frames both ways, oldest first: the last ``journal_limit`` to
         #: ``journal_limit * 1.05`` of them (trimmed in batches), or all.

@@ -751,6 +751,9 @@ class PhoneNetwork:
         choose_receiver: picks the session for an inbound call.
         accept_flat_media: also accept the flat media shorthand (which the
             real server does not expect, RELAY.md H.4); default: code 400.
+        inbound_ring_timeout: seconds an inbound call waits to be answered
+            (offered or not) before its caller gives up: it ends with
+            ``noAnswer``.
     """
 
     def __init__(
@@ -763,8 +766,10 @@ class PhoneNetwork:
         deliver: Deliver,
         choose_receiver: ChooseReceiver,
         accept_flat_media: bool = False,
+        inbound_ring_timeout: float = 60.0,
     ) -> None:
         self.directory = directory
+        self.inbound_ring_timeout = _positive_seconds(inbound_ring_timeout, "inbound_ring_timeout")
         self.accept_flat_media = accept_flat_media
         self.scheduler = scheduler
         self._new_id = new_id
@@ -1358,7 +1363,8 @@ class PhoneNetwork:
 
         Delivered as ``calling.call.receive`` (RELAY.md I) to the first
         session whose contexts include ``context``; if none does yet, the
-        offer waits until one does.  ``device`` replaces the default
+        offer waits until one does.  Unanswered after
+        ``inbound_ring_timeout`` seconds, it ends with ``noAnswer``.  ``device`` replaces the default
         ``{"type": "phone", "params": {"from_number": ..., "to_number": ...}}``
         (e.g. a SIP device).
 
@@ -1382,7 +1388,7 @@ class PhoneNetwork:
         # Nobody answers within the ring timeout: the caller gives up.
         leg.timers.append(
             self.scheduler.call_at(
-                now + self.directory.ring_timeout, lambda when: self._unanswered(leg, when)
+                now + self.inbound_ring_timeout, lambda when: self._unanswered(leg, when)
             )
         )
         return leg.ref

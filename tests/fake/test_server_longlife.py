@@ -146,13 +146,14 @@ def test_unanswered_pings_are_capped() -> None:
 
 
 def test_an_inbound_call_nobody_answers_ends_after_the_ring_timeout() -> None:
-    server = make_server()
+    server = make_server()  # default: 60 s, whatever the directory's ring timeout
+    server.directory.ring_timeout = 0.5
     ref = server.inject_inbound_call(
         context="nobody", from_number="+15553334444", to_number="+15551112222", now=0.0
     )
-    server.handle_timeout(now=29.0)
+    server.handle_timeout(now=59.0)
     assert server.table_sizes()["pending_offers"] == 1
-    server.handle_timeout(now=30.0)
+    server.handle_timeout(now=60.0)
     ended = server.call(ref.call_id)
     assert ended is not None and ended.end_reason == "noAnswer"
     assert server.table_sizes()["pending_offers"] == 0 and server.calls() == []
