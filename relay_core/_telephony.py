@@ -1364,9 +1364,9 @@ class PhoneNetwork:
         Delivered as ``calling.call.receive`` (RELAY.md I) to the first
         session whose contexts include ``context``; if none does yet, the
         offer waits until one does.  Unanswered after
-        ``inbound_ring_timeout`` seconds, it ends with ``noAnswer``.  ``device`` replaces the default
-        ``{"type": "phone", "params": {"from_number": ..., "to_number": ...}}``
-        (e.g. a SIP device).
+        ``inbound_ring_timeout`` seconds, it ends with ``noAnswer``.
+        ``device`` replaces the default ``{"type": "phone", "params":
+        {"from_number": ..., "to_number": ...}}`` (e.g. a SIP device).
 
         Raises:
             LocalProtocolError: empty context or number.
