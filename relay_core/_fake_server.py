@@ -52,7 +52,14 @@ import attrs
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import CallRef
 from ._ids import IdFactory, JSONDict, JSONObject, JSONValue, uuid4_str
-from ._telephony import Directory, PhoneNetwork, Scheduler, SessionKey, SimulatedCall
+from ._telephony import (
+    DEFAULT_INBOUND_RING_TIMEOUT,
+    Directory,
+    PhoneNetwork,
+    Scheduler,
+    SessionKey,
+    SimulatedCall,
+)
 from ._wire import (
     ErrorResponse,
     MalformedRequestError,
@@ -350,18 +357,19 @@ class FakeRelayServer:
         inbound_ring_timeout: seconds an injected inbound call waits to be
             answered before its caller gives up (``noAnswer``; default 60).
 
-    Memory stays flat however long it runs: closed connections are removed
-    at once; a session lives while a socket is attached plus
-    ``resume_window``; every call ends (an inbound call nobody answers
-    after ``inbound_ring_timeout``) and only the last
-    :data:`~relay_core._telephony.ENDED_CALL_MEMORY` ended calls are
-    remembered; the journal keeps about ``journal_limit`` entries; per
-    socket at most :data:`MAX_UNACKED_EVENTS` unacked events and
-    :data:`MAX_UNANSWERED_PINGS` pings are tracked, per session at most
-    :data:`MAX_BUFFERED_EVENTS` events wait for a resume (oldest dropped
-    first) and :data:`MAX_CONTEXTS` contexts are received; cancelled timers
-    are compacted away.  Only what tests script
-    themselves (``arm_response`` plans, directory entries) is unbounded.
+    Memory stays flat however long it runs.  Closed connections are removed
+    at once.  A session lives while a socket is attached, plus
+    ``resume_window``.  Every call ends (an inbound call nobody answers
+    after ``inbound_ring_timeout``); ended calls are remembered for
+    :data:`~relay_core._telephony.ENDED_CALL_SECONDS` (300 s), at most
+    :data:`~relay_core._telephony.ENDED_CALL_MEMORY` (1000) of them.  The
+    journal keeps about ``journal_limit`` entries.  Per socket at most
+    :data:`MAX_UNACKED_EVENTS` unacked events and :data:`MAX_UNANSWERED_PINGS`
+    pings are tracked; per session at most :data:`MAX_BUFFERED_EVENTS` events
+    wait for a resume (oldest dropped first) and :data:`MAX_CONTEXTS`
+    contexts are received.  Cancelled timers are compacted away.  Only what
+    tests script themselves (``arm_response`` plans, directory entries) is
+    unbounded.
     :meth:`table_sizes` reports every table.
     """
 
@@ -379,7 +387,7 @@ class FakeRelayServer:
         journal_limit: int | None = DEFAULT_JOURNAL_LIMIT,
         on_journal: Callable[[JournalEntry], None] | None = None,
         resume_window: float = DEFAULT_RESUME_WINDOW,
-        inbound_ring_timeout: float = 60.0,
+        inbound_ring_timeout: float = DEFAULT_INBOUND_RING_TIMEOUT,
     ) -> None:
         self._credentials = dict(
             {"test-project": "test-token"} if credentials is None else credentials

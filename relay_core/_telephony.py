@@ -81,6 +81,8 @@ _LIVE: Final = frozenset({CallState.CREATED, CallState.RINGING, CallState.ANSWER
 #: their end and at most ``ENDED_CALL_MEMORY`` of them (oldest forgotten first).
 ENDED_CALL_MEMORY: Final = 1_000
 ENDED_CALL_SECONDS: Final = 300.0
+#: Seconds an inbound call rings unanswered before its caller gives up.
+DEFAULT_INBOUND_RING_TIMEOUT: Final = 60.0
 
 #: Simulated play durations in seconds (see :func:`media_duration`).
 TTS_CHARACTERS_PER_SECOND: Final = 15.0
@@ -766,7 +768,7 @@ class PhoneNetwork:
         deliver: Deliver,
         choose_receiver: ChooseReceiver,
         accept_flat_media: bool = False,
-        inbound_ring_timeout: float = 60.0,
+        inbound_ring_timeout: float = DEFAULT_INBOUND_RING_TIMEOUT,
     ) -> None:
         self.directory = directory
         self.inbound_ring_timeout = _positive_seconds(inbound_ring_timeout, "inbound_ring_timeout")
