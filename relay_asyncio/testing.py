@@ -10,7 +10,9 @@ Time is the event loop's clock (``loop.time()``).  One pump serves every
 socket: after each mutation (a frame in, a timer, a scripting call on the
 handle) every connection's output is queued to its writer task in order,
 sockets listed by ``connections_to_close()`` are closed, and the timer
-(``loop.call_at``) is re-armed.
+(``loop.call_at``) is re-armed.  A client that takes no frame for
+``WRITE_TIMEOUT`` seconds (it stopped reading) is dropped, so a hung client
+cannot grow the server's memory.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from websockets.exceptions import ConnectionClosed
 from relay_core import InvalidArgumentError, LocalProtocolError
 from relay_core._checks import check_flag, check_port, check_text
 from relay_core._fake_server import (
+    WRITE_TIMEOUT,
     CloseRequest,
     ConnectionId,
     FakeRelayServer,
@@ -57,6 +60,8 @@ class FakeRelayHandle(FakeServerScripting):
         super().__init__(server, host, port, ca_path)
         self._loop = asyncio.get_running_loop()
         self._outgoing: dict[ConnectionId, asyncio.Queue[_Item]] = {}
+        #: Seconds a socket may take to accept one frame before it is dropped.
+        self.write_timeout = WRITE_TIMEOUT
         self._timer: asyncio.TimerHandle | None = None
         self._changed = asyncio.Event()
         self._stopped = False
@@ -112,7 +117,7 @@ class FakeRelayHandle(FakeServerScripting):
         conn = self.server.connection_made(now=self.now())
         queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._outgoing[conn] = queue
-        writer = asyncio.create_task(self._write(ws, queue))
+        writer = asyncio.create_task(self._write(ws, conn, queue))
         self.kick()
         try:
             async for message in ws:
@@ -140,15 +145,24 @@ class FakeRelayHandle(FakeServerScripting):
             self.server.connection_lost(conn, now=self.now())
             self.kick()
 
-    async def _write(self, ws: ServerConnection, queue: asyncio.Queue[_Item]) -> None:
+    async def _write(
+        self, ws: ServerConnection, conn: ConnectionId, queue: asyncio.Queue[_Item]
+    ) -> None:
         while True:
             item = await queue.get()
             if item is None:
                 return
             if isinstance(item, str):
                 try:
-                    await ws.send(item)
+                    async with asyncio.timeout(self.write_timeout):
+                        await ws.send(item)
                 except ConnectionClosed:
+                    return
+                except TimeoutError:
+                    # The client stopped reading: drop it (and what waits for it).
+                    ws.transport.abort()
+                    self.server.drop(conn, now=self.now())
+                    self.kick()
                     return
                 continue
             if item.abrupt:

@@ -31,7 +31,13 @@ or replace the next response to a method), :meth:`~FakeRelayServer.send_ping`,
 :meth:`~FakeRelayServer.push_event`, :meth:`~FakeRelayServer.inject_raw`,
 :meth:`~FakeRelayServer.inject_inbound_call` and
 :meth:`~FakeRelayServer.hangup_call`.  Every frame, both ways, lands in
-:attr:`~FakeRelayServer.journal`.
+:attr:`~FakeRelayServer.journal` (the newest ``journal_limit`` of them).
+
+Long life: it forgets what the real service would.  A closed connection is
+removed at once; a session whose socket is gone waits ``resume_window``
+seconds (default 60) for a resume, then its calls end and it is forgotten.
+See :class:`FakeRelayServer` for every table's bound and
+:meth:`~FakeRelayServer.table_sizes` to watch them.
 """
 
 from __future__ import annotations
@@ -39,14 +45,21 @@ from __future__ import annotations
 import base64
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Final, NewType, final
+from typing import Final, Literal, NewType, final, overload
 
 import attrs
 
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import CallRef
 from ._ids import IdFactory, JSONDict, JSONObject, JSONValue, uuid4_str
-from ._telephony import Directory, PhoneNetwork, Scheduler, SessionKey, SimulatedCall
+from ._telephony import (
+    DEFAULT_INBOUND_RING_TIMEOUT,
+    Directory,
+    PhoneNetwork,
+    Scheduler,
+    SessionKey,
+    SimulatedCall,
+)
 from ._wire import (
     ErrorResponse,
     MalformedRequestError,
@@ -87,6 +100,25 @@ STALE_AUTHORIZATION_CODE: Final = -32003
 SUPPORTED_MAJOR_VERSIONS: Final = frozenset({2, 3, 4})
 #: Events kept for a session without a live socket (oldest dropped first).
 MAX_BUFFERED_EVENTS: Final = 10_000
+#: Events sent on one socket and not acknowledged yet that are tracked; past
+#: it the oldest is forgotten (a client that never acks costs nothing more).
+MAX_UNACKED_EVENTS: Final = 10_000
+#: Server pings on one socket awaiting an answer that are tracked (oldest
+#: forgotten first).
+MAX_UNANSWERED_PINGS: Final = 100
+#: Contexts one session may receive; a connect or ``signalwire.receive`` that
+#: would go past it is refused (invalid params / code ``400``).
+MAX_CONTEXTS: Final = 1_000
+#: Seconds the adapters wait for one socket to take one frame: a client that
+#: stopped reading for that long is hung, and its socket is dropped (its
+#: session then waits for a resume like any dropped socket).  So the frames
+#: queued for a socket are what the server produces for it within this time.
+WRITE_TIMEOUT: Final = 30.0
+#: Default :attr:`FakeRelayServer.journal` size (``journal_limit``).
+DEFAULT_JOURNAL_LIMIT: Final = 5_000
+#: Default seconds a session without a socket waits for its resume
+#: (``resume_window``).
+DEFAULT_RESUME_WINDOW: Final = 60.0
 
 _EMPTY: Final[JSONObject] = {}
 
@@ -224,6 +256,7 @@ class _Session:
         "buffer",
         "connection",
         "contexts",
+        "expiry",
         "identity",
         "key",
         "project",
@@ -245,6 +278,8 @@ class _Session:
         self.connection: _Connection | None = None
         self.buffer: deque[tuple[str, JSONDict]] = deque(maxlen=MAX_BUFFERED_EVENTS)
         self.resumable = True
+        #: Cancels the pending expiry while no socket is attached.
+        self.expiry: Callable[[], None] | None = None
 
 
 # Connection states: waiting for signalwire.connect, authenticated, told to
@@ -310,8 +345,32 @@ class FakeRelayServer:
         reject_stale_authorization: answer ``-32003`` to a connect whose
             ``authorization_state`` is not the session's current blob
             (default: fall back to ``authentication``, RELAY.md C.3).
-        journal_limit: keep only this many journal entries (``None``: all).
+        journal_limit: keep only about this many journal entries, the newest
+            (default :data:`DEFAULT_JOURNAL_LIMIT`; ``None``: keep all of them).
         on_journal: called with every new journal entry (e.g. a logger).
+        resume_window: seconds a session whose socket went away waits for
+            the client to resume it (default 60, simulated time).  After
+            that its calls end (answered ones with ``hangup``, the others
+            with ``cancel``), their events are dropped and the session is
+            forgotten: a connect with its ``protocol`` starts a fresh one.
+            A session told ``restart=True`` is forgotten when its socket goes.
+        inbound_ring_timeout: seconds an injected inbound call waits to be
+            answered before its caller gives up (``noAnswer``; default 60).
+
+    Memory stays flat however long it runs.  Closed connections are removed
+    at once.  A session lives while a socket is attached, plus
+    ``resume_window``.  Every call ends (an inbound call nobody answers
+    after ``inbound_ring_timeout``); ended calls are remembered for
+    :data:`~relay_core._telephony.ENDED_CALL_SECONDS` (300 s), at most
+    :data:`~relay_core._telephony.ENDED_CALL_MEMORY` (1000) of them.  The
+    journal keeps about ``journal_limit`` entries.  Per socket at most
+    :data:`MAX_UNACKED_EVENTS` unacked events and :data:`MAX_UNANSWERED_PINGS`
+    pings are tracked; per session at most :data:`MAX_BUFFERED_EVENTS` events
+    wait for a resume (oldest dropped first) and :data:`MAX_CONTEXTS`
+    contexts are received.  Cancelled timers are compacted away.  Only what
+    tests script themselves (``arm_response`` plans, directory entries) is
+    unbounded.
+    :meth:`table_sizes` reports every table.
     """
 
     def __init__(
@@ -325,8 +384,10 @@ class FakeRelayServer:
         ping_interval: float | None = None,
         accept_flat_media: bool = False,
         reject_stale_authorization: bool = False,
-        journal_limit: int | None = None,
+        journal_limit: int | None = DEFAULT_JOURNAL_LIMIT,
         on_journal: Callable[[JournalEntry], None] | None = None,
+        resume_window: float = DEFAULT_RESUME_WINDOW,
+        inbound_ring_timeout: float = DEFAULT_INBOUND_RING_TIMEOUT,
     ) -> None:
         self._credentials = dict(
             {"test-project": "test-token"} if credentials is None else credentials
@@ -337,6 +398,13 @@ class FakeRelayServer:
             raise LocalProtocolError(f"ping_interval: {ping_interval!r} is not a positive number")
         if journal_limit is not None and journal_limit < 1:
             raise LocalProtocolError(f"journal_limit: {journal_limit!r} is not a positive integer")
+        if isinstance(resume_window, bool) or not (
+            isinstance(resume_window, int | float) and 0 <= resume_window < float("inf")
+        ):
+            raise LocalProtocolError(
+                f"resume_window: {resume_window!r} is not a finite number of seconds >= 0"
+            )
+        self._resume_window = float(resume_window)
         self._new_id = new_id
         self._ping_interval = ping_interval
         self._reject_stale = reject_stale_authorization
@@ -353,8 +421,10 @@ class FakeRelayServer:
             deliver=self._deliver,
             choose_receiver=self._choose_receiver,
             accept_flat_media=accept_flat_media,
+            inbound_ring_timeout=inbound_ring_timeout,
         )
-        #: Every frame both ways, oldest first (see ``journal_limit``).
+        #: Frames both ways, oldest first: the last ``journal_limit`` to
+        #: ``journal_limit * 1.05`` of them (trimmed in batches), or all.
         self.journal: list[JournalEntry] = []
         self._seq = 0
         self._connections: dict[ConnectionId, _Connection] = {}
@@ -366,10 +436,35 @@ class FakeRelayServer:
         self.stray_responses = 0
         #: Events for calls whose session is gone for good.
         self.undeliverable_events = 0
+        #: Sessions forgotten because nobody resumed them in time.
+        self.expired_sessions = 0
 
     def __repr__(self) -> str:
-        live = sum(1 for c in self._connections.values() if c.state != _CLOSED)
-        return f"<FakeRelayServer connections={live} sessions={len(self._sessions)}>"
+        return (
+            f"<FakeRelayServer connections={len(self._connections)} sessions={len(self._sessions)}>"
+        )
+
+    def table_sizes(self) -> dict[str, int]:
+        """The size of every table the server keeps (to check memory stays flat).
+
+        ``connections`` (open sockets), ``sessions``, ``buffered_events``,
+        ``unacked_events``, ``pings``, ``calls`` (live legs),
+        ``ended_calls`` (remembered), ``pending_offers``, ``dial_tags``,
+        ``timers`` (heap entries), ``journal`` and ``plans``.
+        """
+        connections = self._connections.values()
+        sizes = {
+            "connections": len(self._connections),
+            "sessions": len(self._sessions),
+            "buffered_events": sum(len(s.buffer) for s in self._sessions.values()),
+            "unacked_events": sum(len(c.unacked) for c in connections),
+            "pings": sum(len(c.pings) for c in connections),
+            "journal": len(self.journal),
+            "plans": sum(len(plans) for plans in self._plans.values()),
+            "timers": len(self.scheduler),
+        }
+        sizes.update(self.network.table_sizes())
+        return sizes
 
     # -- properties ----------------------------------------------------------
 
@@ -397,7 +492,7 @@ class FakeRelayServer:
         return self.network.call(call_id)
 
     def sessions(self) -> list[SessionInfo]:
-        """Every session ever authenticated and still resumable, oldest first."""
+        """Every live or still resumable session, oldest first."""
         return [self._session_info(session) for session in self._sessions.values()]
 
     def session_of(self, conn: ConnectionId) -> SessionInfo | None:
@@ -450,19 +545,23 @@ class FakeRelayServer:
     def connection_lost(self, conn: ConnectionId, *, now: float) -> None:
         """The socket closed.  Its session waits for a resume; unacked events are dropped.
 
-        Idempotent for a connection already lost or dropped.
+        The connection is forgotten at once.  Idempotent for a connection
+        already lost or dropped.
 
         Raises:
             LocalProtocolError: ``conn`` was never made.
         """
         connection = self._connection(conn, allow_closed=True)
-        self._lose(connection)
+        self.scheduler.run_due(now)
+        if connection is not None:
+            self._lose(connection, now)
         self.scheduler.run_due(now)
 
-    def _lose(self, connection: _Connection) -> None:
+    def _lose(self, connection: _Connection, now: float) -> None:
         if connection.state == _CLOSED:
             return
         connection.state = _CLOSED
+        del self._connections[connection.id]
         connection.outbox.clear()
         connection.unacked.clear()
         connection.pings.clear()
@@ -470,16 +569,50 @@ class FakeRelayServer:
             connection.ping_timer()
             connection.ping_timer = None
         session = connection.session
+        connection.session = None
         if session is not None and session.connection is connection:
             session.connection = None
+            self._await_resume(session, now)
 
-    def _connection(self, conn: ConnectionId, *, allow_closed: bool = False) -> _Connection:
+    def _await_resume(self, session: _Session, now: float) -> None:
+        """Arm the session's expiry: it ends unless a socket resumes it in time."""
+        if not session.resumable:
+            self._expire(session, now)
+            return
+        timer = self.scheduler.call_at(
+            now + self._resume_window, lambda when: self._expire(session, when)
+        )
+        session.expiry = timer.cancel
+
+    def _expire(self, session: _Session, now: float) -> None:
+        """Nobody resumed ``session``: forget it, then end its calls (events dropped)."""
+        if session.connection is not None:
+            return
+        session.expiry = None
+        if self._sessions.get(session.key) is session:
+            del self._sessions[session.key]
+        self.undeliverable_events += len(session.buffer)
+        session.buffer.clear()
+        self.expired_sessions += 1
+        self.network.end_calls_of(session.key, now=now)
+
+    @overload
+    def _connection(self, conn: ConnectionId) -> _Connection: ...
+    @overload
+    def _connection(
+        self, conn: ConnectionId, *, allow_closed: Literal[True]
+    ) -> _Connection | None: ...
+
+    def _connection(self, conn: ConnectionId, *, allow_closed: bool = False) -> _Connection | None:
         connection = self._connections.get(conn)
-        if connection is None:
+        if connection is not None:
+            return connection
+        # Ids are never reused: a known id missing from the table is closed.
+        if not isinstance(conn, int) or not 0 < conn <= self._next_conn:
             raise LocalProtocolError(f"conn: {conn!r} is not a connection of this server")
-        if connection.state == _CLOSED and not allow_closed:
+        if not allow_closed:
             raise LocalProtocolError(f"conn: connection {conn!r} is closed")
-        return connection
+        return None
 
     # -- outputs and time ----------------------------------------------------
 
@@ -527,7 +660,7 @@ class FakeRelayServer:
         )
         self.journal.append(entry)
         limit = self._journal_limit
-        if limit is not None and len(self.journal) > limit + limit // 4:
+        if limit is not None and len(self.journal) > limit + limit // 20:
             del self.journal[: len(self.journal) - limit]
         if self._on_journal is not None:
             self._on_journal(entry)
@@ -712,7 +845,13 @@ class FakeRelayServer:
             }
             self._reply(connection, request_id, result, now)
             return
-        if method == "signalwire.receive":
+        if (
+            method == "signalwire.receive"
+            and len({**session.contexts, **dict.fromkeys(contexts)}) > MAX_CONTEXTS
+        ):
+            result = {"code": "400", "message": f"contexts: at most {MAX_CONTEXTS} per session"}
+            self._reply(connection, request_id, result, now)
+        elif method == "signalwire.receive":
             session.contexts.update(dict.fromkeys(contexts))
             self._reply(connection, request_id, {"code": "200", "message": "Receiving events"}, now)
             self.network.offer_pending(now)
@@ -769,12 +908,12 @@ class FakeRelayServer:
             return
         raw_contexts = params.get("contexts", [])
         contexts = _valid_contexts(raw_contexts)
-        if contexts is None:
+        if contexts is None or len(set(contexts)) > MAX_CONTEXTS:
             self._reply_error(
                 connection,
                 request_id,
                 -32602,
-                "Invalid params: contexts must be a list of strings",
+                f"Invalid params: contexts must be a list of at most {MAX_CONTEXTS} strings",
                 now,
             )
             return
@@ -800,7 +939,7 @@ class FakeRelayServer:
         previous = session.connection
         if previous is not None and previous is not connection:
             # The client came back before we noticed its old socket die.
-            self._lose(previous)
+            self._lose(previous, now)
             self._to_close.append(
                 CloseRequest(
                     connection=previous.id, code=1000, reason="session resumed", abrupt=False
@@ -809,6 +948,9 @@ class FakeRelayServer:
         connection.session = session
         connection.state = _READY
         session.connection = connection
+        if session.expiry is not None:
+            session.expiry()  # resumed in time
+            session.expiry = None
         # RELAY.md C.4/C.7: the contexts of *this* connect are the subscription.
         session.contexts = dict.fromkeys(contexts)
         self._reply(
@@ -886,7 +1028,10 @@ class FakeRelayServer:
             "params": params,
         }
         event_id = self._request(connection, "signalwire.event", envelope, when)
-        connection.unacked[event_id] = SentEvent(
+        unacked = connection.unacked
+        if len(unacked) >= MAX_UNACKED_EVENTS:
+            del unacked[next(iter(unacked))]
+        unacked[event_id] = SentEvent(
             event_id=event_id,
             connection=connection.id,
             event_type=event_type,
@@ -940,7 +1085,10 @@ class FakeRelayServer:
 
     def _ping(self, connection: _Connection, now: float) -> str:
         ping_id = self._request(connection, "signalwire.ping", {"timestamp": now}, now)
-        connection.pings[ping_id] = now
+        pings = connection.pings
+        if len(pings) >= MAX_UNANSWERED_PINGS:
+            del pings[next(iter(pings))]
+        pings[ping_id] = now
         return ping_id
 
     # -- scripting -----------------------------------------------------------
@@ -1026,9 +1174,9 @@ class FakeRelayServer:
             LocalProtocolError: ``conn`` was never made.
         """
         connection = self._connection(conn, allow_closed=True)
-        if connection.state == _CLOSED:
+        if connection is None:
             return
-        self._lose(connection)
+        self._lose(connection, now)
         self._to_close.append(
             CloseRequest(connection=conn, code=1006, reason="dropped", abrupt=True)
         )

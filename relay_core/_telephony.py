@@ -31,9 +31,8 @@ so a request's response always leaves before the events it causes.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final, NewType, TypeAlias, final
 
 import attrs
@@ -42,6 +41,7 @@ from ._convert import device_from_wire, media_from_wire, media_list
 from ._errors import LocalProtocolError
 from ._events import CallRef
 from ._ids import CallId, IdFactory, JSONDict, JSONObject, JSONValue, NodeId
+from ._scheduler import Scheduler, Timer
 from ._state import CallState
 from ._values import (
     AudioMedia,
@@ -76,8 +76,13 @@ SessionKey = NewType("SessionKey", str)
 #: ``calling.end`` reasons (RELAY.md H.2).
 _END_REASONS: Final = frozenset({"hangup", "cancel", "busy", "noAnswer", "decline", "error"})
 _LIVE: Final = frozenset({CallState.CREATED, CallState.RINGING, CallState.ANSWERED})
-#: How many ended calls are remembered (to answer 410 rather than 404).
-_ENDED_MEMORY: Final = 10_000
+#: Ended calls are remembered, as snapshots, to answer ``410`` rather than
+#: ``404`` and for :meth:`PhoneNetwork.call`: for ``ENDED_CALL_SECONDS`` after
+#: their end and at most ``ENDED_CALL_MEMORY`` of them (oldest forgotten first).
+ENDED_CALL_MEMORY: Final = 1_000
+ENDED_CALL_SECONDS: Final = 300.0
+#: Seconds an inbound call rings unanswered before its caller gives up.
+DEFAULT_INBOUND_RING_TIMEOUT: Final = 60.0
 
 #: Simulated play durations in seconds (see :func:`media_duration`).
 TTS_CHARACTERS_PER_SECOND: Final = 15.0
@@ -421,61 +426,6 @@ class Directory:
         return f"<Directory {len(self._entries)} entries, fallback={self.fallback!r}>"
 
 
-# --- the scheduler -----------------------------------------------------------
-
-
-class _Timer:
-    __slots__ = ("callback", "cancelled", "when")
-
-    def __init__(self, when: float, callback: Callable[[float], None]) -> None:
-        self.when = when
-        self.callback = callback
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-@final
-class Scheduler:
-    """Timers driven by the ``now`` values the server is given.
-
-    Callbacks get their *scheduled* time, so a late ``handle_timeout``
-    still produces the same simulated timeline.
-    """
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, _Timer]] = []
-        self._seq = 0
-        #: The scheduled time of the running callback, else the last ``now``.
-        self.current_time = 0.0
-
-    def call_at(self, when: float, callback: Callable[[float], None]) -> _Timer:
-        """Run ``callback(when)`` once ``run_due`` reaches ``when``."""
-        timer = _Timer(when, callback)
-        self._seq += 1
-        heapq.heappush(self._heap, (when, self._seq, timer))
-        return timer
-
-    def next_deadline(self) -> float | None:
-        """The earliest live timer, or ``None``."""
-        heap = self._heap
-        while heap and heap[0][2].cancelled:
-            heapq.heappop(heap)
-        return heap[0][0] if heap else None
-
-    def run_due(self, now: float) -> None:
-        """Fire every timer due at or before ``now``, in order (new ones too)."""
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            _when, _seq, timer = heapq.heappop(heap)
-            if not timer.cancelled:
-                timer.cancelled = True
-                self.current_time = timer.when
-                timer.callback(timer.when)
-        self.current_time = now
-
-
 # --- calls -------------------------------------------------------------------
 
 
@@ -537,7 +487,7 @@ class _Playback:
         self.error_at: float | None = None
         self.started = 0.0
         self.state = "playing"
-        self.timer: _Timer | None = None
+        self.timer: Timer | None = None
 
 
 class _Leg:
@@ -591,7 +541,7 @@ class _Leg:
         self.connecting: _Attempt | None = None
         self.behavior: DestinationBehavior = Answers()
         self.ring_timeout = 30.0
-        self.timers: list[_Timer] = []
+        self.timers: list[Timer] = []
         self.plays: dict[str, _Playback] = {}
         self.context: str | None = None
         self.passed_by: set[SessionKey] = set()
@@ -803,6 +753,9 @@ class PhoneNetwork:
         choose_receiver: picks the session for an inbound call.
         accept_flat_media: also accept the flat media shorthand (which the
             real server does not expect, RELAY.md H.4); default: code 400.
+        inbound_ring_timeout: seconds an inbound call waits to be answered
+            (offered or not) before its caller gives up: it ends with
+            ``noAnswer``.
     """
 
     def __init__(
@@ -815,8 +768,10 @@ class PhoneNetwork:
         deliver: Deliver,
         choose_receiver: ChooseReceiver,
         accept_flat_media: bool = False,
+        inbound_ring_timeout: float = DEFAULT_INBOUND_RING_TIMEOUT,
     ) -> None:
         self.directory = directory
+        self.inbound_ring_timeout = _positive_seconds(inbound_ring_timeout, "inbound_ring_timeout")
         self.accept_flat_media = accept_flat_media
         self.scheduler = scheduler
         self._new_id = new_id
@@ -824,7 +779,8 @@ class PhoneNetwork:
         self._deliver = deliver
         self._choose_receiver = choose_receiver
         self._legs: dict[CallId, _Leg] = {}
-        self._ended: dict[CallId, _Leg] = {}
+        self._ended: dict[CallId, SimulatedCall] = {}
+        self._ended_at: dict[CallId, float] = {}
         self._pending_offers: dict[CallId, _Leg] = {}
         self._dial_tags: dict[tuple[SessionKey, str], _Attempt] = {}
         self._handlers: dict[str, _Handler] = {
@@ -850,15 +806,22 @@ class PhoneNetwork:
 
     def call(self, call_id: str) -> SimulatedCall | None:
         """A snapshot of a live or recently ended leg, or ``None``."""
-        leg = self._legs.get(CallId(call_id)) or self._ended.get(CallId(call_id))
-        return None if leg is None else leg.snapshot()
+        leg = self._legs.get(CallId(call_id))
+        return self._ended.get(CallId(call_id)) if leg is None else leg.snapshot()
 
     def calls(self, *, live_only: bool = True) -> list[SimulatedCall]:
         """Snapshots of every live leg (and recently ended ones unless ``live_only``)."""
-        legs: Iterable[_Leg] = self._legs.values()
-        if not live_only:
-            legs = [*self._ended.values(), *self._legs.values()]
-        return [leg.snapshot() for leg in legs]
+        live = [leg.snapshot() for leg in self._legs.values()]
+        return live if live_only else [*self._ended.values(), *live]
+
+    def table_sizes(self) -> dict[str, int]:
+        """``calls`` (live legs), ``ended_calls``, ``pending_offers`` and ``dial_tags``."""
+        return {
+            "calls": len(self._legs),
+            "ended_calls": len(self._ended),
+            "pending_offers": len(self._pending_offers),
+            "dial_tags": len(self._dial_tags),
+        }
 
     # -- requests ------------------------------------------------------------
 
@@ -1214,31 +1177,33 @@ class PhoneNetwork:
             )
 
     def _leg_rejected(self, leg: _Leg, reason: str, now: float) -> None:
-        if not leg.live:
-            return
-        self._end_leg(leg, reason, now)
-        attempt = leg.attempt
-        if attempt is not None:
-            self._after_leg_lost(attempt, reason, now, give_up=False)
+        self._remote_end(leg, reason, now)
 
-    def _ended_by_client(self, leg: _Leg, reason: str, now: float) -> None:
+    def _ended_by_client(self, leg: _Leg, reason: str, now: float, *, give_up: bool = True) -> None:
         if not leg.live:
             return
         attempt = leg.attempt
-        ringing = attempt is not None and not attempt.finished
         self._end_leg(leg, reason, now)
-        if ringing and attempt is not None:
-            self._after_leg_lost(attempt, reason, now, give_up=True)
+        if attempt is not None:
+            self._after_leg_lost(attempt, reason, now, give_up=give_up)
 
     def _remote_end(self, leg: _Leg, reason: str, now: float) -> None:
         """The far end hangs up (or the network drops) a leg."""
-        if not leg.live:
-            return
-        attempt = leg.attempt
-        ringing = attempt is not None and not attempt.finished
-        self._end_leg(leg, reason, now)
-        if ringing and attempt is not None:
-            self._after_leg_lost(attempt, reason, now, give_up=False)
+        self._ended_by_client(leg, reason, now, give_up=False)
+
+    def end_calls_of(self, owner: SessionKey, *, now: float) -> int:
+        """End every live leg whose events go to ``owner`` (its session expired).
+
+        Answered legs end with ``hangup``, the others with ``cancel``; no
+        dial or connect goes on to its next device group.  Returns how many
+        legs it ended (peers ended with them included).
+        """
+        before = len(self._legs)
+        for leg in [leg for leg in self._legs.values() if leg.owner == owner]:
+            if leg.live:
+                reason = "hangup" if leg.state is CallState.ANSWERED else "cancel"
+                self._ended_by_client(leg, reason, now)
+        return before - len(self._legs)
 
     def _after_leg_lost(self, attempt: _Attempt, reason: str, now: float, *, give_up: bool) -> None:
         """A ringing leg ended: try the next group, or fail once nothing is left."""
@@ -1287,7 +1252,7 @@ class PhoneNetwork:
             params["failed_reason"] = failed_reason
         self._deliver(a_leg.owner, "calling.call.connect", params)
 
-    def _unbridge(self, bridge: _Bridge, *, survivor: _Leg) -> None:
+    def _unbridge(self, bridge: _Bridge, *, survivor: _Leg | None) -> None:
         """Tear a bridge down; ``survivor`` gets ``connect(disconnected)`` (RELAY.md G.5)."""
         a, b = bridge.a, bridge.b
         if a.bridge is not bridge:
@@ -1295,6 +1260,8 @@ class PhoneNetwork:
         a.bridge = b.bridge = None
         if a.peer is b:
             a.peer = None
+        if survivor is None:
+            return
         other = b if survivor is a else a
         peer: JSONDict = {
             "call_id": other.call_id,
@@ -1330,13 +1297,30 @@ class PhoneNetwork:
         self._emit_state(leg)
         del self._legs[leg.call_id]
         self._pending_offers.pop(leg.call_id, None)
-        self._ended[leg.call_id] = leg
-        if len(self._ended) > _ENDED_MEMORY:
-            del self._ended[next(iter(self._ended))]
         bridge = leg.bridge
-        if bridge is not None:
-            # RELAY.md G.3/G.6: the survivor stays up and hears "disconnected".
-            self._unbridge(bridge, survivor=bridge.b if bridge.a is leg else bridge.a)
+        if bridge is not None and bridge.a is leg:
+            # The caller (A leg) hung up: the service ends the bridged leg
+            # too, with ordinary state events and no connect event (G.3).
+            self._unbridge(bridge, survivor=None)
+            self._end_leg(bridge.b, "hangup", now)
+        elif bridge is not None:
+            # RELAY.md G.3/G.6: the peer hung up; the A leg stays up and
+            # hears "disconnected".
+            self._unbridge(bridge, survivor=bridge.a)
+        self._remember_ended(leg, now)
+        # Ended legs keep nothing alive: what they pointed at may be large.
+        leg.attempt = leg.connecting = leg.peer = None
+
+    def _remember_ended(self, leg: _Leg, now: float) -> None:
+        ended, ended_at = self._ended, self._ended_at
+        ended[leg.call_id] = leg.snapshot()
+        ended_at[leg.call_id] = now
+        # Oldest first; up to two per end: O(1), and a backlog still drains.
+        for _ in range(2):
+            call_id = next(iter(ended_at))
+            if len(ended) <= ENDED_CALL_MEMORY and ended_at[call_id] > now - ENDED_CALL_SECONDS:
+                break
+            del ended[call_id], ended_at[call_id]
 
     def _emit_state(self, leg: _Leg) -> None:
         params: JSONDict = {"node_id": leg.node_id, "call_id": leg.call_id}
@@ -1381,9 +1365,10 @@ class PhoneNetwork:
 
         Delivered as ``calling.call.receive`` (RELAY.md I) to the first
         session whose contexts include ``context``; if none does yet, the
-        offer waits until one does.  ``device`` replaces the default
-        ``{"type": "phone", "params": {"from_number": ..., "to_number": ...}}``
-        (e.g. a SIP device).
+        offer waits until one does.  Unanswered after
+        ``inbound_ring_timeout`` seconds, it ends with ``noAnswer``.
+        ``device`` replaces the default ``{"type": "phone", "params":
+        {"from_number": ..., "to_number": ...}}`` (e.g. a SIP device).
 
         Raises:
             LocalProtocolError: empty context or number.
@@ -1402,7 +1387,17 @@ class PhoneNetwork:
         leg.context = context
         self._legs[leg.call_id] = leg
         self._offer_at(leg, now)
+        # Nobody answers within the ring timeout: the caller gives up.
+        leg.timers.append(
+            self.scheduler.call_at(
+                now + self.inbound_ring_timeout, lambda when: self._unanswered(leg, when)
+            )
+        )
         return leg.ref
+
+    def _unanswered(self, leg: _Leg, now: float) -> None:
+        if leg.state is CallState.CREATED:
+            self._remote_end(leg, "noAnswer", now)
 
     def offer_pending(self, now: float) -> None:
         """Retry the waiting inbound offers (a session started receiving)."""

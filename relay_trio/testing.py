@@ -12,6 +12,8 @@ simulated phone network run in virtual time.  One pump serves every socket:
 after each mutation (a frame in, a timer, a scripting call on the handle)
 every connection's output is queued to its writer task in order, sockets
 listed by ``connections_to_close()`` are closed, and the timer is re-armed.
+A client that takes no frame for ``WRITE_TIMEOUT`` seconds (it stopped
+reading) is dropped, so a hung client cannot grow the server's memory.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from trio_websocket import (
 from relay_core import InvalidArgumentError, LocalProtocolError
 from relay_core._checks import check_flag, check_port, check_text
 from relay_core._fake_server import (
+    WRITE_TIMEOUT,
     CloseRequest,
     ConnectionId,
     FakeRelayServer,
@@ -61,6 +64,8 @@ class FakeRelayHandle(FakeServerScripting):
     def __init__(self, server: FakeRelayServer, host: str, port: int, ca_path: str | None) -> None:
         super().__init__(server, host, port, ca_path)
         self._outgoing: dict[ConnectionId, trio.MemorySendChannel[_Item]] = {}
+        #: Seconds a socket may take to accept one frame before it is dropped.
+        self.write_timeout = WRITE_TIMEOUT
         self._timer_scope: trio.CancelScope | None = None
         self._changed = trio.Event()
 
@@ -123,7 +128,7 @@ class FakeRelayHandle(FakeServerScripting):
         self.kick()
         try:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._write, ws, receive, nursery.cancel_scope)
+                nursery.start_soon(self._write, ws, conn, receive, nursery.cancel_scope)
                 await self._read(ws, conn)
                 # Let queued frames and a pending close go out, then stop.
                 del self._outgoing[conn]
@@ -154,14 +159,22 @@ class FakeRelayHandle(FakeServerScripting):
     async def _write(
         self,
         ws: WebSocketConnection,
+        conn: ConnectionId,
         receive: trio.MemoryReceiveChannel[_Item],
         scope: trio.CancelScope,
     ) -> None:
         async for item in receive:  # ends once the reader closed the channel
             if isinstance(item, str):
                 try:
-                    await ws.send_message(item)
+                    with trio.move_on_after(self.write_timeout) as timeout:
+                        await ws.send_message(item)
                 except ConnectionClosed:
+                    break
+                if timeout.cancelled_caught:
+                    # The client stopped reading: drop it (and what waits for it).
+                    self.server.drop(conn, now=self.now())
+                    self.kick()
+                    await ws._stream.aclose()
                     break
                 continue
             if item.abrupt:

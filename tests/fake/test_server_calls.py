@@ -384,6 +384,57 @@ def test_connect_succeeds_after_serial_failover_then_peer_hangs_up() -> None:
     assert pair.server.call(a.call_id).state is CallState.ANSWERED  # type: ignore[union-attr]
 
 
+def bridged(pair: Pair) -> tuple[CallRef, CallRef]:
+    """An answered A leg bridged to an answered peer; events taken."""
+    a = answered_call(pair)
+    pair.send(Connect(call=a, devices=[[phone("+15552222222")]], tag="ct"))
+    peer = connect_outcome(pair, a).peer
+    assert peer is not None
+    pair.take()
+    return a, peer.ref
+
+
+@pytest.mark.parametrize("who", ["client", "far end"])
+def test_caller_hangs_up_a_bridged_call_and_the_peer_leg_ends_too(who: str) -> None:
+    """The A leg ends (our Hangup, or its far end): the service ends the bridged leg."""
+    pair = ready()
+    a, peer = bridged(pair)
+    if who == "client":
+        pair.send(Hangup(call=a))
+    else:
+        pair.server.hangup_call(a.call_id, now=pair.now)
+        pair.exchange()
+    # Ordinary state events for both legs; no connect event for a leg that is gone.
+    assert summary(pair.server)[-4:] == [
+        ("state", a.call_id, "ending", "hangup"),
+        ("state", a.call_id, "ended", "hangup"),
+        ("state", peer.call_id, "ending", "hangup"),
+        ("state", peer.call_id, "ended", "hangup"),
+    ]
+    assert pair.server.calls() == []
+    ended = {e.call.call_id: e.end_reason for e in pair.of_type(CallStateChanged)}
+    assert ended == {a.call_id: "hangup", peer.call_id: "hangup"}
+    assert [e.call for e in pair.of_type(ConnectStateChanged)] == [a]  # derived by the client
+
+
+def test_peer_hangs_up_a_bridged_call_and_the_caller_is_unbridged() -> None:
+    """The reverse (RELAY.md G.3/G.6): the A leg stays up, not connected, hears disconnected."""
+    pair = ready()
+    a, peer = bridged(pair)
+    pair.server.hangup_call(peer.call_id, now=pair.now)
+    pair.exchange()
+    assert summary(pair.server)[-3:] == [
+        ("state", peer.call_id, "ending", "hangup"),
+        ("state", peer.call_id, "ended", "hangup"),
+        ("connect", a.call_id, "disconnected", peer.call_id),
+    ]
+    info = pair.server.call(a.call_id)
+    assert info is not None and info.state is CallState.ANSWERED and info.bridged_to is None
+    # Not connected any more: a new connect is accepted.
+    pair.send(Connect(call=a, devices=[[phone("+15552222222")]], tag="ct2"))
+    assert connect_outcome(pair, a).state is ConnectState.CONNECTED
+
+
 def test_connect_fails_when_the_peer_is_busy() -> None:
     """RELAY.md G.7 (+15551110003 is busy in the default directory)."""
     pair = ready()
