@@ -17,6 +17,7 @@ from relay_core import (
     AuthenticationError,
     CallGoneError,
     ConnectError,
+    ConnectionFailedError,
     ConnectionLostError,
     DialError,
     LocalProtocolError,
@@ -29,7 +30,7 @@ from relay_core import (
 )
 
 from ._call import Call, Playback
-from ._client import DialTimeoutError, RelayClient, open_relay_client
+from ._client import DialTimeoutError, OpenTimeoutError, RelayClient, open_relay_client
 from ._serve import serve
 from ._sync import EventStream
 from ._transport import relay_url
@@ -39,11 +40,13 @@ __all__ = [
     "Call",
     "CallGoneError",
     "ConnectError",
+    "ConnectionFailedError",
     "ConnectionLostError",
     "DialError",
     "DialTimeoutError",
     "EventStream",
     "LocalProtocolError",
+    "OpenTimeoutError",
     "Playback",
     "ProtocolError",
     "RelayClient",

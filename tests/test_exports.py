@@ -20,6 +20,9 @@ CORE = {
     "SipHeader", "Tag", "TtsMedia", "Unreceive", "UnknownEvent", "device_from_wire",
     "device_plan", "device_plan_to_wire", "device_to_wire", "media_from_wire", "media_list",
     "media_list_to_wire", "media_to_wire",
+    # connection policy and log redaction
+    "DEFAULT_HOST", "ConnectPolicy", "ConnectionFailedError", "FailureCause", "describe_frame",
+    "wire_logger",
     # the fake server and its telephone network
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",

@@ -9,6 +9,7 @@ TRIO = {
     "DialError", "DialTimeoutError", "EventStream", "LocalProtocolError", "Playback",
     "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError", "RequestError",
     "RequestTimeoutError", "SessionClosedError", "open_relay_client", "relay_url", "serve",
+    "ConnectionFailedError", "OpenTimeoutError",
 }  # fmt: skip
 
 
