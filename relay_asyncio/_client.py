@@ -28,7 +28,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
+import socket
 import ssl as ssl_module
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
@@ -36,9 +38,16 @@ from types import TracebackType
 from typing import Any, TypeVar, assert_never
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+    WebSocketException,
+)
 
 from relay_core import (
+    DEFAULT_HOST,
     AuthenticationFailed,
     CallErrorReported,
     CallId,
@@ -47,13 +56,16 @@ from relay_core import (
     CallStateChanged,
     Command,
     Connect,
+    ConnectionFailedError,
     ConnectionLostError,
+    ConnectPolicy,
     ConnectStateChanged,
     ControlId,
     Dial,
     DialError,
     DialStateChanged,
     Event,
+    FailureCause,
     InboundCallRefused,
     JSONObject,
     LivenessLost,
@@ -75,7 +87,9 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
+    wire_logger,
 )
+from relay_core._connect_policy import http_status_cause
 
 from ._call import Action, Call
 
@@ -83,7 +97,8 @@ __all__ = ["CallHandler", "RelayClient", "websocket_url"]
 
 log = logging.getLogger("relay_asyncio")
 
-DEFAULT_HOST = "relay.signalwire.com"
+#: websockets logs frames through this: described, never quoted (no credential).
+_WIRE_LOG = wire_logger("websockets.client")
 #: Largest inbound frame (RELAY.md A).
 MAX_FRAME = 10 * 1024 * 1024
 #: Bound on the final flush and on the closing handshake when leaving.
@@ -132,6 +147,38 @@ async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
                     ws.transport.close()
 
 
+def failure_cause(exc: BaseException) -> FailureCause:
+    """Map an exception from opening a socket to the core's :class:`FailureCause`."""
+    if isinstance(exc, BaseExceptionGroup):  # every address of the host failed
+        causes = {failure_cause(inner) for inner in exc.exceptions}
+        return causes.pop() if len(causes) == 1 else FailureCause.UNREACHABLE
+    if isinstance(exc, InvalidStatus):
+        return http_status_cause(exc.response.status_code)
+    if isinstance(exc, InvalidHandshake | InvalidURI):
+        cause = exc.__cause__
+        return FailureCause.CLOSED if isinstance(cause, EOFError) else FailureCause.PROTOCOL
+    if isinstance(exc, ssl_module.SSLError | ssl_module.CertificateError):
+        return FailureCause.TLS
+    if isinstance(exc, socket.gaierror):
+        return FailureCause.DNS
+    if isinstance(exc, ConnectionRefusedError):
+        return FailureCause.REFUSED
+    if isinstance(exc, TimeoutError):
+        return FailureCause.TIMEOUT
+    if isinstance(exc, EOFError | ConnectionResetError):
+        return FailureCause.CLOSED
+    if isinstance(exc, OSError) and exc.__cause__ is not None:
+        return failure_cause(exc.__cause__)
+    return FailureCause.UNREACHABLE
+
+
+def _close_detail(ws: ClientConnection) -> str:
+    """How a socket closed, in words."""
+    if ws.close_code is None:
+        return "the connection ended without a close frame"
+    return f"code {ws.close_code} {ws.close_reason!r}"
+
+
 def _consume(future: asyncio.Future[Any]) -> None:
     """Mark a settled future's exception as seen: its owner may have moved on."""
     if not future.cancelled():
@@ -146,7 +193,9 @@ class RelayClient:
             same environment fallbacks (``SIGNALWIRE_PROJECT_ID``,
             ``SIGNALWIRE_API_TOKEN``, ``SIGNALWIRE_JWT_TOKEN``,
             ``SIGNALWIRE_SPACE``).  ``host`` may also be a ``ws://`` or
-            ``wss://`` URL.
+            ``wss://`` URL.  Without ``host`` and ``SIGNALWIRE_SPACE`` the
+            client dials ``relay.signalwire.com`` (as the official SDK); a
+            failure to reach it is then raised at once, saying so.
         max_active_calls: cap on live calls; offers over it are passed.
         ssl: TLS context for ``wss://`` (default: system trust store, or the
             CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``); unused with ``ws://``.
@@ -155,6 +204,14 @@ class RelayClient:
         max_concurrent_handlers: ``on_call`` handlers running at once; an
             inbound call arriving over the cap (or with no handler) is passed
             to another client with ``calling.pass``.
+        open_timeout: seconds ``async with client:`` may take to open the
+            first session (``None``: unbounded).  Which failures are retried
+            meanwhile is :class:`relay_core.ConnectPolicy`'s decision
+            (refused or timed out: yes; DNS, TLS, wrong credentials: no).
+
+    Entering raises :class:`relay_core.ConnectionFailedError` (naming the host
+    and the cause) when no session can be opened, and
+    :class:`relay_core.AuthenticationError` when the credentials are rejected.
     """
 
     def __init__(
@@ -169,9 +226,11 @@ class RelayClient:
         ssl: ssl_module.SSLContext | None = None,
         request_timeout: float = 10.0,
         max_concurrent_handlers: int = 100,
+        open_timeout: float | None = 30.0,
     ) -> None:
         env = os.environ.get
         self.project = project or env("SIGNALWIRE_PROJECT_ID") or None
+        self._default_host = not (host or env("SIGNALWIRE_SPACE"))
         self.host = host or env("SIGNALWIRE_SPACE") or DEFAULT_HOST
         self.contexts = list(contexts or ())
         self.url = websocket_url(self.host)
@@ -193,6 +252,10 @@ class RelayClient:
         if max_concurrent_handlers < 1:
             raise LocalProtocolError("max_concurrent_handlers: must be at least 1")
         self._max_handlers = max_concurrent_handlers
+        self._open_timeout = open_timeout
+        self._policy = ConnectPolicy(
+            self.url, open_timeout=open_timeout, default_host=self._default_host
+        )
         self._on_call: CallHandler | None = None
         self._session: RelaySession | None = None
         self._tg: asyncio.TaskGroup | None = None
@@ -221,6 +284,8 @@ class RelayClient:
         self._started = self._closing = self._cancelled_host = False
         self._fatal: RelayError | None = None
         self._last_error: RelayError | None = None
+        #: Why the current socket is being dropped (a liveness timeout), for the policy.
+        self._drop_cause: tuple[FailureCause, str] | None = None
 
     def __repr__(self) -> str:
         state = "unopened" if self._session is None else self._session.state.value
@@ -319,10 +384,16 @@ class RelayClient:
         self._reset()
         self._host_task = asyncio.current_task()
         session = self._session = RelaySession(self._config)
+        policy = self._policy
+        policy.start(now=self._now())
+        deadline = None if math.isinf(policy.deadline) else policy.deadline
         try:
-            ws = self._ws = await self._open()
-        except BaseException:
+            async with asyncio.timeout_at(deadline):
+                ws = self._ws = await self._open_first()
+        except BaseException as exc:
             self._host_task = None
+            if isinstance(exc, TimeoutError):
+                raise self._timed_out() from None
             raise
         self._tg = asyncio.TaskGroup()
         await self._tg.__aenter__()
@@ -332,11 +403,48 @@ class RelayClient:
         session.connection_made(now=self._now())
         self._sync()
         try:
-            await self._ready
-        except BaseException:
+            async with asyncio.timeout_at(deadline):
+                await self._ready
+        except BaseException as exc:
             await self._shutdown()
+            if isinstance(exc, TimeoutError):
+                raise self._timed_out() from None
             raise
         return self
+
+    def _timed_out(self) -> ConnectionFailedError:
+        """``open_timeout`` ran out: the policy's error, naming the last failure."""
+        last = self._last_error
+        if isinstance(last, ConnectionFailedError):
+            error = self._policy.timed_out(last.cause, last.detail)
+            error.__cause__ = last.__cause__
+            return error
+        return self._policy.timed_out(None, "" if last is None else last.message)
+
+    async def _open_first(self) -> ClientConnection:
+        """Open the first socket, retrying what the core's policy deems transient."""
+        session = self._live_session()
+        while True:
+            try:
+                return await self._open()
+            except ConnectionFailedError as exc:
+                self._last_error = exc
+                session.connection_lost(now=self._now())  # a failed attempt: backoff grows
+                decision = self._policy.failed(
+                    exc.cause,
+                    exc.detail,
+                    now=self._now(),
+                    delay=session.reconnect_delay(),
+                    established=False,
+                )
+                if isinstance(decision, ConnectionFailedError):
+                    raise decision from exc.__cause__
+                log.info("%s; retrying in %.2f s", exc, decision)
+                await asyncio.sleep(decision)
+
+    def _live_session(self) -> RelaySession:
+        assert self._session is not None
+        return self._session
 
     async def __aexit__(
         self,
@@ -400,6 +508,11 @@ class RelayClient:
     # -- transport -------------------------------------------------------------------
 
     async def _open(self) -> ClientConnection:
+        """One socket (TCP, TLS, HTTP upgrade).
+
+        Raises:
+            ConnectionFailedError: with the core's name for the cause.
+        """
         options: dict[str, Any] = {} if self._ssl is None else {"ssl": self._ssl}
         try:
             return await connect(
@@ -409,10 +522,12 @@ class RelayClient:
                 ping_interval=None,  # liveness is the core's JSON-RPC ping
                 close_timeout=CLOSE_GRACE,
                 open_timeout=self._config.request_timeout,
+                logger=_WIRE_LOG,
                 **options,
             )
-        except (OSError, TimeoutError, WebSocketException) as exc:
-            raise RelayError(-1, f"cannot open {self.url}: {exc}") from exc
+        except (OSError, TimeoutError, EOFError, WebSocketException) as exc:
+            detail = str(exc) or repr(exc)
+            raise ConnectionFailedError(self.url, failure_cause(exc), detail) from exc
 
     async def _close_ws(self, ws: ClientConnection) -> None:
         try:
@@ -457,16 +572,24 @@ class RelayClient:
         await self._close_ws(old)
         if self._closing:
             return None
-        if not self._started:
-            self._die(self._last_error or RelayError(-1, "connection closed during the handshake"))
-            return None
+        cause, detail = self._drop_cause or (FailureCause.CLOSED, _close_detail(old))
+        self._drop_cause = None
         while (delay := session.reconnect_delay()) is not None:
-            log.info("RELAY connection lost; reconnecting in %.2f s", delay)
-            await asyncio.sleep(delay)
+            # The core's policy: what is worth retrying, and for how long.
+            decision = self._policy.failed(
+                cause, detail, now=self._now(), delay=delay, established=self._started
+            )
+            if isinstance(decision, ConnectionFailedError):
+                self._die(decision)
+                return None
+            log.info("RELAY connection lost; reconnecting in %.2f s", decision)
+            await asyncio.sleep(decision)
             try:
                 ws = await self._open()
-            except RelayError as exc:
+            except ConnectionFailedError as exc:
                 log.info("%s", exc)
+                self._last_error = exc
+                cause, detail = exc.cause, exc.detail
                 session.connection_lost(now=self._now())  # a failed attempt: backoff grows
                 self._sync()
                 continue
@@ -675,6 +798,7 @@ class RelayClient:
                     self._drop_socket()
                 case LivenessLost(reason=reason):
                     self._last_error = RelayError(-1, reason)
+                    self._drop_cause = (FailureCause.TIMEOUT, reason)
                     log.warning("RELAY connection looks dead: %s", reason)
                     self._drop_socket()
                 case SessionEnding(restart=restart):

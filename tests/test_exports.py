@@ -41,6 +41,7 @@ ASYNCIO = {
     "ConnectResult", "ConnectionLostError", "DialError", "EventHandler", "LocalProtocolError",
     "PlayAction", "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError",
     "RequestError", "RequestTimeoutError", "SessionClosedError", "websocket_url",
+    "ConnectionFailedError",
 }  # fmt: skip
 
 
