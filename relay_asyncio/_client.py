@@ -57,7 +57,6 @@ from relay_core import (
     Command,
     Connect,
     ConnectionFailedError,
-    ConnectionLostError,
     ConnectPolicy,
     ConnectStateChanged,
     ControlId,
@@ -90,6 +89,7 @@ from relay_core import (
     wire_logger,
 )
 from relay_core._connect_policy import http_status_cause
+from relay_core._errors import work_error
 
 from ._call import Action, Call
 
@@ -362,9 +362,8 @@ class RelayClient:
         if event.call is not None:
             return self._adopt(event.call)
         failure = request.exception() if request.done() and not request.cancelled() else None
-        if failure is not None and not isinstance(failure, ConnectionLostError):
-            raise failure  # the server rejected calling.dial: its code, as the official SDK
-        raise event.error() from failure
+        # The server rejected calling.dial: its error, as the official SDK (the core's rule).
+        raise work_error(event.error(), failure if isinstance(failure, RelayError) else None)
 
     # -- lifecycle -----------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from relay_core import (
     RelayError,
     SessionClosedError,
 )
+from relay_core._errors import work_error
 
 from ._sync import Broadcast, EventStream
 
@@ -151,8 +152,9 @@ class Call:
 
         Raises:
             ConnectError: the connect failed; ``.reason`` is the server's
-                ``failed_reason`` (or ``request_failed``, ``call_ended``,
-                ``session_lost``).
+                ``failed_reason`` (or ``call_ended``, ``session_lost``).
+            RequestError: the server rejected ``calling.connect``
+                (:class:`RequestTimeoutError`: left it unanswered).
         """
         client = self._client
         command = Connect(
@@ -169,7 +171,7 @@ class Call:
         event, peer = outcome
         if peer is not None:
             return peer
-        raise event.error() from cause
+        raise work_error(event.error(), cause)
 
     async def disconnect(self) -> None:
         """Tear down this call's bridge; both legs stay up."""

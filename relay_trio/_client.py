@@ -74,6 +74,7 @@ from relay_core import (
     UnknownEvent,
     Unreceive,
 )
+from relay_core._errors import work_error
 
 from ._call import Call, Playback
 from ._serve import serve
@@ -201,8 +202,9 @@ class RelayClient:
 
         Raises:
             DialError: the dial failed; ``.reason`` is the server's
-                (``busy``, ``noAnswer``, ...) or ``request_failed`` /
-                ``session_lost``.
+                (``busy``, ``noAnswer``, ...) or ``session_lost``.
+            RequestError: the server rejected ``calling.dial``
+                (:class:`RequestTimeoutError`: left it unanswered).
             DialTimeoutError: ``dial_timeout`` passed (every leg was ended).
             LocalProtocolError: the devices are invalid; nothing was sent.
         """
@@ -222,7 +224,7 @@ class RelayClient:
         event, call = outcome
         if call is not None:
             return call
-        raise event.error() from cause
+        raise work_error(event.error(), cause)
 
     def incoming_calls(self) -> trio.MemoryReceiveChannel[Call]:
         """Inbound calls offered on this client's contexts: ``async for call in ...``.
