@@ -32,6 +32,7 @@ import math
 import os
 import socket
 import ssl as ssl_module
+import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -166,7 +167,12 @@ def failure_cause(exc: BaseException) -> FailureCause:
     if isinstance(exc, TimeoutError):
         return FailureCause.TIMEOUT
     if isinstance(exc, EOFError | ConnectionResetError):
-        return FailureCause.CLOSED
+        # Broken during the TLS handshake (asyncio's sslproto): a TLS failure, as in relay_trio.
+        in_tls = any(
+            frame.f_code.co_filename.endswith("sslproto.py")
+            for frame, _ in traceback.walk_tb(exc.__traceback__)
+        )
+        return FailureCause.TLS if in_tls else FailureCause.CLOSED
     if isinstance(exc, OSError) and exc.__cause__ is not None:
         return failure_cause(exc.__cause__)
     return FailureCause.UNREACHABLE

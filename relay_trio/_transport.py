@@ -144,7 +144,7 @@ def failure_cause(exc: BaseException) -> FailureCause:
         return FailureCause.REFUSED
     if isinstance(exc, TimeoutError | trio.TooSlowError):
         return FailureCause.TIMEOUT
-    if isinstance(exc, trio.BrokenResourceError):
+    if isinstance(exc, trio.BrokenResourceError | EOFError | ConnectionResetError):
         return FailureCause.CLOSED
     if isinstance(exc, OSError) and isinstance(exc.__cause__, BaseExceptionGroup):
         return failure_cause(exc.__cause__)
@@ -378,12 +378,15 @@ async def open_socket(
     host = parts.hostname or ""
     port = parts.port or (443 if context is not None else 80)
     stream: trio.abc.Stream | None = None
+    in_tls = False
     try:
         with trio.fail_after(connect_timeout):
             stream = await trio.open_tcp_stream(host, port)
             if context is not None:
                 stream = trio.SSLStream(stream, context, server_hostname=host)
+                in_tls = True
                 await stream.do_handshake()
+                in_tls = False
             ws = await _handshake(stream, url)
     except (
         OSError,
@@ -396,8 +399,11 @@ async def open_socket(
             await trio.aclose_forcefully(stream)
         failure = exc.__cause__ if isinstance(exc, trio.BrokenResourceError) else exc
         failure = failure or exc
+        cause = failure_cause(failure)
+        if in_tls and cause is not FailureCause.TIMEOUT:
+            cause = FailureCause.TLS  # whatever broke the TLS handshake (a reset, a non-TLS peer)
         raise TransportError(
-            f"cannot open {url}: {failure!r}", failure_cause(failure), str(failure) or repr(failure)
+            f"cannot open {url}: {failure!r}", cause, str(failure) or repr(failure)
         ) from failure
     except BaseException:
         if stream is not None:
