@@ -110,19 +110,21 @@ def test_no_credential_in_any_log_record(
     auth = {"jwt_token": jwt_token} if jwt else {"project": "proj-1", "token": token}
 
     async def body(env: Env) -> None:
-        async with env.serve(server) as fake:
-            async with env.client(**auth, host=fake.url, contexts=contexts) as client:
-                call = await client.dial()
-                await client.play(call)
-                await client.hangup(call)
-                [conn] = fake.connections()
-                fake.request_disconnect(conn)
-                assert await env.wait_until(
-                    fake, lambda: requests_seen(fake, "signalwire.connect") == 2
-                )
-                call = await client.dial()  # on the resumed session
-                await client.hangup(call)
-                assert token not in repr(client.raw) and jwt_token not in repr(client.raw)
+        async with (
+            env.serve(server) as fake,
+            env.client(**auth, host=fake.url, contexts=contexts) as client,
+        ):
+            call = await client.dial()
+            await client.play(call)
+            await client.hangup(call)
+            [conn] = fake.connections()
+            fake.request_disconnect(conn)
+            assert await env.wait_until(
+                fake, lambda: requests_seen(fake, "signalwire.connect") == 2
+            )
+            call = await client.dial()  # on the resumed session
+            await client.hangup(call)
+            assert token not in repr(client.raw) and jwt_token not in repr(client.raw)
         for entry in server.journal:
             if entry.direction == SERVER_TO_CLIENT and entry.event_type == (
                 "signalwire.authorization.state"
