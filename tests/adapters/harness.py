@@ -28,6 +28,7 @@ from relay_core._telephony import Answers, Directory
 FROM = "+15550000000"
 ANSWERS = "+15552222222"
 PEER = "+15559876543"
+SLOW = "+15557770001"  # answers after 0.15 s
 PLAY = [{"type": "tts", "params": {"text": "hello"}}]
 
 
@@ -36,12 +37,13 @@ def phone(number: str) -> dict[str, Any]:
 
 
 def fast_server(**options: Any) -> FakeRelayServer:
-    """A fake server whose phones answer after 20 ms and plays last 50 ms."""
+    """A fake server whose phones answer after 20 ms (:data:`SLOW`: 150 ms)."""
     directory = Directory.default()
     directory.fallback = Answers(after=0.02)
-    directory.ring_timeout = 0.3
+    directory.ring_timeout = 2.0
     for number in (ANSWERS, PEER):
         directory.set(number, Answers(after=0.02))
+    directory.set(SLOW, Answers(after=0.15))
     options.setdefault("directory", directory)
     return FakeRelayServer(**options)
 
@@ -98,6 +100,12 @@ class Env:
     def now(self) -> float:
         raise NotImplementedError
 
+    async def both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run ``first()`` and ``second()`` concurrently until both return."""
+        raise NotImplementedError
+
     async def wait_until(
         self, fake: Any, predicate: Callable[[], bool], *, timeout: float = 2.0
     ) -> bool:
@@ -127,11 +135,19 @@ class TrioEnv(Env):
 
     @asynccontextmanager
     async def client(self, **options: Any) -> AsyncIterator[Client]:
+        options.setdefault("close_timeout", 0.5)  # relay_asyncio's CLOSE_GRACE: alike
         async with relay_trio.open_relay_client(**options) as client:
             yield Client(self.name, client)
 
     async def sleep(self, seconds: float) -> None:
         await trio.sleep(seconds)
+
+    async def both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(first)
+            nursery.start_soon(second)
 
     def now(self) -> float:
         return trio.current_time()
@@ -160,6 +176,16 @@ class AsyncioEnv(Env):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    async def both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None:
+        async def run(job: Callable[[], Awaitable[None]]) -> None:
+            await job()
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(run(first))
+            group.create_task(run(second))
 
     def now(self) -> float:
         return asyncio.get_running_loop().time()
