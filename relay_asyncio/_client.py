@@ -444,7 +444,10 @@ class RelayClient:
                 )
                 if isinstance(decision, ConnectionFailedError):
                     raise decision from exc.__cause__
-                log.info("%s; retrying in %.2f s", exc, decision)
+                # The caller is waiting: say why (visible without logging config).
+                log.warning(
+                    "cannot connect to %s (%s); retrying in %.2f s", self.url, exc.cause, decision
+                )
                 await asyncio.sleep(decision)
 
     def _live_session(self) -> RelaySession:
@@ -587,7 +590,12 @@ class RelayClient:
             if isinstance(decision, ConnectionFailedError):
                 self._die(decision)
                 return None
-            log.info("RELAY connection lost; reconnecting in %.2f s", decision)
+            if self._started:
+                log.info("RELAY connection lost; reconnecting in %.2f s", decision)
+            else:
+                log.warning(
+                    "cannot connect to %s (%s); retrying in %.2f s", self.url, cause, decision
+                )
             await asyncio.sleep(decision)
             try:
                 ws = await self._open()

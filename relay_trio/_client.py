@@ -488,7 +488,12 @@ class RelayClient:
                     self._fail(decision)
                     return
                 delay = decision
-                log.info("reconnecting to %s in %.2f s", self._url, delay)
+                if self._established:
+                    log.info("reconnecting to %s in %.2f s", self._url, delay)
+                else:  # the caller is waiting: say why (visible without logging config)
+                    log.warning(
+                        "cannot connect to %s (%s); retrying in %.2f s", self._url, cause, delay
+                    )
                 await trio.sleep(delay)
         except Exception as exc:  # a bug: report it from the context manager
             self._fail(exc)

@@ -9,6 +9,7 @@ at once.
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
@@ -48,9 +49,14 @@ def fails_to_open(env: Env, limit: float = 5.0, **options: Any) -> tuple[BaseExc
     return error, elapsed
 
 
-def test_closed_port_is_retried_until_open_timeout(env: Env) -> None:
+def test_closed_port_is_retried_until_open_timeout(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"ws://127.0.0.1:{closed_port()}"
     error, elapsed = fails_to_open(env, host=url, open_timeout=0.6)
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert retries and all(r.levelno == logging.WARNING for r in retries)  # says why it waits
+    assert "connection refused" in retries[0].getMessage()
     assert isinstance(error, ConnectionFailedError)
     assert error.cause is FailureCause.REFUSED
     assert error.host == url and url in str(error) and "open_timeout=0.6" in str(error)
