@@ -149,6 +149,8 @@ class RelayClient:
         self._timer_deadline: float | None = None
         self._progress = trio.Event()
         self._close_reason = ""
+        #: Why the current socket is being dropped (a liveness timeout), for the policy.
+        self._drop_cause: tuple[FailureCause, str] | None = None
         self._opened = trio.Event()
         self._closing = False
         self._closed = False
@@ -389,6 +391,7 @@ class RelayClient:
                 log.info("the server asked this client to reconnect (restart=%s)", restart)
             case LivenessLost(reason=reason):
                 log.warning("connection looks dead (%s); reconnecting", reason)
+                self._drop_cause = (FailureCause.TIMEOUT, reason)
                 self._drop_socket()
             case RequestCompleted(request_id=request_id) | RequestFailed(request_id=request_id):
                 waiter = self._requests.pop(request_id, None)
@@ -475,11 +478,11 @@ class RelayClient:
                     self._fail(SessionClosedError("the RELAY session was closed"))
                     return
                 # The core's policy: what is worth retrying, and for how long.
-                cause, detail = (
-                    (failure.cause, failure.detail)
-                    if failure is not None
-                    else (FailureCause.CLOSED, self._close_reason)
-                )
+                if failure is not None:
+                    cause, detail = failure.cause, failure.detail
+                else:
+                    cause, detail = self._drop_cause or (FailureCause.CLOSED, self._close_reason)
+                self._drop_cause = None
                 decision = self._policy.failed(
                     cause, detail, now=now, delay=delay, established=self._established
                 )
