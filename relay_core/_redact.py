@@ -26,9 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["describe_frame", "wire_logger"]
 
 #: HTTP headers whose values are credentials (lower-case).
-_SECRET_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "sec-websocket-key"}
-)
+_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 #: Only this many bytes of a text frame are parsed to name its method.
 _PARSE_LIMIT: Final = 64 * 1024
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from relay_core import FakeRelayServer, describe_frame
+from relay_core import FakeRelayServer, describe_frame, wire_logger
 from relay_core._fake_server import SERVER_TO_CLIENT
 
 from .harness import Env, fast_server, requests_seen
@@ -185,3 +185,23 @@ def test_demo_verbose_logs_no_credential() -> None:
     assert "TEXT request signalwire.connect" in output  # frames are logged, described
     assert "test-token" not in output and "-token" not in output
     assert "authorization_state" not in output
+
+
+def test_wire_logger_redacts_credential_headers_and_describes_frames(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Frame:  # websockets.frames.Frame's shape
+        opcode = type("Op", (), {"name": "TEXT"})()
+        data = b'{"jsonrpc": "2.0", "id": "1", "method": "x.y", "params": {"t": "QXZJKVWq"}}'
+
+    caplog.set_level(logging.DEBUG, logger="websockets.client")
+    log = wire_logger("websockets.client")
+    log.debug("> %s: %s", "Authorization", "Basic QXZJKVWqxzjkvw==")
+    log.debug("> %s: %s", "Host", "example.com")
+    log.debug("> %s", Frame())
+    assert [r.getMessage() for r in caplog.records] == [
+        "> Authorization: [redacted]",
+        "> Host: example.com",
+        f"> TEXT request x.y id=1 ({len(Frame.data)} bytes)",
+    ]
+    assert all(r.name == "websockets.client" for r in caplog.records)
