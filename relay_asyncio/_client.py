@@ -30,21 +30,15 @@ import contextlib
 import logging
 import math
 import os
-import socket
 import ssl as ssl_module
-import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar, assert_never
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import (
     ConnectionClosed,
-    InvalidHandshake,
-    InvalidStatus,
-    InvalidURI,
-    WebSocketException,
 )
 
 from relay_core import (
@@ -87,19 +81,16 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
-    wire_logger,
 )
-from relay_core._connect_policy import http_status_cause
 from relay_core._errors import work_error
 
 from ._call import Action, Call
+from ._connect import close_detail, open_socket
 
 __all__ = ["CallHandler", "RelayClient", "websocket_url"]
 
 log = logging.getLogger("relay_asyncio")
 
-#: websockets logs frames through this: described, never quoted (no credential).
-_WIRE_LOG = wire_logger("websockets.client")
 #: Largest inbound frame (RELAY.md A).
 MAX_FRAME = 10 * 1024 * 1024
 #: Bound on the final flush and on the closing handshake when leaving.
@@ -146,43 +137,6 @@ async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
                     ws.transport.write_eof()
                 else:
                     ws.transport.close()
-
-
-def failure_cause(exc: BaseException) -> FailureCause:
-    """Map an exception from opening a socket to the core's :class:`FailureCause`."""
-    if isinstance(exc, BaseExceptionGroup):  # every address of the host failed
-        causes = {failure_cause(inner) for inner in exc.exceptions}
-        return causes.pop() if len(causes) == 1 else FailureCause.UNREACHABLE
-    if isinstance(exc, InvalidStatus):
-        return http_status_cause(exc.response.status_code)
-    if isinstance(exc, InvalidHandshake | InvalidURI):
-        cause = exc.__cause__
-        return FailureCause.CLOSED if isinstance(cause, EOFError) else FailureCause.PROTOCOL
-    if isinstance(exc, ssl_module.SSLError | ssl_module.CertificateError):
-        return FailureCause.TLS
-    if isinstance(exc, socket.gaierror):
-        return FailureCause.DNS
-    if isinstance(exc, ConnectionRefusedError):
-        return FailureCause.REFUSED
-    if isinstance(exc, TimeoutError):
-        return FailureCause.TIMEOUT
-    if isinstance(exc, EOFError | ConnectionResetError):
-        # Broken during the TLS handshake (asyncio's sslproto): a TLS failure, as in relay_trio.
-        in_tls = any(
-            frame.f_code.co_filename.endswith("sslproto.py")
-            for frame, _ in traceback.walk_tb(exc.__traceback__)
-        )
-        return FailureCause.TLS if in_tls else FailureCause.CLOSED
-    if isinstance(exc, OSError) and exc.__cause__ is not None:
-        return failure_cause(exc.__cause__)
-    return FailureCause.UNREACHABLE
-
-
-def _close_detail(ws: ClientConnection) -> str:
-    """How a socket closed, in words."""
-    if ws.close_code is None:
-        return "the connection ended without a close frame"
-    return f"code {ws.close_code} {ws.close_reason!r}"
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -521,21 +475,13 @@ class RelayClient:
         Raises:
             ConnectionFailedError: with the core's name for the cause.
         """
-        options: dict[str, Any] = {} if self._ssl is None else {"ssl": self._ssl}
-        try:
-            return await connect(
-                self.url,
-                compression=None,
-                max_size=MAX_FRAME,
-                ping_interval=None,  # liveness is the core's JSON-RPC ping
-                close_timeout=CLOSE_GRACE,
-                open_timeout=self._config.request_timeout,
-                logger=_WIRE_LOG,
-                **options,
-            )
-        except (OSError, TimeoutError, EOFError, WebSocketException) as exc:
-            detail = str(exc) or repr(exc)
-            raise ConnectionFailedError(self.url, failure_cause(exc), detail) from exc
+        return await open_socket(
+            self.url,
+            self._ssl,
+            open_timeout=self._config.request_timeout,
+            close_timeout=CLOSE_GRACE,
+            max_size=MAX_FRAME,
+        )
 
     async def _close_ws(self, ws: ClientConnection) -> None:
         try:
@@ -580,7 +526,7 @@ class RelayClient:
         await self._close_ws(old)
         if self._closing:
             return None
-        cause, detail = self._drop_cause or (FailureCause.CLOSED, _close_detail(old))
+        cause, detail = self._drop_cause or (FailureCause.CLOSED, close_detail(old))
         self._drop_cause = None
         while (delay := session.reconnect_delay()) is not None:
             # The core's policy: what is worth retrying, and for how long.
