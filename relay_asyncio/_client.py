@@ -37,9 +37,7 @@ from types import TracebackType
 from typing import Any, TypeVar, assert_never
 
 from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import (
-    ConnectionClosed,
-)
+from websockets.exceptions import ConnectionClosed
 
 from relay_core import (
     DEFAULT_HOST,
@@ -212,7 +210,6 @@ class RelayClient:
         if max_concurrent_handlers < 1:
             raise LocalProtocolError("max_concurrent_handlers: must be at least 1")
         self._max_handlers = max_concurrent_handlers
-        self._open_timeout = open_timeout
         self._policy = ConnectPolicy(
             self.url, open_timeout=open_timeout, default_host=self._default_host
         )
