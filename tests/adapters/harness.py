@@ -28,7 +28,7 @@ from relay_core._telephony import Answers, Directory
 FROM = "+15550000000"
 ANSWERS = "+15552222222"
 PEER = "+15559876543"
-SLOW = "+15557770001"  # answers after 0.15 s
+SLOW = "+15557770001"  # answers after 0.3 s (room to inject a fault while it rings)
 PLAY = [{"type": "tts", "params": {"text": "hello"}}]
 
 
@@ -37,13 +37,13 @@ def phone(number: str) -> dict[str, Any]:
 
 
 def fast_server(**options: Any) -> FakeRelayServer:
-    """A fake server whose phones answer after 20 ms (:data:`SLOW`: 150 ms)."""
+    """A fake server whose phones answer after 20 ms (:data:`SLOW`: 300 ms)."""
     directory = Directory.default()
     directory.fallback = Answers(after=0.02)
     directory.ring_timeout = 2.0
     for number in (ANSWERS, PEER):
         directory.set(number, Answers(after=0.02))
-    directory.set(SLOW, Answers(after=0.15))
+    directory.set(SLOW, Answers(after=0.3))
     options.setdefault("directory", directory)
     return FakeRelayServer(**options)
 
