@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import ssl as ssl_module
 from collections import deque
@@ -35,10 +36,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, 
 from types import TracebackType
 from typing import Any, TypeVar, assert_never
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from relay_core import (
+    DEFAULT_HOST,
     AuthenticationFailed,
     CallErrorReported,
     CallId,
@@ -47,13 +49,15 @@ from relay_core import (
     CallStateChanged,
     Command,
     Connect,
-    ConnectionLostError,
+    ConnectionFailedError,
+    ConnectPolicy,
     ConnectStateChanged,
     ControlId,
     Dial,
     DialError,
     DialStateChanged,
     Event,
+    FailureCause,
     InboundCallRefused,
     InvalidArgumentError,
     JSONObject,
@@ -84,14 +88,15 @@ from relay_core._checks import (
     check_text,
     check_timeout,
 )
+from relay_core._errors import work_error
 
 from ._call import Action, Call
+from ._connect import close_detail, open_socket
 
 __all__ = ["CallHandler", "RelayClient", "websocket_url"]
 
 log = logging.getLogger("relay_asyncio")
 
-DEFAULT_HOST = "relay.signalwire.com"
 #: Largest inbound frame (RELAY.md A).
 MAX_FRAME = 10 * 1024 * 1024
 #: Bound on the final flush and on the closing handshake when leaving.
@@ -155,7 +160,9 @@ class RelayClient:
             same environment fallbacks (``SIGNALWIRE_PROJECT_ID``,
             ``SIGNALWIRE_API_TOKEN``, ``SIGNALWIRE_JWT_TOKEN``,
             ``SIGNALWIRE_SPACE``).  ``host`` may also be a ``ws://`` or
-            ``wss://`` URL.
+            ``wss://`` URL.  Without ``host`` and ``SIGNALWIRE_SPACE`` the
+            client dials ``relay.signalwire.com`` (as the official SDK); a
+            failure to reach it is then raised at once, saying so.
         max_active_calls: cap on live calls; offers over it are passed.
         ssl: TLS context for ``wss://`` (default: system trust store, or the
             CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``); unused with ``ws://``.
@@ -164,6 +171,14 @@ class RelayClient:
         max_concurrent_handlers: ``on_call`` handlers running at once; an
             inbound call arriving over the cap (or with no handler) is passed
             to another client with ``calling.pass``.
+        open_timeout: seconds ``async with client:`` may take to open the
+            first session (``None``: unbounded).  Which failures are retried
+            meanwhile is :class:`relay_core.ConnectPolicy`'s decision
+            (refused or timed out: yes; DNS, TLS, wrong credentials: no).
+
+    Entering raises :class:`relay_core.ConnectionFailedError` (naming the host
+    and the cause) when no session can be opened, and
+    :class:`relay_core.AuthenticationError` when the credentials are rejected.
     """
 
     def __init__(
@@ -178,18 +193,21 @@ class RelayClient:
         ssl: ssl_module.SSLContext | None = None,
         request_timeout: float = 10.0,
         max_concurrent_handlers: int = 100,
+        open_timeout: float | None = 30.0,
     ) -> None:
         check_text("project", project or None, allow_none=True)
         check_text("host", host or None, allow_none=True)
         check_secret("token", token or None)
         check_secret("jwt_token", jwt_token or None)
         request_timeout = check_timeout("request_timeout", request_timeout)
+        open_timeout = check_timeout("open_timeout", open_timeout, allow_none=True)
         check_count("max_active_calls", max_active_calls, allow_none=True)
         check_count("max_concurrent_handlers", max_concurrent_handlers)
         if ssl is not None and not isinstance(ssl, ssl_module.SSLContext):
             raise InvalidArgumentError(f"ssl: {ssl!r} is not an ssl.SSLContext")
         env = os.environ.get
         self.project = project or env("SIGNALWIRE_PROJECT_ID") or None
+        self._default_host = not (host or env("SIGNALWIRE_SPACE"))
         self.host = host or env("SIGNALWIRE_SPACE") or DEFAULT_HOST
         self.contexts = list(check_contexts(contexts or ()))
         self.url = websocket_url(self.host)
@@ -209,6 +227,9 @@ class RelayClient:
             ssl = ssl_module.create_default_context(cafile=ca_file)
         self._ssl = ssl if secure else None
         self._max_handlers = max_concurrent_handlers
+        self._policy = ConnectPolicy(
+            self.url, open_timeout=open_timeout, default_host=self._default_host
+        )
         self._on_call: CallHandler | None = None
         self._session: RelaySession | None = None
         self._tg: asyncio.TaskGroup | None = None
@@ -237,6 +258,8 @@ class RelayClient:
         self._started = self._closing = self._cancelled_host = False
         self._fatal: RelayError | None = None
         self._last_error: RelayError | None = None
+        #: Why the current socket is being dropped (a liveness timeout), for the policy.
+        self._drop_cause: tuple[FailureCause, str] | None = None
 
     def __repr__(self) -> str:
         state = "unopened" if self._session is None else self._session.state.value
@@ -319,9 +342,8 @@ class RelayClient:
         if event.call is not None:
             return self._adopt(event.call)
         failure = request.exception() if request.done() and not request.cancelled() else None
-        if failure is not None and not isinstance(failure, ConnectionLostError):
-            raise failure  # the server rejected calling.dial: its code, as the official SDK
-        raise event.error() from failure
+        # The server rejected calling.dial: its error, as the official SDK (the core's rule).
+        raise work_error(event.error(), failure if isinstance(failure, RelayError) else None)
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -341,10 +363,16 @@ class RelayClient:
         self._reset()
         self._host_task = asyncio.current_task()
         session = self._session = RelaySession(self._config)
+        policy = self._policy
+        policy.start(now=self._now())
+        deadline = None if math.isinf(policy.deadline) else policy.deadline
         try:
-            ws = self._ws = await self._open()
-        except BaseException:
+            async with asyncio.timeout_at(deadline):
+                ws = self._ws = await self._open_first()
+        except BaseException as exc:
             self._host_task = None
+            if isinstance(exc, TimeoutError):
+                raise self._timed_out() from None
             raise
         self._tg = asyncio.TaskGroup()
         await self._tg.__aenter__()
@@ -354,11 +382,51 @@ class RelayClient:
         session.connection_made(now=self._now())
         self._sync()
         try:
-            await self._ready
-        except BaseException:
+            async with asyncio.timeout_at(deadline):
+                await self._ready
+        except BaseException as exc:
             await self._shutdown()
+            if isinstance(exc, TimeoutError):
+                raise self._timed_out() from None
             raise
         return self
+
+    def _timed_out(self) -> ConnectionFailedError:
+        """``open_timeout`` ran out: the policy's error, naming the last failure."""
+        last = self._last_error
+        if isinstance(last, ConnectionFailedError):
+            error = self._policy.timed_out(last.cause, last.detail)
+            error.__cause__ = last.__cause__
+            return error
+        return self._policy.timed_out(None, "" if last is None else last.message)
+
+    async def _open_first(self) -> ClientConnection:
+        """Open the first socket, retrying what the core's policy deems transient."""
+        session = self._live_session()
+        while True:
+            try:
+                return await self._open()
+            except ConnectionFailedError as exc:
+                self._last_error = exc
+                session.connection_lost(now=self._now())  # a failed attempt: backoff grows
+                decision = self._policy.failed(
+                    exc.cause,
+                    exc.detail,
+                    now=self._now(),
+                    delay=session.reconnect_delay(),
+                    established=False,
+                )
+                if isinstance(decision, ConnectionFailedError):
+                    raise decision from exc.__cause__
+                # The caller is waiting: say why (visible without logging config).
+                log.warning(
+                    "cannot connect to %s (%s); retrying in %.2f s", self.url, exc.cause, decision
+                )
+                await asyncio.sleep(decision)
+
+    def _live_session(self) -> RelaySession:
+        assert self._session is not None
+        return self._session
 
     async def __aexit__(
         self,
@@ -422,19 +490,18 @@ class RelayClient:
     # -- transport -------------------------------------------------------------------
 
     async def _open(self) -> ClientConnection:
-        options: dict[str, Any] = {} if self._ssl is None else {"ssl": self._ssl}
-        try:
-            return await connect(
-                self.url,
-                compression=None,
-                max_size=MAX_FRAME,
-                ping_interval=None,  # liveness is the core's JSON-RPC ping
-                close_timeout=CLOSE_GRACE,
-                open_timeout=self._config.request_timeout,
-                **options,
-            )
-        except (OSError, TimeoutError, WebSocketException) as exc:
-            raise RelayError(-1, f"cannot open {self.url}: {exc}") from exc
+        """One socket (TCP, TLS, HTTP upgrade).
+
+        Raises:
+            ConnectionFailedError: with the core's name for the cause.
+        """
+        return await open_socket(
+            self.url,
+            self._ssl,
+            open_timeout=self._config.request_timeout,
+            close_timeout=CLOSE_GRACE,
+            max_size=MAX_FRAME,
+        )
 
     async def _close_ws(self, ws: ClientConnection) -> None:
         try:
@@ -479,16 +546,29 @@ class RelayClient:
         await self._close_ws(old)
         if self._closing:
             return None
-        if not self._started:
-            self._die(self._last_error or RelayError(-1, "connection closed during the handshake"))
-            return None
+        cause, detail = self._drop_cause or (FailureCause.CLOSED, close_detail(old))
+        self._drop_cause = None
         while (delay := session.reconnect_delay()) is not None:
-            log.info("RELAY connection lost; reconnecting in %.2f s", delay)
-            await asyncio.sleep(delay)
+            # The core's policy: what is worth retrying, and for how long.
+            decision = self._policy.failed(
+                cause, detail, now=self._now(), delay=delay, established=self._started
+            )
+            if isinstance(decision, ConnectionFailedError):
+                self._die(decision)
+                return None
+            if self._started:
+                log.info("RELAY connection lost; reconnecting in %.2f s", decision)
+            else:
+                log.warning(
+                    "cannot connect to %s (%s); retrying in %.2f s", self.url, cause, decision
+                )
+            await asyncio.sleep(decision)
             try:
                 ws = await self._open()
-            except RelayError as exc:
+            except ConnectionFailedError as exc:
                 log.info("%s", exc)
+                self._last_error = exc
+                cause, detail = exc.cause, exc.detail
                 session.connection_lost(now=self._now())  # a failed attempt: backoff grows
                 self._sync()
                 continue
@@ -697,6 +777,7 @@ class RelayClient:
                     self._drop_socket()
                 case LivenessLost(reason=reason):
                     self._last_error = RelayError(-1, reason)
+                    self._drop_cause = (FailureCause.TIMEOUT, reason)
                     log.warning("RELAY connection looks dead: %s", reason)
                     self._drop_socket()
                 case SessionEnding(restart=restart):

@@ -29,7 +29,7 @@ from typing import final
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from relay_core import InvalidArgumentError, LocalProtocolError
+from relay_core import InvalidArgumentError, LocalProtocolError, wire_logger
 from relay_core._checks import check_flag, check_port, check_text
 from relay_core._fake_server import (
     WRITE_TIMEOUT,
@@ -238,6 +238,7 @@ async def open_fake_relay_server(
             compression=None,
             ping_interval=None,
             max_size=MAX_FRAME,
+            logger=wire_logger("websockets.server"),  # frames described, never quoted
         ) as listener:
             bound = next(iter(listener.sockets)).getsockname()[1]
             handle = FakeRelayHandle(server, host, bound, ca_path)

@@ -23,6 +23,7 @@ from ._commands import (
     Receive,
     Unreceive,
 )
+from ._connect_policy import DEFAULT_HOST, ConnectionFailedError, ConnectPolicy, FailureCause
 from ._convert import (
     CONVERTER,
     device_from_wire,
@@ -79,6 +80,7 @@ from ._fake_server import (
     SessionInfo,
 )
 from ._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, RequestId, Tag
+from ._redact import describe_frame, wire_logger
 from ._session import RelayConfig, RelaySession, SessionStatistics
 from ._state import CallState, ConnectState, DialState, PlayState, SessionState
 from ._telephony import (
@@ -109,6 +111,10 @@ from ._values import (
 
 __all__ = [
     "CONVERTER",
+    "DEFAULT_HOST",
+    "ConnectPolicy",
+    "ConnectionFailedError",
+    "FailureCause",
     "Answer",
     "Answers",
     "AudioMedia",
@@ -199,6 +205,7 @@ __all__ = [
     "TtsMedia",
     "UnknownEvent",
     "Unreceive",
+    "describe_frame",
     "device_from_wire",
     "device_plan",
     "device_plan_to_wire",
@@ -207,4 +214,5 @@ __all__ = [
     "media_list",
     "media_list_to_wire",
     "media_to_wire",
+    "wire_logger",
 ]

@@ -126,3 +126,22 @@ class InvalidArgumentError(LocalProtocolError, ValueError):
     Python way catches it.  The message names the argument and shows the
     value (``dial_timeout: -1 is not a positive number of seconds``).
     """
+
+
+def work_error(outcome: RelayError, request: RelayError | None) -> RelayError:
+    """The error a failed dial or connect raises, the same in both adapters.
+
+    ``outcome`` is the failed outcome's error (:class:`DialError` /
+    :class:`ConnectError`); ``request`` the failure of the ``calling.dial`` /
+    ``calling.connect`` request itself, if it failed.  A request the server
+    rejected or left unanswered wins (:class:`RequestError`,
+    :class:`RequestTimeoutError`, :class:`CallGoneError`: the most precise
+    type, and what the official SDK raises); a connection lost under the
+    request is only the outcome's cause (the work waits for the resume).
+    """
+    if request is None:
+        return outcome
+    if isinstance(request, ConnectionLostError):
+        outcome.__cause__ = request
+        return outcome
+    return request

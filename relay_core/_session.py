@@ -45,6 +45,7 @@ from ._checks import (
     check_timeout,
 )
 from ._commands import Command, Ping, Receive, Unreceive
+from ._connect_policy import retry_rejected_login
 from ._errors import (
     LOCAL_FAILURE_CODE,
     LocalProtocolError,
@@ -713,7 +714,11 @@ class RelaySession:
         self._auth_failures += 1
         if error.code == STALE_AUTHORIZATION_CODE:
             self._protocol = self._authorization_state = None
-        will_retry = self._auth_failures < self.config.max_auth_failures
+        will_retry = retry_rejected_login(
+            established=self._ever_started,
+            failures=self._auth_failures,
+            limit=self.config.max_auth_failures,
+        )
         self._transition(SessionInput.REJECTED)
         self._events.append(
             AuthenticationFailed(code=error.code, message=error.message, will_retry=will_retry)

@@ -17,6 +17,7 @@ from relay_core import (
     AuthenticationError,
     CallGoneError,
     ConnectError,
+    ConnectionFailedError,
     ConnectionLostError,
     DialError,
     InvalidArgumentError,
@@ -30,7 +31,7 @@ from relay_core import (
 )
 
 from ._call import Call, Playback
-from ._client import DialTimeoutError, RelayClient, open_relay_client
+from ._client import DialTimeoutError, OpenTimeoutError, RelayClient, open_relay_client
 from ._serve import serve
 from ._sync import EventStream
 from ._transport import relay_url
@@ -40,12 +41,14 @@ __all__ = [
     "Call",
     "CallGoneError",
     "ConnectError",
+    "ConnectionFailedError",
     "ConnectionLostError",
     "DialError",
     "DialTimeoutError",
     "EventStream",
     "InvalidArgumentError",
     "LocalProtocolError",
+    "OpenTimeoutError",
     "Playback",
     "ProtocolError",
     "RelayClient",

@@ -9,7 +9,6 @@ import trio
 
 from relay_core import (
     Answer,
-    CallGoneError,
     CallInfo,
     CallRef,
     CallState,
@@ -35,6 +34,7 @@ from relay_core import (
     SessionClosedError,
 )
 from relay_core._checks import CALL_EVENT_BUFFER, check_choice, check_count
+from relay_core._errors import work_error
 
 from ._sync import Broadcast, EventStream
 
@@ -158,12 +158,13 @@ class Call:
 
         Raises:
             ConnectError: the connect failed; ``.reason`` is the server's
-                ``failed_reason`` (or ``request_failed``, ``call_ended``,
-                ``session_lost``).
+                ``failed_reason`` (or ``call_ended``, ``session_lost``).
             CallGoneError: this call is gone: it ended (refused before
                 anything is sent when the session saw it end) or the server
                 answered 404/410.  The same type as relay_asyncio raises:
                 the call being gone is not a failed bridge attempt.
+            RequestError: the server rejected ``calling.connect``
+                (:class:`RequestTimeoutError`: left it unanswered).
         """
         client = self._client
         command = Connect(
@@ -180,9 +181,7 @@ class Call:
         event, peer = outcome
         if peer is not None:
             return peer
-        if isinstance(cause, CallGoneError):
-            raise cause
-        raise event.error() from cause
+        raise work_error(event.error(), cause)
 
     async def disconnect(self) -> None:
         """Tear down this call's bridge; both legs stay up."""

@@ -44,12 +44,15 @@ from relay_core import (
     CallStateChanged,
     Command,
     Connect,
+    ConnectionFailedError,
+    ConnectPolicy,
     ConnectStateChanged,
     Device,
     Dial,
     DialError,
     DialStateChanged,
     Event,
+    FailureCause,
     InboundCallRefused,
     InvalidArgumentError,
     JSONObject,
@@ -79,13 +82,21 @@ from relay_core._checks import (
     check_text,
     check_timeout,
 )
+from relay_core._errors import work_error
 
 from ._call import Call, Playback
 from ._serve import serve
 from ._sync import Broadcast, EventStream, Waiter
-from ._transport import TransportError, WebSocket, open_socket, relay_url, tls_context
+from ._transport import (
+    TransportError,
+    WebSocket,
+    is_default_host,
+    open_socket,
+    relay_url,
+    tls_context,
+)
 
-__all__ = ["DialTimeoutError", "RelayClient", "open_relay_client"]
+__all__ = ["DialTimeoutError", "OpenTimeoutError", "RelayClient", "open_relay_client"]
 
 log = logging.getLogger("relay_trio")
 
@@ -108,6 +119,14 @@ class DialTimeoutError(DialError, trio.TooSlowError):
     """
 
 
+class OpenTimeoutError(ConnectionFailedError, trio.TooSlowError):
+    """No RELAY session within ``open_timeout``.
+
+    Both a :class:`relay_core.ConnectionFailedError` (what ``relay_asyncio``
+    raises for the same failure) and a :class:`trio.TooSlowError`.
+    """
+
+
 class RelayClient:
     """A connected RELAY client; get one from :func:`open_relay_client`."""
 
@@ -119,8 +138,11 @@ class RelayClient:
         *,
         close_timeout: float,
         max_pending_calls: int,
+        policy: ConnectPolicy,
     ) -> None:
         self._session = session
+        self._policy = policy
+        self._established = False
         self._url = url
         self._tls = tls
         self._close_timeout = close_timeout
@@ -134,11 +156,14 @@ class RelayClient:
         self._timer_scope: trio.CancelScope | None = None
         self._timer_deadline: float | None = None
         self._progress = trio.Event()
+        self._close_reason = ""
+        #: Why the current socket is being dropped (a liveness timeout), for the policy.
+        self._drop_cause: tuple[FailureCause, str] | None = None
         self._opened = trio.Event()
         self._closing = False
         self._closed = False
         self._failure: BaseException | None = None
-        self._last_error: BaseException | None = None
+        self._last_error: TransportError | None = None
         self._requests: dict[RequestId, Waiter[_Outcome]] = {}
         # A dial's or connect's final event, with the Call the reader made for
         # its winner or peer as it dispatched it (the leg may end in the same
@@ -187,8 +212,9 @@ class RelayClient:
 
         Raises:
             DialError: the dial failed; ``.reason`` is the server's
-                (``busy``, ``noAnswer``, ...) or ``request_failed`` /
-                ``session_lost``.
+                (``busy``, ``noAnswer``, ...) or ``session_lost``.
+            RequestError: the server rejected ``calling.dial``
+                (:class:`RequestTimeoutError`: left it unanswered).
             DialTimeoutError: ``dial_timeout`` passed (every leg was ended).
             InvalidArgumentError: an argument is invalid; nothing was sent.
             LocalProtocolError: the dial cannot start now (duplicate tag,
@@ -211,7 +237,7 @@ class RelayClient:
         event, call = outcome
         if call is not None:
             return call
-        raise event.error() from cause
+        raise work_error(event.error(), cause)
 
     def incoming_calls(self) -> trio.MemoryReceiveChannel[Call]:
         """Inbound calls offered on this client's contexts: ``async for call in ...``.
@@ -366,6 +392,7 @@ class RelayClient:
         match event:
             case SessionStarted(restored=restored):
                 log.info("RELAY session %s on %s", "resumed" if restored else "started", self._url)
+                self._established = True
                 self._opened.set()
             case AuthenticationFailed(will_retry=will_retry):
                 log.warning("authentication failed: %s (code %s)", event.message, event.code)
@@ -376,6 +403,7 @@ class RelayClient:
                 log.info("the server asked this client to reconnect (restart=%s)", restart)
             case LivenessLost(reason=reason):
                 log.warning("connection looks dead (%s); reconnecting", reason)
+                self._drop_cause = (FailureCause.TIMEOUT, reason)
                 self._drop_socket()
             case RequestCompleted(request_id=request_id) | RequestFailed(request_id=request_id):
                 waiter = self._requests.pop(request_id, None)
@@ -451,21 +479,42 @@ class RelayClient:
         """Connect, read, and reconnect until the client closes or the session gives up."""
         try:
             while True:
-                await self._one_socket()
+                failure = await self._one_socket()
                 if self._closing:
                     return
-                self._session.connection_lost(now=trio.current_time())
+                now = trio.current_time()
+                self._session.connection_lost(now=now)
                 self._pump()
                 delay = self._session.reconnect_delay()
                 if delay is None:
                     self._fail(SessionClosedError("the RELAY session was closed"))
                     return
-                log.info("reconnecting to %s in %.2f s", self._url, delay)
+                # The core's policy: what is worth retrying, and for how long.
+                if failure is not None:
+                    cause, detail = failure.cause, failure.detail
+                else:
+                    cause, detail = self._drop_cause or (FailureCause.CLOSED, self._close_reason)
+                self._drop_cause = None
+                decision = self._policy.failed(
+                    cause, detail, now=now, delay=delay, established=self._established
+                )
+                if isinstance(decision, ConnectionFailedError):
+                    decision.__cause__ = None if failure is None else failure.__cause__
+                    self._fail(decision)
+                    return
+                delay = decision
+                if self._established:
+                    log.info("reconnecting to %s in %.2f s", self._url, delay)
+                else:  # the caller is waiting: say why (visible without logging config)
+                    log.warning(
+                        "cannot connect to %s (%s); retrying in %.2f s", self._url, cause, delay
+                    )
                 await trio.sleep(delay)
         except Exception as exc:  # a bug: report it from the context manager
             self._fail(exc)
 
-    async def _one_socket(self) -> None:
+    async def _one_socket(self) -> TransportError | None:
+        """One socket, until it closes; the failure if it could not be opened."""
         with trio.CancelScope() as scope:
             self._socket_scope = scope
             try:
@@ -485,9 +534,11 @@ class RelayClient:
                         self._ws = None  # closing: frames stay in the core
             except TransportError as exc:
                 self._last_error = exc
-                log.info("connection to %s failed: %r", self._url, exc)
+                log.info("connection to %s failed: %s", self._url, exc)
+                return exc
             finally:
                 self._socket_scope = None
+        return None
 
     async def _read(self, ws: WebSocket) -> None:
         """Feed the core every message of a read, then flush their replies as one write."""
@@ -501,6 +552,7 @@ class RelayClient:
                     log.debug("dropped a malformed frame: %s", exc)
             self._pump()
             await self._flush()
+        self._close_reason = ws.close_reason
         log.info("connection closed: %s", ws.close_reason)
 
     async def _run_timer(self) -> None:
@@ -542,10 +594,10 @@ class RelayClient:
             await self._opened.wait()
             await trio.lowlevel.checkpoint()  # a failure cancelled us: raise here
             return
-        raise trio.TooSlowError(
-            f"no RELAY session with {self._url} within {timeout:g} s"
-            + ("" if self._last_error is None else f" (last error: {self._last_error!r})")
-        ) from self._last_error
+        last = self._last_error
+        if last is None:
+            raise self._policy.timed_out(None, self._close_reason)
+        raise self._policy.timed_out(last.cause, last.detail) from last.__cause__
 
     async def _shutdown(self) -> None:
         """Abandon ringing work, flush, close the socket: shielded and bounded."""
@@ -623,20 +675,26 @@ async def open_relay_client(
     """Connect to RELAY, authenticate, and yield a :class:`RelayClient`.
 
     Credentials default to ``SIGNALWIRE_PROJECT_ID`` / ``SIGNALWIRE_API_TOKEN``
-    (or ``SIGNALWIRE_JWT_TOKEN``), the host to ``SIGNALWIRE_SPACE``.  ``host``
-    may be a Space host, ``host:port`` (both ``wss://``) or a full ``ws://`` /
+    (or ``SIGNALWIRE_JWT_TOKEN``), the host to ``SIGNALWIRE_SPACE``, and
+    without either to ``relay.signalwire.com`` (as the official SDK; any
+    failure to reach it is then raised at once, saying so).  ``host`` may be
+    a Space host, ``host:port`` (both ``wss://``) or a full ``ws://`` /
     ``wss://`` URL.  Other keyword arguments (``request_timeout``,
     ``reconnect_base``, ...) go to :class:`relay_core.RelayConfig`; or pass a
     whole ``config``.
 
-    Entering waits for the first session (at most ``open_timeout`` seconds:
-    then :class:`trio.TooSlowError`).  Leaving, normally or not, ends every
-    leg still ringing, closes the socket within ``close_timeout`` and leaves
-    no task behind.  A lost socket is reconnected and the session resumed.
+    Entering waits for the first session, at most ``open_timeout`` seconds;
+    which failures are retried meanwhile is :class:`relay_core.ConnectPolicy`'s
+    decision (refused or timed out: yes; DNS, TLS, wrong credentials: no).
+    Leaving, normally or not, ends every leg still ringing, closes the socket
+    within ``close_timeout`` and leaves no task behind.  A lost socket is
+    reconnected and the session resumed.
 
     Raises:
-        AuthenticationError: the server rejected the credentials (after the
-            core's bounded retries).
+        ConnectionFailedError: no session could be opened; names the host
+            and the cause (:class:`OpenTimeoutError`, also a
+            :class:`trio.TooSlowError`, once ``open_timeout`` ran out).
+        AuthenticationError: the server rejected the credentials.
         InvalidArgumentError: an argument or option is invalid (nothing was opened).
         LocalProtocolError: the credentials or host are invalid.
     """
@@ -654,12 +712,19 @@ async def open_relay_client(
     elif project or token or jwt_token or contexts or options:
         raise TypeError("open_relay_client: give config or credentials and options, not both")
     url = relay_url(host)
+    policy = ConnectPolicy(
+        url,
+        open_timeout=open_timeout,
+        default_host=is_default_host(host),
+        timeout_type=OpenTimeoutError,
+    )
     client = RelayClient(
         RelaySession(config),
         url,
         tls_context(url, ssl_context),
         close_timeout=close_timeout,
         max_pending_calls=max_pending_calls,
+        policy=policy,
     )
     body_error: BaseException | None = None
     try:
@@ -668,6 +733,7 @@ async def open_relay_client(
             nursery.start_soon(client._run_socket)
             nursery.start_soon(client._run_timer)
             try:
+                policy.start(now=trio.current_time())
                 await client._wait_open(open_timeout)
                 yield client
             except BaseException as exc:

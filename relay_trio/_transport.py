@@ -16,6 +16,7 @@ on; ``SIGNALWIRE_RELAY_CA_FILE`` (or ``ssl_context=``) adds a custom CA.
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 import urllib.parse
 from collections.abc import AsyncIterator, Sequence
@@ -24,26 +25,27 @@ from typing import Final, cast
 
 import trio
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHandshake, InvalidURI
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.frames import Frame, Opcode
 from websockets.http11 import USER_AGENT
 from websockets.protocol import OPEN, State
 from websockets.uri import parse_uri
 
-from relay_core import LocalProtocolError
+from relay_core import DEFAULT_HOST, FailureCause, LocalProtocolError, wire_logger
+from relay_core._connect_policy import http_status_cause
 
 __all__ = [
     "DEFAULT_HOST",
     "MAX_MESSAGE_SIZE",
     "TransportError",
     "WebSocket",
+    "failure_cause",
+    "is_default_host",
     "open_socket",
     "relay_url",
     "tls_context",
 ]
 
-#: What the official SDK dials when nothing is configured.
-DEFAULT_HOST: Final = "relay.signalwire.com"
 #: RELAY.md A: the largest inbound frame (the socket closes with 1009 above it).
 MAX_MESSAGE_SIZE: Final = 10 * 1024 * 1024
 _BAD_HOST_CHARS: Final = frozenset("@/?#\r\n\t ")
@@ -52,7 +54,9 @@ _BAD_HOST_CHARS: Final = frozenset("@/?#\r\n\t ")
 def relay_url(host: str | None = None) -> str:
     """Turn a Space host, ``host:port`` or ``ws(s)://`` URL into the URL to open.
 
-    ``None`` means ``SIGNALWIRE_SPACE``, then ``relay.signalwire.com``.
+    ``None`` means ``SIGNALWIRE_SPACE``, then ``relay.signalwire.com`` (the
+    official SDK's default: a newcomer without a Space lands there; see
+    :func:`is_default_host` and :class:`relay_core.ConnectPolicy`).
 
     Raises:
         LocalProtocolError: ``host`` is neither a bare ``host[:port]`` nor a
@@ -99,8 +103,52 @@ def tls_context(url: str, ssl_context: ssl.SSLContext | None = None) -> ssl.SSLC
     return context
 
 
+def is_default_host(host: str | None) -> bool:
+    """Whether ``relay_url(host)`` falls back to ``relay.signalwire.com``."""
+    return not (host or os.environ.get("SIGNALWIRE_SPACE"))
+
+
 class TransportError(Exception):
-    """Opening a socket failed (DNS, TCP, TLS or the HTTP upgrade); the cause is chained."""
+    """Opening a socket failed (DNS, TCP, TLS or the HTTP upgrade); the cause is chained.
+
+    Attributes:
+        cause: what failed, in the core's terms (it decides whether to retry).
+        detail: the underlying error, in words.
+    """
+
+    def __init__(self, message: str, cause: FailureCause, detail: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.detail = detail
+
+
+#: websockets logs frames through this: described, never quoted (no credential).
+_WIRE_LOG: Final = wire_logger("websockets.client")
+
+
+def failure_cause(exc: BaseException) -> FailureCause:
+    """Map an exception from opening a socket to the core's :class:`FailureCause`."""
+    if isinstance(exc, BaseExceptionGroup):  # trio's happy eyeballs: every address failed
+        causes = {failure_cause(inner) for inner in exc.exceptions}
+        return causes.pop() if len(causes) == 1 else FailureCause.UNREACHABLE
+    if isinstance(exc, InvalidStatus):
+        return http_status_cause(exc.response.status_code)
+    if isinstance(exc, InvalidHandshake | InvalidURI):
+        cause = exc.__cause__
+        return FailureCause.CLOSED if isinstance(cause, EOFError) else FailureCause.PROTOCOL
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return FailureCause.TLS
+    if isinstance(exc, socket.gaierror):
+        return FailureCause.DNS
+    if isinstance(exc, ConnectionRefusedError):
+        return FailureCause.REFUSED
+    if isinstance(exc, TimeoutError | trio.TooSlowError):
+        return FailureCause.TIMEOUT
+    if isinstance(exc, trio.BrokenResourceError | EOFError | ConnectionResetError):
+        return FailureCause.CLOSED
+    if isinstance(exc, OSError) and isinstance(exc.__cause__, BaseExceptionGroup):
+        return failure_cause(exc.__cause__)
+    return FailureCause.UNREACHABLE
 
 
 _TEXT: Final = Opcode.TEXT
@@ -292,7 +340,7 @@ class WebSocket:
 
 
 async def _handshake(stream: trio.abc.Stream, url: str) -> WebSocket:
-    protocol = ClientProtocol(parse_uri(url), max_size=MAX_MESSAGE_SIZE)
+    protocol = ClientProtocol(parse_uri(url), max_size=MAX_MESSAGE_SIZE, logger=_WIRE_LOG)
     request = protocol.connect()
     request.headers["User-Agent"] = USER_AGENT
     protocol.send_request(request)
@@ -330,12 +378,15 @@ async def open_socket(
     host = parts.hostname or ""
     port = parts.port or (443 if context is not None else 80)
     stream: trio.abc.Stream | None = None
+    in_tls = False
     try:
         with trio.fail_after(connect_timeout):
             stream = await trio.open_tcp_stream(host, port)
             if context is not None:
                 stream = trio.SSLStream(stream, context, server_hostname=host)
+                in_tls = True
                 await stream.do_handshake()
+                in_tls = False
             ws = await _handshake(stream, url)
     except (
         OSError,
@@ -348,7 +399,12 @@ async def open_socket(
             await trio.aclose_forcefully(stream)
         failure = exc.__cause__ if isinstance(exc, trio.BrokenResourceError) else exc
         failure = failure or exc
-        raise TransportError(f"cannot open {url}: {failure!r}") from failure
+        cause = failure_cause(failure)
+        if in_tls and cause is not FailureCause.TIMEOUT:
+            cause = FailureCause.TLS  # whatever broke the TLS handshake (a reset, a non-TLS peer)
+        raise TransportError(
+            f"cannot open {url}: {failure!r}", cause, str(failure) or repr(failure)
+        ) from failure
     except BaseException:
         if stream is not None:
             await trio.aclose_forcefully(stream)

@@ -21,6 +21,9 @@ CORE = {
     "device_plan", "device_plan_to_wire", "device_to_wire", "media_from_wire", "media_list",
     "media_list_to_wire", "media_to_wire",
     "InvalidArgumentError",
+    # connection policy and log redaction
+    "DEFAULT_HOST", "ConnectPolicy", "ConnectionFailedError", "FailureCause", "describe_frame",
+    "wire_logger",
     # the fake server and its telephone network
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
@@ -40,6 +43,7 @@ ASYNCIO = {
     "PlayAction", "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError",
     "RequestError", "RequestTimeoutError", "SessionClosedError", "websocket_url",
     "InvalidArgumentError",
+    "ConnectionFailedError",
 }  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from relay_asyncio import (
     SessionClosedError,
     websocket_url,
 )
-from relay_core import RelayConfig, RelaySession
+from relay_core import ConnectionFailedError, FailureCause, RelayConfig, RelaySession
 
 from .scripted import (
     PHONE,
@@ -388,8 +388,8 @@ async def test_bad_frames_do_not_stop_the_reader(
 
 @scenario()
 async def test_unreachable_server_raises_a_relay_error() -> None:
-    client = RelayClient(project="p", token="t", host="ws://127.0.0.1:9")
-    with pytest.raises(RelayError, match="cannot open"):
+    client = RelayClient(project="p", token="t", host="ws://127.0.0.1:9", open_timeout=0.3)
+    with pytest.raises(RelayError, match=r"cannot connect to RELAY at ws://127\.0\.0\.1:9"):
         async with client:
             pass
 
@@ -419,9 +419,10 @@ async def test_unanswered_handshake_times_out(server: ScriptedServer) -> None:
         pass
 
     server.on_connect = ignore
-    with pytest.raises(RelayError, match=r"signalwire\.connect"):
-        async with client_for(server, request_timeout=0.2):
+    with pytest.raises(ConnectionFailedError, match=r"signalwire\.connect") as caught:
+        async with client_for(server, request_timeout=0.2, open_timeout=0.5):
             pytest.fail("the body must not run")
+    assert caught.value.cause is FailureCause.TIMEOUT
     assert client_tasks() == []
 
 
@@ -516,7 +517,7 @@ async def test_reconnects_once_the_server_is_back(
             await revived.reply(await script)
             assert (await execute)["code"] == "200"
     assert client.statistics().connections == 2
-    assert "cannot open" in caplog.text  # refused attempts in between, then back
+    assert "connection refused" in caplog.text  # refused attempts in between, then back
 
 
 @scenario()

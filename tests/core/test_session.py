@@ -146,8 +146,26 @@ def test_resume_sends_protocol_and_authorization_state_and_runtime_contexts() ->
     )
 
 
-def test_auth_rejection_is_reported_and_bounded() -> None:
-    session = new_session(CONFIG, "r1", "q1", "r2", "r3")
+def test_a_rejected_first_login_is_not_retried() -> None:
+    session = new_session(CONFIG, "r1", "q1")
+    session.connection_made(now=0)
+    frames(session)
+    request_id = session.send(Answer(call=CALL), now=0)  # waits in the outbox
+    session.receive_text(error("r1", -32002, "Authentication failed"), now=0)
+    rejected, failure = events(session)
+    assert rejected == AuthenticationFailed(
+        code=-32002, message="Authentication failed", will_retry=False
+    )
+    assert isinstance(failure, RequestFailed) and failure.request_id == request_id
+    assert isinstance(failure.error(), SessionClosedError)
+    assert session.state is SessionState.CLOSED
+    assert session.reconnect_delay() is None
+
+
+def test_auth_rejection_after_a_session_is_reported_and_bounded() -> None:
+    session, ids = ready_session()
+    session.connection_lost(now=0)
+    ids.push("r1", "q1", "r2", "r3")
     session.connection_made(now=0)
     frames(session)
     request_id = session.send(Answer(call=CALL), now=0)  # waits in the outbox

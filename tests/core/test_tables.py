@@ -162,7 +162,13 @@ def _session_in(state: SessionState) -> RelaySession:
         disconnect = '{"jsonrpc":"2.0","id":"d","method":"signalwire.disconnect","params":{}}'
         session.receive_text(disconnect, now=0)
     if state is SessionState.REJECTED:
-        session.receive_text(error("hs", -32002, "Authentication failed"), now=0)
+        # A first login's rejection is final (CLOSED); only a session that was
+        # established before retries, so establish one, lose it, then be refused.
+        session.receive_text(result("hs", {"protocol": "p1"}), now=0)
+        session.connection_lost(now=0)
+        ids.push("hs2")
+        session.connection_made(now=1)
+        session.receive_text(error("hs2", -32002, "Authentication failed"), now=1)
     if state is SessionState.CLOSED:
         session.close(now=0)
     assert session.state is state

@@ -10,6 +10,7 @@ TRIO = {
     "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError", "RequestError",
     "RequestTimeoutError", "SessionClosedError", "open_relay_client", "relay_url", "serve",
     "InvalidArgumentError",
+    "ConnectionFailedError", "OpenTimeoutError",
 }  # fmt: skip
 
 

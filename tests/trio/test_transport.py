@@ -10,7 +10,7 @@ import trio
 import trustme
 
 import relay_trio
-from relay_core import LocalProtocolError
+from relay_core import FailureCause, LocalProtocolError
 from relay_trio._transport import tls_context
 from tests.trio.standin import open_standin
 
@@ -83,13 +83,16 @@ async def test_an_untrusted_certificate_never_opens(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("SIGNALWIRE_RELAY_CA_FILE", raising=False)
     with trio.fail_after(5):
         async with open_standin(server_context) as server:
-            with pytest.raises(trio.TooSlowError, match="no RELAY session") as caught:
+            # A TLS failure is a configuration error: raised at once, not retried.
+            with pytest.raises(relay_trio.ConnectionFailedError) as caught:
                 async with relay_trio.open_relay_client(
-                    project="p", token="t", host=server.url, open_timeout=0.5,
+                    project="p", token="t", host=server.url, open_timeout=30,
                     reconnect_base=0.05,
                 ):  # fmt: skip
                     pass
     assert not server.peers
+    assert caught.value.cause is FailureCause.TLS
+    assert server.url in str(caught.value)
     assert caught.value.__cause__ is not None
 
 
