@@ -64,6 +64,7 @@ from ._state import (
     call_transition,
 )
 from ._values import Device
+from ._wire import parse_code
 
 #: Inbound overflow policies: the method sent for an offer over the cap.
 OVERFLOW_POLICIES: Final = {"pass": "calling.pass", "decline": "calling.end"}
@@ -853,12 +854,11 @@ class CallControl:
         message = params.get("message")
         call_id = params.get("call_id")
         call = self.calls.get(CallId(call_id)) if isinstance(call_id, str) else None
-        if isinstance(code, str) and code.lstrip("-").isdigit():
-            code = int(code)
+        number = parse_code(code)
         self._emit(
             CallErrorReported(
                 call=None if call is None else call.ref,
-                code=code if isinstance(code, int) and not isinstance(code, bool) else -1,
+                code=-1 if number is None else number,
                 message=message if isinstance(message, str) else "",
                 params=params,
             )

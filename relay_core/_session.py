@@ -66,6 +66,8 @@ from ._wire import (
     encode_error,
     encode_request,
     encode_result,
+    is_success_code,
+    parse_code,
 )
 
 __all__ = ["RelayConfig", "RelaySession", "SessionStatistics"]
@@ -610,16 +612,15 @@ class RelaySession:
             self._ping_answered(now)
         rid = RequestId(str(request_id))
         code = result.get("code")
-        # RELAY.md D: any 2xx (string or int) or no code at all is success.
-        if code is None or (str(code)[:1] == "2" and len(str(code)) == 3):
+        if is_success_code(code):
             self._completed(rid, pending, result)
         else:
-            text = str(code)
+            number = parse_code(code)
             message = result.get("message")
             self._fail(
                 rid,
                 pending,
-                int(text) if text.lstrip("-").isdigit() else LOCAL_FAILURE_CODE,
+                LOCAL_FAILURE_CODE if number is None else number,
                 message if isinstance(message, str) else f"{pending.method} failed",
                 FailureKind.REMOTE,
             )
