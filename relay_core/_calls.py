@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from ._commands import Command, Connect, Dial, Hangup, Pass, Play
-from ._convert import device_from_wire
+from ._device_cache import server_device
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import (
     CallErrorReported,
@@ -69,6 +69,9 @@ from ._wire import parse_code
 #: Inbound overflow policies: the method sent for an offer over the cap.
 OVERFLOW_POLICIES: Final = {"pass": "calling.pass", "decline": "calling.end"}
 
+#: The failure reason of a dial or connect whose outcome event was unreadable.
+MALFORMED_EVENT: Final = "malformed_event"
+
 _CALL_STATES: Final = {member.value: member for member in CallState}
 _DIAL_STATES: Final = {member.value: member for member in DialState}
 _CONNECT_STATES: Final = {member.value: member for member in ConnectState}
@@ -99,38 +102,6 @@ def _ref(value: JSONValue) -> CallRef | None:
         if isinstance(call_id, str) and isinstance(node_id, str):
             return CallRef(CallId(call_id), NodeId(node_id))
     return None
-
-
-#: Server devices repeat (the same numbers on every event of a leg, and across
-#: calls); parsing one costs ~5 µs, so parsed devices are shared.  Values are
-#: immutable, so sharing is safe; the cache is cleared when it fills.
-_DEVICE_CACHE: dict[
-    tuple[str, tuple[tuple[str, str | int | float | bool | None], ...]], Device
-] = {}
-_DEVICE_CACHE_SIZE: Final = 4096
-_SCALARS: Final = (str, int, float, bool, type(None))
-
-
-def _device(value: JSONValue) -> Device | None:
-    if value is None:
-        return None
-    key = None
-    if type(value) is dict:
-        kind = value.get("type")
-        params = value.get("params")
-        if type(kind) is str and type(params) is dict:
-            items = tuple(params.items())
-            if all(type(item) in _SCALARS for _, item in items):
-                key = (kind, items)
-                cached = _DEVICE_CACHE.get(key)
-                if cached is not None:
-                    return cached
-    device = device_from_wire(value, strict=False)
-    if key is not None:
-        if len(_DEVICE_CACHE) >= _DEVICE_CACHE_SIZE:
-            _DEVICE_CACHE.clear()
-        _DEVICE_CACHE[key] = device
-    return device
 
 
 class _Call:
@@ -235,9 +206,13 @@ class CallControl:
         *,
         max_calls: int,
         overflow_policy: str,
+        clock: Callable[[], float] = lambda: 0.0,
+        abandon_grace: float = 60.0,
     ) -> None:
         self._emit = emit
         self._send = send
+        self._clock = clock
+        self._grace = abandon_grace
         self._max_calls = max_calls
         self._overflow_policy = overflow_policy
         self.calls: dict[CallId, _Call] = {}
@@ -252,8 +227,14 @@ class CallControl:
         #: dropped: did the server get it?  The deadline (set on resume) is
         #: how long the resumed session may stay silent about them.
         self._uncertain: dict[Tag, float | None] = {}
+        #: Tags of abandoned work and of legs the core is ending → when they
+        #: are forgotten if nothing more is heard of them (re-armed by each
+        #: event that names them).  Bounds what a silent server leaves behind.
+        self._expiry: dict[Tag, float] = {}
         #: Events that named nothing we track, or came out of order.
         self.dropped_events = 0
+        #: Well-formed frames whose content failed the work it named.
+        self.malformed_events = 0
         self.handlers: dict[str, Callable[[JSONObject], None]] = {
             "calling.call.state": self._on_state,
             "calling.call.dial": self._on_dial,
@@ -319,9 +300,15 @@ class CallControl:
                 pass
 
     def request_completed(self, request_id: RequestId, method: str, call_id: str | None) -> None:
-        """A request succeeded: forget its bookkeeping; a passed call is forgotten."""
+        """A request succeeded: forget its bookkeeping; a passed call is forgotten.
+
+        A leg the core ended is forgotten once the server accepts its
+        ``calling.end``: after a session restart no ``ended`` event would come.
+        """
         self._started.pop(request_id, None)
-        self._ending.pop(request_id, None)
+        ended = self._ending.pop(request_id, None)
+        if ended is not None:
+            self._forget_ended_leg(ended)
         if method == "calling.pass" and call_id is not None:
             call = self.calls.get(CallId(call_id))
             if call is not None:
@@ -337,9 +324,12 @@ class CallControl:
                 FailureKind.TIMEOUT,
             ):
                 # The end was lost with its socket: send it again (it waits
-                # in the outbox for the next session).
+                # in the outbox for the next session; the tag's grace bounds
+                # the retries).
                 leg.end_sent = False
                 self._end_leg(leg)
+            else:  # refused (404: already gone) or the session closed
+                self._forget_ended_leg(ended)
             return
         command = self._started.pop(failure.request_id, None)
         if command is None:
@@ -389,6 +379,7 @@ class CallControl:
         hidden = self._hide_legs(tag, exclude=None)
         if dial is not None and dial.phase is not DialPhase.ABANDONED:
             del self.dials[tag]
+        self._watch(tag)
         return hidden
 
     def abandon_connect(self, call: CallRef) -> tuple[CallRef, ...]:
@@ -404,6 +395,7 @@ class CallControl:
         hidden = self._hide_legs(connect.tag, exclude=call.call_id)
         if connect.phase is not ConnectPhase.ABANDONED:
             self._drop_connect(connect)
+        self._watch(connect.tag)
         return hidden
 
     def _hide_legs(self, tag: Tag, exclude: CallId | None) -> tuple[CallRef, ...]:
@@ -434,6 +426,36 @@ class CallControl:
             if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
                 self.abandon_connect(CallRef(call_id, connect.call.node_id))
 
+    def _watch(self, tag: Tag) -> None:
+        """Arm the grace deadline of ``tag`` if abandoned work or ended legs carry it."""
+        self._expiry[tag] = self._clock() + self._grace
+        self._drop_settled_abandoned(tag)
+
+    def _touch(self, tag: Tag | None) -> None:
+        """An event named ``tag``: its abandoned work is alive, re-arm the deadline."""
+        if tag is not None and tag in self._expiry:
+            self._expiry[tag] = self._clock() + self._grace
+
+    def _forget_ended_leg(self, call_id: CallId) -> None:
+        leg = self.calls.get(call_id)
+        if leg is not None and leg.hidden:
+            self._forget(leg)
+            self._drop_settled_abandoned(leg.tag)
+
+    def _expire(self, now: float) -> None:
+        """Forget abandoned work and ended legs nothing was heard of for the grace period."""
+        for tag in [tag for tag, due in self._expiry.items() if due <= now]:
+            del self._expiry[tag]
+            dial = self.dials.get(tag)
+            if dial is not None and dial.phase is DialPhase.ABANDONED:
+                del self.dials[tag]
+            call_id = self._connect_tags.get(tag)
+            connect = None if call_id is None else self.connects.get(call_id)
+            if connect is not None and connect.phase is ConnectPhase.ABANDONED:
+                self._drop_connect(connect)
+            for leg in [leg for leg in self.calls.values() if leg.hidden and leg.tag == tag]:
+                self._forget(leg)
+
     def _end_leg(self, call: _Call) -> None:
         if call.end_sent or call.state not in LIVE_CALL_STATES:
             return
@@ -452,12 +474,18 @@ class CallControl:
                 self._uncertain[tag] = now + grace
 
     def next_deadline(self) -> float | None:
-        """When an uncertain dial or connect is given up, if any."""
+        """When uncertain work is given up or abandoned work forgotten, if any."""
+        if not self._uncertain and not self._expiry:
+            return None
         due = [deadline for deadline in self._uncertain.values() if deadline is not None]
+        due.extend(self._expiry.values())
         return min(due) if due else None
 
     def handle_timeout(self, now: float) -> None:
-        """Fail and abandon uncertain work the resumed session never mentioned."""
+        """Fail and abandon uncertain work the resumed session never mentioned;
+        forget abandoned work past its grace period."""
+        if self._expiry:
+            self._expire(now)
         expired = [tag for tag, due in self._uncertain.items() if due is not None and due <= now]
         for tag in expired:
             del self._uncertain[tag]
@@ -471,27 +499,54 @@ class CallControl:
                 self._give_up_connect(connect, "request_lost")
 
     def session_lost(self, reason: str) -> None:
-        """The server did not restore the session: work waiting on events fails.
+        """The server did not restore the session (a restart, or a refused resume).
 
-        Calls stay tracked: the new session can still command them by id.
+        Policy: the server forgot the old session, so no event of it will
+        come.  Dials, connects and plays waiting on events fail with
+        ``reason``.  The legs of dials and connects in progress were ours to
+        end: they get ``calling.end`` on the new session (and are forgotten
+        once it is answered, or after ``abandon_grace``).  The calls the
+        application holds are reported ``ENDED`` with ``end_reason=reason``
+        and forgotten (a new session can still command them by id).
         """
+        self._fail_waiting(reason)
+        for call in [call for call in self.calls.values() if not call.hidden]:
+            call.state = CallState.ENDED
+            call.end_reason = reason
+            self._emit(
+                CallStateChanged(
+                    call=call.snapshot(), state=call.state, tag=call.tag, end_reason=reason
+                )
+            )
+            self._forget(call)
+
+    def _fail_waiting(self, reason: str) -> None:
+        """Fail work waiting on events; end the legs of dials and connects in progress."""
         self._uncertain.clear()
         for dial in list(self.dials.values()):
             if dial.phase is DialPhase.ABANDONED:
                 del self.dials[dial.tag]
             else:
                 self._fail_dial(dial, reason, "the server did not resume the session")
-                self.abandon_dial(dial.tag)
+            self.abandon_dial(dial.tag)
         for connect in list(self.connects.values()):
             if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
                 self._fail_connect(connect, reason)
+                self._hide_legs(connect.tag, exclude=connect.call.call_id)
+                self._watch(connect.tag)
             self._drop_connect(connect)
         for play in list(self.plays.values()):
             self._end_play(play, reason)
 
     def closed(self) -> None:
-        """The session closed for good: end every waiter."""
-        self.session_lost("session_closed")
+        """The session closed for good: end every waiter and forget everything
+        (the application closed it: its calls are not reported ended)."""
+        self._fail_waiting("session_closed")
+        self.calls.clear()
+        self.dials.clear()
+        self._started.clear()
+        self._ending.clear()
+        self._expiry.clear()
 
     # -- events -----------------------------------------------------------
 
@@ -539,6 +594,8 @@ class CallControl:
                     call=call.snapshot(), state=state, tag=call.tag, end_reason=call.end_reason
                 )
             )
+        else:
+            self._touch(call.tag)
         if state is CallState.ENDED:
             self._call_ended(call)
         elif call.hidden and state in LIVE_CALL_STATES:
@@ -559,7 +616,7 @@ class CallControl:
         node_id = NodeId(sys.intern(_optional_text(params, "node_id") or ""))
         call = _Call(call_id, node_id, tag)
         call.direction = _shared(_optional_text(params, "direction"))
-        call.device = _device(params.get("device"))
+        call.device = server_device(params.get("device"))
         if dial is not None:
             call.hidden = dial.phase is DialPhase.ABANDONED
         else:
@@ -596,8 +653,8 @@ class CallControl:
 
     def _drop_settled_abandoned(self, tag: Tag | None) -> None:
         """Drop an abandoned dial or connect once its outcome and legs are gone."""
-        if tag is None:
-            return
+        if tag is None or tag not in self._expiry:
+            return  # only abandoned work and ended legs have a grace deadline
         if any(call.tag == tag for call in self.calls.values()):
             return
         dial = self.dials.get(tag)
@@ -607,6 +664,8 @@ class CallControl:
         connect = None if call_id is None else self.connects.get(call_id)
         if connect is not None and connect.phase is ConnectPhase.ABANDONED and connect.outcome_seen:
             self._drop_connect(connect)
+        if tag not in self.dials and tag not in self._connect_tags:
+            del self._expiry[tag]
 
     def _on_dial(self, params: JSONObject) -> None:
         tag = Tag(_text(params, "tag", "calling.call.dial"))
@@ -620,6 +679,7 @@ class CallControl:
             return
         winner = params.get("call")
         if dial.phase is DialPhase.ABANDONED:
+            self._touch(tag)
             if state in (DialState.ANSWERED, DialState.FAILED):
                 dial.outcome_seen = True
             if state is DialState.ANSWERED and isinstance(winner, Mapping):
@@ -633,11 +693,22 @@ class CallControl:
         if new_phase is None:
             self.dropped_events += 1
             return
+        if state is DialState.ANSWERED and not (
+            isinstance(winner, Mapping) and _optional_text(winner, "call_id")
+        ):
+            # Check, then act: an outcome we cannot read fails the dial now
+            # (the caller must not wait forever) and every leg of it is ended,
+            # the winner included, now or when it shows up.
+            self.malformed_events += 1
+            self._give_up_dial(
+                dial, MALFORMED_EVENT, "calling.call.dial answered without a winning call"
+            )
+            return
         dial.phase = new_phase
         if state is DialState.ANSWERED:
-            leg = self._winner(tag, winner) if isinstance(winner, Mapping) else None
-            if leg is None:
-                raise RemoteProtocolError("calling.call.dial answered without a winning call")
+            assert isinstance(winner, Mapping)
+            leg = self._winner(tag, winner)
+            assert leg is not None
             del self.dials[tag]
             self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot()))
         elif state is DialState.FAILED:
@@ -658,7 +729,7 @@ class CallControl:
             node_id = NodeId(_optional_text(winner, "node_id") or "")
             call = _Call(CallId(call_id), node_id, tag)
             call.direction = _optional_text(winner, "direction") or "outbound"
-            call.device = _device(winner.get("device"))
+            call.device = server_device(winner.get("device"))
             self.calls[call.call_id] = call
         if not call.node_id:
             call.node_id = NodeId(_optional_text(winner, "node_id") or "")
@@ -714,6 +785,7 @@ class CallControl:
             self._uncertain.pop(connect.tag, None)
         peer_params = params.get("peer")
         if connect.phase is ConnectPhase.ABANDONED:
+            self._touch(connect.tag)
             if state in (ConnectState.CONNECTED, ConnectState.FAILED):
                 connect.outcome_seen = True
             if state is ConnectState.CONNECTED and isinstance(peer_params, Mapping):
@@ -727,12 +799,19 @@ class CallControl:
         if new_phase is None:
             self.dropped_events += 1
             return
+        if state is ConnectState.CONNECTED and not (
+            isinstance(peer_params, Mapping) and _optional_text(peer_params, "call_id")
+        ):
+            # As for a dial: fail the connect now and end its peer legs.
+            self.malformed_events += 1
+            self._give_up_connect(connect, MALFORMED_EVENT)
+            return
         connect.phase = new_phase
         peer_info: CallInfo | None = None
         if state is ConnectState.CONNECTED:
-            peer = self._peer(connect, peer_params) if isinstance(peer_params, Mapping) else None
-            if peer is None:
-                raise RemoteProtocolError("calling.call.connect connected without a peer")
+            assert isinstance(peer_params, Mapping)
+            peer = self._peer(connect, peer_params)
+            assert peer is not None
             if a_leg is not None:
                 a_leg.peer = peer.ref
             peer_info = peer.snapshot()
@@ -760,7 +839,7 @@ class CallControl:
                 CallId(call_id), NodeId(_optional_text(peer, "node_id") or ""), connect.tag
             )
             call.direction = "outbound"
-            call.device = _device(peer.get("device"))
+            call.device = server_device(peer.get("device"))
             self.calls[call.call_id] = call
         call.peer = connect.call
         if call_transition(call.state, CallState.ANSWERED):
@@ -834,7 +913,7 @@ class CallControl:
         call.direction = _shared(_optional_text(params, "direction")) or "inbound"
         raw_state = _optional_text(params, "call_state") or "created"
         call.state = _CALL_STATES.get(raw_state) or CallState(raw_state)
-        call.device = _device(params.get("device"))
+        call.device = server_device(params.get("device"))
         call.context = _shared(_optional_text(params, "context"))
         if len(self.calls) >= self._max_calls:
             self._refuse(call.snapshot())

@@ -151,6 +151,12 @@ class RelayConfig:
     #: Cap on live calls; inbound offers over it get ``inbound_overflow``.
     max_calls: int = attrs.field(default=1000, validator=_positive_int)
     inbound_overflow: str = attrs.field(default="pass", validator=_overflow)
+    #: How long abandoned work (a dial or connect given up on, by the caller
+    #: or by the core after a timeout, a lost request or a malformed outcome)
+    #: is remembered after the last event naming it, so that its late legs
+    #: are still ended; then it is forgotten, as are legs whose end the
+    #: server never confirmed.
+    abandon_grace: float = attrs.field(default=60.0, validator=_positive_number)
 
     def __attrs_post_init__(self) -> None:
         if self.jwt_token:
@@ -256,8 +262,13 @@ class RelaySession:
             self._send_internal,
             max_calls=config.max_calls,
             overflow_policy=config.inbound_overflow,
+            clock=self._clock,
+            abandon_grace=config.abandon_grace,
         )
         self._now = 0.0
+
+    def _clock(self) -> float:
+        return self._now
 
     def __repr__(self) -> str:
         return f"<RelaySession state={self._state.value} calls={len(self._calls.calls)}>"
@@ -291,7 +302,7 @@ class RelaySession:
             live_actions=len(self._calls.plays),
             abandoned_work=self._calls.abandoned,
             events_received=self._events_received,
-            malformed_frames=self._malformed,
+            malformed_frames=self._malformed + self._calls.malformed_events,
             dropped_events=self._calls.dropped_events,
             connections=self._connections,
         )
