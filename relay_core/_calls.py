@@ -576,6 +576,10 @@ class CallControl:
         if call is None:
             call = self._new_leg(CallId(call_id), params)
             if call is None:
+                if state is CallState.ENDED and call_id in self.connects:
+                    # A connect on a call this session does not track (one of
+                    # an earlier session, say) ends with its A leg too.
+                    self._connect_call_ended(CallId(call_id))
                 self.dropped_events += 1
                 return
         elif not call_transition(call.state, state):
@@ -631,7 +635,12 @@ class CallControl:
             play = self.plays.get(control_id)
             if play is not None:
                 self._end_play(play, "call_ended")
-        connect = self.connects.get(call.call_id)
+        self._connect_call_ended(call.call_id)
+        self._forget(call)
+        self._drop_settled_abandoned(call.tag)
+
+    def _connect_call_ended(self, call_id: CallId) -> None:
+        connect = self.connects.get(call_id)
         if connect is not None:
             if connect.phase in (ConnectPhase.PENDING, ConnectPhase.CONNECTING):
                 self._fail_connect(connect, "call_ended")
@@ -645,8 +654,6 @@ class CallControl:
                     )
                 )
             self._drop_connect(connect)
-        self._forget(call)
-        self._drop_settled_abandoned(call.tag)
 
     def _forget(self, call: _Call) -> None:
         self.calls.pop(call.call_id, None)
@@ -913,6 +920,9 @@ class CallControl:
         call.direction = _shared(_optional_text(params, "direction")) or "inbound"
         raw_state = _optional_text(params, "call_state") or "created"
         call.state = _CALL_STATES.get(raw_state) or CallState(raw_state)
+        if call.state is CallState.ENDED:
+            self.dropped_events += 1  # an offer of a call already over: nothing to track
+            return
         call.device = server_device(params.get("device"))
         call.context = _shared(_optional_text(params, "context"))
         if len(self.calls) >= self._max_calls:

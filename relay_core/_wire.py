@@ -128,14 +128,16 @@ def _too_deep(text: str | bytes, obj: JSONValue) -> bool:
     if openers <= MAX_DEPTH:
         return False
     # Walked without recursion: this value is exactly what cannot be recursed.
+    # Both JSON libraries build plain dicts and lists.
     stack: list[tuple[JSONValue, int]] = [(obj, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
             return True
-        children = value.values() if isinstance(value, Mapping) else value
+        children = value.values() if type(value) is dict else value
         for child in children:  # type: ignore[union-attr]
-            if isinstance(child, Mapping) or type(child) is list:
+            kind = type(child)
+            if kind is dict or kind is list:
                 stack.append((child, depth + 1))
     return False
 

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from relay_core import (
+    CallRef,
     CallState,
     CallStateChanged,
+    Connect,
     ConnectState,
     ConnectStateChanged,
     Dial,
@@ -234,3 +236,32 @@ def test_the_device_cache_keeps_no_large_server_strings() -> None:
     # Small devices are still shared (the hot path stays cached).
     small = _device_cache.server_device(A)
     assert _device_cache.server_device(dict(A)) is small
+
+
+# -- found by the fuzzer: tracked state no final event could clear ------------------
+
+
+def test_an_offer_of_a_call_already_ended_is_not_tracked() -> None:
+    session, _ = ready_session()
+    params = {"node_id": "n1", "call_id": "gone", "call_state": "ended", "context": "office"}
+    session.receive_text(server_event("e1", "calling.call.receive", params), now=0)
+    assert events(session) == [] and _stats(session)["calls"] == 0
+
+
+def test_a_connect_on_an_untracked_call_ends_with_that_call() -> None:
+    session, ids = ready_session()
+    ids.push("conn-1")
+    untracked = CallRef("old-call", "n1")  # e.g. a call of an earlier session
+    session.send(Connect(call=untracked, devices=[[A]], tag="ct"), now=0)  # type: ignore[arg-type]
+    session.receive_text(result("conn-1", {"code": "200"}), now=0)
+    peer = {"call_id": "peer-1", "node_id": "n1"}
+    session.receive_text(
+        server_event("e1", "calling.call.connect", {"call_id": "old-call", "tag": "ct",
+                     "connect_state": "connected", "peer": peer}), now=1,
+    )  # fmt: skip
+    events(session)
+    session.receive_text(state("e2", "old-call", "ended", tag=""), now=2)
+    [disconnected] = events(session)
+    assert isinstance(disconnected, ConnectStateChanged)
+    assert disconnected.state is ConnectState.DISCONNECTED
+    assert _stats(session)["connects"] == 0
