@@ -26,7 +26,7 @@ its own event), so no waiter is left hanging (RELAY.md K.19).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
 from ._commands import Command, Connect, Dial, Hangup, Pass, Play
@@ -498,7 +498,7 @@ class CallControl:
             if connect is not None and connect.phase is ConnectPhase.PENDING:
                 self._give_up_connect(connect, "request_lost")
 
-    def session_lost(self, reason: str) -> None:
+    def session_lost(self, reason: str, unsent: Collection[RequestId]) -> list[RequestId]:
         """The server did not restore the session (a restart, or a refused resume).
 
         Policy: the server forgot the old session, so no event of it will
@@ -508,8 +508,14 @@ class CallControl:
         once it is answered, or after ``abandon_grace``).  The calls the
         application holds are reported ``ENDED`` with ``end_reason=reason``
         and forgotten (a new session can still command them by id).
+
+        A dial whose request is in ``unsent`` (still in the outbox) never
+        reached the old session: it goes on, on the new one.  A connect or
+        play in ``unsent`` addressed a call of the old session: it fails, and
+        its request id is returned so the session withdraws the request
+        (sent now, it would start a bridge nobody watches).
         """
-        self._fail_waiting(reason)
+        withdrawn = self._fail_waiting(reason, unsent)
         for call in [call for call in self.calls.values() if not call.hidden]:
             call.state = CallState.ENDED
             call.end_reason = reason
@@ -519,11 +525,18 @@ class CallControl:
                 )
             )
             self._forget(call)
+        return withdrawn
 
-    def _fail_waiting(self, reason: str) -> None:
-        """Fail work waiting on events; end the legs of dials and connects in progress."""
+    def _fail_waiting(self, reason: str, unsent: Collection[RequestId] = ()) -> list[RequestId]:
+        """Fail work waiting on events; end the legs of dials and connects in progress.
+
+        Returns the unsent requests of the connects and plays failed.
+        """
         self._uncertain.clear()
+        withdrawn = []
         for dial in list(self.dials.values()):
+            if dial.phase is DialPhase.PENDING and dial.request_id in unsent:
+                continue
             if dial.phase is DialPhase.ABANDONED:
                 del self.dials[dial.tag]
             else:
@@ -534,9 +547,14 @@ class CallControl:
                 self._fail_connect(connect, reason)
                 self._hide_legs(connect.tag, exclude=connect.call.call_id)
                 self._watch(connect.tag)
+            if connect.request_id in unsent:
+                withdrawn.append(connect.request_id)
             self._drop_connect(connect)
         for play in list(self.plays.values()):
+            if play.request_id in unsent:
+                withdrawn.append(play.request_id)
             self._end_play(play, reason)
+        return withdrawn
 
     def closed(self) -> None:
         """The session closed for good: end every waiter and forget everything

@@ -705,7 +705,13 @@ class RelaySession:
             )
         )
         if was_started and not restored:
-            self._calls.session_lost("session_lost")
+            withdrawn = self._calls.session_lost("session_lost", self._outbox.keys())
+            for request_id in withdrawn:
+                pending = self._pending.pop(request_id, None)
+                if pending is not None:
+                    message = f"{pending.method} was not sent: the call's session is gone"
+                    kind = FailureKind.CONNECTION_LOST
+                    self._fail(request_id, pending, LOCAL_FAILURE_CODE, message, kind)
         elif restored:
             self._calls.session_resumed(now, self.config.request_timeout)
         outbox, self._outbox = self._outbox, {}

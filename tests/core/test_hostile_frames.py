@@ -101,16 +101,22 @@ def test_nesting_up_to_the_limit_is_data() -> None:
     assert repr(event)  # the application can print it: no RecursionError
 
 
+@pytest.mark.parametrize("logged_in", [True, False])
 @pytest.mark.parametrize("position", POSITIONS)
-def test_the_fake_server_answers_deep_frames_and_keeps_serving(position: str) -> None:
+def test_the_fake_server_answers_deep_frames_and_keeps_serving(
+    position: str, logged_in: bool
+) -> None:
     server, conn = authenticated()
+    if not logged_in:  # the case: one frame before any handshake
+        conn = server.connection_made(now=1.0)
     server.receive_text(conn, _frame_with(position, deep(999)), now=1.0)
     out = [json.loads(text) for text in server.messages_to_send(conn)]
     assert len(out) == 1 and "error" in out[0]
     server.receive_text(
         conn, '{"jsonrpc":"2.0","id":"p","method":"signalwire.ping","params":{}}', now=1.0
     )
-    assert [json.loads(t)["id"] for t in server.messages_to_send(conn)] == ["p"]
+    [reply] = [json.loads(t) for t in server.messages_to_send(conn)]
+    assert reply["id"] == "p" and ("result" in reply) is logged_in
 
 
 ODD_CODES = ["²", "³00", "2²0", "٢٠٠", "9" * 5000, "-", "", " 200", "200 ", "1e3"]

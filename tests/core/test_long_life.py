@@ -35,6 +35,7 @@ from .test_calls import (
     ends,
     inbound,
     state,
+    winner,
 )
 
 GRACE = RelayConfig(project="p", token="t", ping_interval=None).abandon_grace
@@ -265,3 +266,33 @@ def test_a_connect_on_an_untracked_call_ends_with_that_call() -> None:
     assert isinstance(disconnected, ConnectStateChanged)
     assert disconnected.state is ConnectState.DISCONNECTED
     assert _stats(session)["connects"] == 0
+
+
+def test_work_queued_across_a_restart_addresses_the_new_session() -> None:
+    """Item 8: a dial queued while the old session drained never reached it: it is
+    sent on the new session, not failed (failing it, then sending it, orphaned its
+    answered leg).  A connect on a call of the old session is failed and withdrawn."""
+    session, ids = ready_session()
+    inbound(session)
+    disconnect = {"jsonrpc": "2.0", "id": "dx", "method": "signalwire.disconnect",
+                  "params": {"restart": True}}  # fmt: skip
+    session.receive_text(json.dumps(disconnect), now=1)
+    ids.push("dial-q", "conn-q")
+    session.send(Dial(devices=[[A]], tag="dq"), now=1)  # type: ignore[arg-type]
+    session.send(Connect(call=CallRef("call-A", "n1"), devices=[[A]], tag="cq"), now=1)  # type: ignore[arg-type]
+    assert [f.get("method") for f in frames(session)] == [None]  # the ack; they wait
+    events(session)
+    sent = _restart(session, ids, 2)
+    assert [f["method"] for f in sent] == ["calling.dial"]
+    got = events(session)
+    assert not any(isinstance(e, DialStateChanged) for e in got)
+    [connect_failed] = [e for e in got if isinstance(e, ConnectStateChanged)]
+    assert connect_failed.failed_reason == "session_lost"
+    [withdrawn] = [e for e in got if isinstance(e, RequestFailed)]
+    assert withdrawn.request_id == "conn-q" and withdrawn.method == "calling.connect"
+    session.receive_text(result("dial-q", {"code": "200"}), now=3)
+    session.receive_text(state("e1", "leg-1", "answered", tag="dq"), now=3)
+    session.receive_text(dial_event("e2", "answered", tag="dq", call=winner("leg-1", "dq")), now=3)
+    answered = [e for e in events(session) if isinstance(e, DialStateChanged)]
+    assert [e.state for e in answered] == [DialState.ANSWERED]
+    assert _stats(session) == {"calls": 1, "dials": 0, "connects": 0, "abandoned": 0}
