@@ -21,6 +21,17 @@ it when they do, and nothing of that work reaches the caller any more.
 
 When a call ends, its plays and its pending connect end with it (each with
 its own event), so no waiter is left hanging (RELAY.md K.19).
+
+Bounds (what a silent or hostile server can leave behind):
+
+* abandoned work (given up by the caller, or by the core after a timeout, a
+  lost request or a malformed outcome) and the legs the core is ending are
+  forgotten ``abandon_grace`` seconds after the last event naming them, and a
+  leg the core ended as soon as the server answers its ``calling.end``;
+* a session that is not restored forgets the old session's calls
+  (:meth:`CallControl.session_lost` states the policy);
+* check, then act: an event is validated before any state moves, so a bad
+  one changes nothing, or fails exactly the work it names.
 """
 
 from __future__ import annotations

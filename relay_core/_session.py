@@ -541,9 +541,15 @@ class RelaySession:
         flush ``messages_to_send()`` afterwards, even if this raised.
 
         Raises:
-            RemoteProtocolError: the frame is malformed.  It was dropped (and,
-                if it had an id, answered with a JSON-RPC error); the session
-                is unchanged and usable.
+            RemoteProtocolError: the frame is malformed (not JSON-RPC, nested
+                deeper than ``MAX_DEPTH``, an event without the fields its
+                type needs).  It was dropped (and, if it had an id, answered
+                with a JSON-RPC error); the session is unchanged and usable.
+                Nothing else escapes, whatever the frame holds.  An outcome
+                event that names live work but cannot be read (a dial
+                answered without a winner) does not raise: that dial or
+                connect fails at once with reason ``malformed_event`` and its
+                legs are ended.
         """
         self._now = now
         try:
