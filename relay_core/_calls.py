@@ -21,12 +21,23 @@ it when they do, and nothing of that work reaches the caller any more.
 
 When a call ends, its plays and its pending connect end with it (each with
 its own event), so no waiter is left hanging (RELAY.md K.19).
+
+Bounds (what a silent or hostile server can leave behind):
+
+* abandoned work (given up by the caller, or by the core after a timeout, a
+  lost request or a malformed outcome) and the legs the core is ending are
+  forgotten ``abandon_grace`` seconds after the last event naming them, and a
+  leg the core ended as soon as the server answers its ``calling.end``;
+* a session that is not restored forgets the old session's calls
+  (:meth:`CallControl.session_lost` states the policy);
+* check, then act: an event is validated before any state moves, so a bad
+  one changes nothing, or fails exactly the work it names.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
 from ._commands import (
@@ -41,7 +52,7 @@ from ._commands import (
     PlayStop,
     PlayVolume,
 )
-from ._convert import device_from_wire
+from ._device_cache import server_device
 from ._errors import LOCAL_FAILURE_CODE, CallGoneError, LocalProtocolError, RemoteProtocolError
 from ._events import (
     CallErrorReported,
@@ -78,7 +89,8 @@ from ._state import (
     call_transition,
     play_control_error,
 )
-from ._values import Device
+from ._trackers import _Call, _Connect, _Dial, _Play
+from ._wire import parse_code
 
 #: How many ended call ids the core remembers, to refuse commands on them
 #: before anything is sent (``CallGoneError``).  Oldest forgotten first; a
@@ -88,6 +100,9 @@ ENDED_CALLS_REMEMBERED: Final = 1024
 
 #: Inbound overflow policies: the method sent for an offer over the cap.
 OVERFLOW_POLICIES: Final = {"pass": "calling.pass", "decline": "calling.end"}
+
+#: The failure reason of a dial or connect whose outcome event was unreadable.
+MALFORMED_EVENT: Final = "malformed_event"
 
 _CALL_STATES: Final = {member.value: member for member in CallState}
 _DIAL_STATES: Final = {member.value: member for member in DialState}
@@ -124,122 +139,6 @@ def _ref(value: JSONValue) -> CallRef | None:
     return None
 
 
-#: Server devices repeat (the same numbers on every event of a leg, and across
-#: calls); parsing one costs ~5 µs, so parsed devices are shared.  Values are
-#: immutable, so sharing is safe; the cache is cleared when it fills.
-_DEVICE_CACHE: dict[
-    tuple[str, tuple[tuple[str, str | int | float | bool | None], ...]], Device
-] = {}
-_DEVICE_CACHE_SIZE: Final = 4096
-_SCALARS: Final = (str, int, float, bool, type(None))
-
-
-def _device(value: JSONValue) -> Device | None:
-    if value is None:
-        return None
-    key = None
-    if type(value) is dict:
-        kind = value.get("type")
-        params = value.get("params")
-        if type(kind) is str and type(params) is dict:
-            items = tuple(params.items())
-            if all(type(item) in _SCALARS for _, item in items):
-                key = (kind, items)
-                cached = _DEVICE_CACHE.get(key)
-                if cached is not None:
-                    return cached
-    device = device_from_wire(value, strict=False)
-    if key is not None:
-        if len(_DEVICE_CACHE) >= _DEVICE_CACHE_SIZE:
-            _DEVICE_CACHE.clear()
-        _DEVICE_CACHE[key] = device
-    return device
-
-
-class _Call:
-    """What the core knows of one live call (mutable; snapshots go out)."""
-
-    __slots__ = (
-        "call_id",
-        "context",
-        "device",
-        "direction",
-        "end_reason",
-        "end_sent",
-        "hidden",
-        "node_id",
-        "peer",
-        "plays",
-        "ref",
-        "state",
-        "tag",
-    )
-
-    def __init__(self, call_id: CallId, node_id: NodeId, tag: Tag | None) -> None:
-        self.call_id = call_id
-        self.node_id = node_id
-        #: This call's address, built once (events carry it).
-        self.ref = CallRef(call_id, node_id)
-        self.tag = tag
-        self.direction: str | None = None
-        self.state = CallState.CREATED
-        self.device: Device | None = None
-        self.context: str | None = None
-        self.peer: CallRef | None = None
-        self.end_reason: str | None = None
-        #: Live plays on this call; created on first use (a set costs 216 B).
-        self.plays: set[ControlId] | None = None
-        #: Leg of abandoned work: nothing about it reaches the user.
-        self.hidden = False
-        #: ``calling.end`` already queued by the core.
-        self.end_sent = False
-
-    def snapshot(self) -> CallInfo:
-        return CallInfo(
-            call_id=self.call_id,
-            node_id=self.node_id,
-            tag=self.tag,
-            direction=self.direction,
-            state=self.state,
-            device=self.device,
-            context=self.context,
-            peer=self.peer,
-            end_reason=self.end_reason,
-        )
-
-
-class _Dial:
-    __slots__ = ("outcome_seen", "phase", "request_id", "tag")
-
-    def __init__(self, tag: Tag, request_id: RequestId) -> None:
-        self.tag = tag
-        self.request_id = request_id
-        self.phase = DialPhase.PENDING
-        #: The server reported the final dial event (for abandoned dials).
-        self.outcome_seen = False
-
-
-class _Connect:
-    __slots__ = ("call", "outcome_seen", "phase", "request_id", "tag")
-
-    def __init__(self, call: CallRef, tag: Tag, request_id: RequestId) -> None:
-        self.call = call
-        self.tag = tag
-        self.request_id = request_id
-        self.phase = ConnectPhase.PENDING
-        self.outcome_seen = False
-
-
-class _Play:
-    __slots__ = ("call", "control_id", "request_id", "state")
-
-    def __init__(self, call: CallRef, control_id: ControlId, request_id: RequestId) -> None:
-        self.call = call
-        self.control_id = control_id
-        self.request_id = request_id
-        self.state: PlayState | None = None
-
-
 class CallControl:
     """The keyed call, dial, connect and play machines of one session.
 
@@ -258,9 +157,13 @@ class CallControl:
         *,
         max_calls: int,
         overflow_policy: str,
+        clock: Callable[[], float] = lambda: 0.0,
+        abandon_grace: float = 60.0,
     ) -> None:
         self._emit = emit
         self._send = send
+        self._clock = clock
+        self._grace = abandon_grace
         self._max_calls = max_calls
         self._overflow_policy = overflow_policy
         self.calls: dict[CallId, _Call] = {}
@@ -279,8 +182,14 @@ class CallControl:
         self._uncertain: dict[Tag, float | None] = {}
         #: Recently ended calls (insertion order; see ENDED_CALLS_REMEMBERED).
         self._ended: dict[CallId, None] = {}
+        #: Tags of abandoned work and of legs the core is ending → when they
+        #: are forgotten if nothing more is heard of them (re-armed by each
+        #: event that names them).  Bounds what a silent server leaves behind.
+        self._expiry: dict[Tag, float] = {}
         #: Events that named nothing we track, or came out of order.
         self.dropped_events = 0
+        #: Well-formed frames whose content failed the work it named.
+        self.malformed_events = 0
         self.handlers: dict[str, Callable[[JSONObject], None]] = {
             "calling.call.state": self._on_state,
             "calling.call.dial": self._on_dial,
@@ -376,9 +285,14 @@ class CallControl:
         queued before the reply's ``RequestCompleted``) and the verb returns
         with the state it implies, in every adapter.  The server's own event
         is then no news (dropped, like any repeated state).
+
+        A leg the core ended is forgotten once the server accepts its
+        ``calling.end``: after a session restart no ``ended`` event would come.
         """
         self._started.pop(request_id, None)
-        self._ending.pop(request_id, None)
+        ended = self._ending.pop(request_id, None)
+        if ended is not None:
+            self._forget_ended_leg(ended)
         if call_id is None:
             return
         call = self.calls.get(CallId(call_id))
@@ -405,9 +319,12 @@ class CallControl:
                 FailureKind.TIMEOUT,
             ):
                 # The end was lost with its socket: send it again (it waits
-                # in the outbox for the next session).
+                # in the outbox for the next session; the tag's grace bounds
+                # the retries).
                 leg.end_sent = False
                 self._end_leg(leg)
+            else:  # refused (404: already gone) or the session closed
+                self._forget_ended_leg(ended)
             return
         command = self._started.pop(failure.request_id, None)
         if command is None:
@@ -457,6 +374,7 @@ class CallControl:
         hidden = self._hide_legs(tag, exclude=None)
         if dial is not None and dial.phase is not DialPhase.ABANDONED:
             del self.dials[tag]
+        self._watch(tag)
         return hidden
 
     def abandon_connect(self, call: CallRef) -> tuple[CallRef, ...]:
@@ -471,6 +389,7 @@ class CallControl:
         hidden = self._hide_legs(connect.tag, exclude=call.call_id)
         if connect.phase is not ConnectPhase.ABANDONED:
             self._drop_connect(connect)
+        self._watch(connect.tag)
         return hidden
 
     def _hide_legs(self, tag: Tag, exclude: CallId | None) -> tuple[CallRef, ...]:
@@ -501,6 +420,36 @@ class CallControl:
             if connect.phase in OPEN_CONNECT_PHASES:
                 self.abandon_connect(CallRef(call_id, connect.call.node_id))
 
+    def _watch(self, tag: Tag) -> None:
+        """Arm the grace deadline of ``tag`` if abandoned work or ended legs carry it."""
+        self._expiry[tag] = self._clock() + self._grace
+        self._drop_settled_abandoned(tag)
+
+    def _touch(self, tag: Tag | None) -> None:
+        """An event named ``tag``: its abandoned work is alive, re-arm the deadline."""
+        if tag is not None and tag in self._expiry:
+            self._expiry[tag] = self._clock() + self._grace
+
+    def _forget_ended_leg(self, call_id: CallId) -> None:
+        leg = self.calls.get(call_id)
+        if leg is not None and leg.hidden:
+            self._forget(leg)
+            self._drop_settled_abandoned(leg.tag)
+
+    def _expire(self, now: float) -> None:
+        """Forget abandoned work and ended legs nothing was heard of for the grace period."""
+        for tag in [tag for tag, due in self._expiry.items() if due <= now]:
+            del self._expiry[tag]
+            dial = self.dials.get(tag)
+            if dial is not None and dial.phase is DialPhase.ABANDONED:
+                del self.dials[tag]
+            call_id = self._connect_tags.get(tag)
+            connect = None if call_id is None else self.connects.get(call_id)
+            if connect is not None and connect.phase is ConnectPhase.ABANDONED:
+                self._drop_connect(connect)
+            for leg in [leg for leg in self.calls.values() if leg.hidden and leg.tag == tag]:
+                self._forget(leg)
+
     def _end_leg(self, call: _Call) -> None:
         if call.end_sent or call.state not in LIVE_CALL_STATES:
             return
@@ -519,12 +468,18 @@ class CallControl:
                 self._uncertain[tag] = now + grace
 
     def next_deadline(self) -> float | None:
-        """When an uncertain dial or connect is given up, if any."""
+        """When uncertain work is given up or abandoned work forgotten, if any."""
+        if not self._uncertain and not self._expiry:
+            return None
         due = [deadline for deadline in self._uncertain.values() if deadline is not None]
+        due.extend(self._expiry.values())
         return min(due) if due else None
 
     def handle_timeout(self, now: float) -> None:
-        """Fail and abandon uncertain work the resumed session never mentioned."""
+        """Fail and abandon uncertain work the resumed session never mentioned;
+        forget abandoned work past its grace period."""
+        if self._expiry:
+            self._expire(now)
         expired = [tag for tag, due in self._uncertain.items() if due is not None and due <= now]
         for tag in expired:
             del self._uncertain[tag]
@@ -537,28 +492,73 @@ class CallControl:
             if connect is not None and connect.phase is ConnectPhase.PENDING:
                 self._give_up_connect(connect, "request_lost")
 
-    def session_lost(self, reason: str) -> None:
-        """The server did not restore the session: work waiting on events fails.
+    def session_lost(self, reason: str, unsent: Collection[RequestId]) -> list[RequestId]:
+        """The server did not restore the session (a restart, or a refused resume).
 
-        Calls stay tracked: the new session can still command them by id.
+        Policy: the server forgot the old session, so no event of it will
+        come.  Dials, connects and plays waiting on events fail with
+        ``reason``.  The legs of dials and connects in progress were ours to
+        end: they get ``calling.end`` on the new session (and are forgotten
+        once it is answered, or after ``abandon_grace``).  The calls the
+        application holds are reported ``ENDED`` with ``end_reason=reason``
+        and forgotten (a new session can still command them by id).
+
+        A dial whose request is in ``unsent`` (still in the outbox) never
+        reached the old session: it goes on, on the new one.  A connect or
+        play in ``unsent`` addressed a call of the old session: it fails, and
+        its request id is returned so the session withdraws the request
+        (sent now, it would start a bridge nobody watches).
+        """
+        withdrawn = self._fail_waiting(reason, unsent)
+        for call in [call for call in self.calls.values() if not call.hidden]:
+            call.state = CallState.ENDED
+            call.end_reason = reason
+            self._emit(
+                CallStateChanged(
+                    call=call.snapshot(), state=call.state, tag=call.tag, end_reason=reason
+                )
+            )
+            self._forget(call)
+        return withdrawn
+
+    def _fail_waiting(self, reason: str, unsent: Collection[RequestId] = ()) -> list[RequestId]:
+        """Fail work waiting on events; end the legs of dials and connects in progress.
+
+        Returns the unsent requests of the connects and plays failed.
         """
         self._uncertain.clear()
+        withdrawn = []
         for dial in list(self.dials.values()):
+            if dial.phase is DialPhase.PENDING and dial.request_id in unsent:
+                continue
             if dial.phase is DialPhase.ABANDONED:
                 del self.dials[dial.tag]
             else:
                 self._fail_dial(dial, reason, "the server did not resume the session")
-                self.abandon_dial(dial.tag)
+            self.abandon_dial(dial.tag)
         for connect in list(self.connects.values()):
             if connect.phase in OPEN_CONNECT_PHASES:
                 self._fail_connect(connect, reason)
+                self._hide_legs(connect.tag, exclude=connect.call.call_id)
+                self._watch(connect.tag)
+            if connect.request_id in unsent:
+                withdrawn.append(connect.request_id)
             self._drop_connect(connect)
         for play in list(self.plays.values()):
+            if play.request_id in unsent:
+                withdrawn.append(play.request_id)
             self._end_play(play, reason)
+        return withdrawn
 
     def closed(self) -> None:
-        """The session closed for good: end every waiter."""
-        self.session_lost("session_closed")
+        """The session closed for good: end every waiter and forget everything
+        (the application closed it: its calls are not reported ended)."""
+        self._fail_waiting("session_closed")
+        self.calls.clear()
+        self.dials.clear()
+        self._started.clear()
+        self._ending.clear()
+        self._expiry.clear()
 
     # -- events -----------------------------------------------------------
 
@@ -588,6 +588,10 @@ class CallControl:
         if call is None:
             call = self._new_leg(CallId(call_id), params)
             if call is None:
+                if state is CallState.ENDED and call_id in self.connects:
+                    # A connect on a call this session does not track (one of
+                    # an earlier session, say) ends with its A leg too.
+                    self._connect_call_ended(CallId(call_id))
                 self.dropped_events += 1
                 return
         elif not call_transition(call.state, state):
@@ -606,6 +610,8 @@ class CallControl:
                     call=call.snapshot(), state=state, tag=call.tag, end_reason=call.end_reason
                 )
             )
+        else:
+            self._touch(call.tag)
         if state is CallState.ENDED:
             self._call_ended(call)
         elif call.hidden and state in LIVE_CALL_STATES:
@@ -626,7 +632,7 @@ class CallControl:
         node_id = NodeId(sys.intern(_optional_text(params, "node_id") or ""))
         call = _Call(call_id, node_id, tag)
         call.direction = _shared(_optional_text(params, "direction"))
-        call.device = _device(params.get("device"))
+        call.device = server_device(params.get("device"))
         if dial is not None:
             call.hidden = dial.phase is DialPhase.ABANDONED
         else:
@@ -641,7 +647,15 @@ class CallControl:
             play = self.plays.get(control_id)
             if play is not None:
                 self._end_play(play, "call_ended")
-        connect = self.connects.get(call.call_id)
+        self._connect_call_ended(call.call_id)
+        self._forget(call)
+        self._ended[call.call_id] = None
+        if len(self._ended) > ENDED_CALLS_REMEMBERED:
+            del self._ended[next(iter(self._ended))]
+        self._drop_settled_abandoned(call.tag)
+
+    def _connect_call_ended(self, call_id: CallId) -> None:
+        connect = self.connects.get(call_id)
         if connect is not None:
             if connect.phase in OPEN_CONNECT_PHASES:
                 self._fail_connect(connect, "call_ended")
@@ -655,19 +669,14 @@ class CallControl:
                     )
                 )
             self._drop_connect(connect)
-        self._forget(call)
-        self._ended[call.call_id] = None
-        if len(self._ended) > ENDED_CALLS_REMEMBERED:
-            del self._ended[next(iter(self._ended))]
-        self._drop_settled_abandoned(call.tag)
 
     def _forget(self, call: _Call) -> None:
         self.calls.pop(call.call_id, None)
 
     def _drop_settled_abandoned(self, tag: Tag | None) -> None:
         """Drop an abandoned dial or connect once its outcome and legs are gone."""
-        if tag is None:
-            return
+        if tag is None or tag not in self._expiry:
+            return  # only abandoned work and ended legs have a grace deadline
         if any(call.tag == tag for call in self.calls.values()):
             return
         dial = self.dials.get(tag)
@@ -677,6 +686,8 @@ class CallControl:
         connect = None if call_id is None else self.connects.get(call_id)
         if connect is not None and connect.phase is ConnectPhase.ABANDONED and connect.outcome_seen:
             self._drop_connect(connect)
+        if tag not in self.dials and tag not in self._connect_tags:
+            del self._expiry[tag]
 
     def _on_dial(self, params: JSONObject) -> None:
         tag = Tag(_text(params, "tag", "calling.call.dial"))
@@ -690,6 +701,7 @@ class CallControl:
             return
         winner = params.get("call")
         if dial.phase is DialPhase.ABANDONED:
+            self._touch(tag)
             if state in (DialState.ANSWERED, DialState.FAILED):
                 dial.outcome_seen = True
             if state is DialState.ANSWERED and isinstance(winner, Mapping):
@@ -703,11 +715,22 @@ class CallControl:
         if new_phase is None:
             self.dropped_events += 1
             return
+        if state is DialState.ANSWERED and not (
+            isinstance(winner, Mapping) and _optional_text(winner, "call_id")
+        ):
+            # Check, then act: an outcome we cannot read fails the dial now
+            # (the caller must not wait forever) and every leg of it is ended,
+            # the winner included, now or when it shows up.
+            self.malformed_events += 1
+            self._give_up_dial(
+                dial, MALFORMED_EVENT, "calling.call.dial answered without a winning call"
+            )
+            return
         dial.phase = new_phase
         if state is DialState.ANSWERED:
-            leg = self._winner(tag, winner) if isinstance(winner, Mapping) else None
-            if leg is None:
-                raise RemoteProtocolError("calling.call.dial answered without a winning call")
+            assert isinstance(winner, Mapping)
+            leg = self._winner(tag, winner)
+            assert leg is not None
             del self.dials[tag]
             self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot()))
         elif state is DialState.FAILED:
@@ -728,7 +751,7 @@ class CallControl:
             node_id = NodeId(_optional_text(winner, "node_id") or "")
             call = _Call(CallId(call_id), node_id, tag)
             call.direction = _optional_text(winner, "direction") or "outbound"
-            call.device = _device(winner.get("device"))
+            call.device = server_device(winner.get("device"))
             self.calls[call.call_id] = call
         if not call.node_id:
             call.node_id = NodeId(_optional_text(winner, "node_id") or "")
@@ -784,6 +807,7 @@ class CallControl:
             self._uncertain.pop(connect.tag, None)
         peer_params = params.get("peer")
         if connect.phase is ConnectPhase.ABANDONED:
+            self._touch(connect.tag)
             if state in (ConnectState.CONNECTED, ConnectState.FAILED):
                 connect.outcome_seen = True
             if state is ConnectState.CONNECTED and isinstance(peer_params, Mapping):
@@ -797,12 +821,19 @@ class CallControl:
         if new_phase is None:
             self.dropped_events += 1
             return
+        if state is ConnectState.CONNECTED and not (
+            isinstance(peer_params, Mapping) and _optional_text(peer_params, "call_id")
+        ):
+            # As for a dial: fail the connect now and end its peer legs.
+            self.malformed_events += 1
+            self._give_up_connect(connect, MALFORMED_EVENT)
+            return
         connect.phase = new_phase
         peer_info: CallInfo | None = None
         if state is ConnectState.CONNECTED:
-            peer = self._peer(connect, peer_params) if isinstance(peer_params, Mapping) else None
-            if peer is None:
-                raise RemoteProtocolError("calling.call.connect connected without a peer")
+            assert isinstance(peer_params, Mapping)
+            peer = self._peer(connect, peer_params)
+            assert peer is not None
             if a_leg is not None:
                 a_leg.peer = peer.ref
             peer_info = peer.snapshot()
@@ -830,7 +861,7 @@ class CallControl:
                 CallId(call_id), NodeId(_optional_text(peer, "node_id") or ""), connect.tag
             )
             call.direction = "outbound"
-            call.device = _device(peer.get("device"))
+            call.device = server_device(peer.get("device"))
             self.calls[call.call_id] = call
         call.peer = connect.call
         if call_transition(call.state, CallState.ANSWERED):
@@ -909,7 +940,10 @@ class CallControl:
         call.direction = _shared(_optional_text(params, "direction")) or "inbound"
         raw_state = _optional_text(params, "call_state") or "created"
         call.state = _CALL_STATES.get(raw_state) or CallState(raw_state)
-        call.device = _device(params.get("device"))
+        if call.state is CallState.ENDED:
+            self.dropped_events += 1  # an offer of a call already over: nothing to track
+            return
+        call.device = server_device(params.get("device"))
         call.context = _shared(_optional_text(params, "context"))
         if len(self.calls) >= self._max_calls:
             self._refuse(call.snapshot())
@@ -929,12 +963,11 @@ class CallControl:
         message = params.get("message")
         call_id = params.get("call_id")
         call = self.calls.get(CallId(call_id)) if isinstance(call_id, str) else None
-        if isinstance(code, str) and code.lstrip("-").isdigit():
-            code = int(code)
+        number = parse_code(code)
         self._emit(
             CallErrorReported(
                 call=None if call is None else call.ref,
-                code=code if isinstance(code, int) and not isinstance(code, bool) else -1,
+                code=-1 if number is None else number,
                 message=message if isinstance(message, str) else "",
                 params=params,
             )

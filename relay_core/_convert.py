@@ -31,7 +31,7 @@ from typing import TypeGuard, TypeVar, assert_never
 
 import cattrs
 
-from ._errors import LocalProtocolError
+from ._errors import LocalProtocolError, short_repr
 from ._ids import JSONDict, JSONObject, JSONValue
 from ._values import (
     AudioMedia,
@@ -83,9 +83,8 @@ _PLAN_SHAPE = "a list of lists of devices"
 
 
 def _short(value: object) -> str:
-    """Return ``repr(value)``, cut to a length fit for an error message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """Return ``repr(value)``, cut to a length fit for an error message (never recursive)."""
+    return short_repr(value, 80)
 
 
 def _is_list(value: object) -> TypeGuard[Sequence[object]]:

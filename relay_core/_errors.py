@@ -7,6 +7,47 @@ No message built here ever contains a credential.
 
 from __future__ import annotations
 
+import itertools
+import reprlib
+
+
+class _ShortRepr(reprlib.Repr):
+    """``reprlib`` limits, but dicts keep their order (reprlib sorts them)."""
+
+    def repr_dict(self, x: dict[object, object], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        pieces = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(x[key], level - 1)}"
+            for key in itertools.islice(x, self.maxdict)
+        ]
+        if len(x) > self.maxdict:
+            pieces.append("...")
+        return "{" + ", ".join(pieces) + "}"
+
+
+_REPR = _ShortRepr()
+_REPR.maxlevel = 3  # never recurses deeper: safe for hostile, deeply nested values
+_REPR.maxstring = _REPR.maxother = 200
+_REPR.maxlong = 40
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, safe for any peer-supplied value.
+
+    It descends at most three levels into containers, so deeply nested data
+    cannot raise ``RecursionError``, and huge strings or numbers are cut
+    before they are copied into an error message.
+    """
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an integer beyond int's str() limit
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 #: Code the client synthesises for failures that never reached the server
 #: (timeouts, connection loss, a full outbox), as the official SDK does.
 LOCAL_FAILURE_CODE = -1

@@ -75,6 +75,8 @@ from ._wire import (
     encode_error,
     encode_request,
     encode_result,
+    is_success_code,
+    parse_code,
 )
 
 __all__ = ["RelayConfig", "RelaySession", "SessionStatistics"]
@@ -159,6 +161,12 @@ class RelayConfig:
     #: Cap on live calls; inbound offers over it get ``inbound_overflow``.
     max_calls: int = attrs.field(default=1000, validator=_positive_int)
     inbound_overflow: str = attrs.field(default="pass", validator=_overflow)
+    #: How long abandoned work (a dial or connect given up on, by the caller
+    #: or by the core after a timeout, a lost request or a malformed outcome)
+    #: is remembered after the last event naming it, so that its late legs
+    #: are still ended; then it is forgotten, as are legs whose end the
+    #: server never confirmed.
+    abandon_grace: float = attrs.field(default=60.0, validator=_positive_number)
 
     def __attrs_post_init__(self) -> None:
         if self.jwt_token:
@@ -264,8 +272,13 @@ class RelaySession:
             self._send_internal,
             max_calls=config.max_calls,
             overflow_policy=config.inbound_overflow,
+            clock=self._clock,
+            abandon_grace=config.abandon_grace,
         )
         self._now = 0.0
+
+    def _clock(self) -> float:
+        return self._now
 
     def __repr__(self) -> str:
         return f"<RelaySession state={self._state.value} calls={len(self._calls.calls)}>"
@@ -299,7 +312,7 @@ class RelaySession:
             live_actions=len(self._calls.plays),
             abandoned_work=self._calls.abandoned,
             events_received=self._events_received,
-            malformed_frames=self._malformed,
+            malformed_frames=self._malformed + self._calls.malformed_events,
             dropped_events=self._calls.dropped_events,
             connections=self._connections,
         )
@@ -537,9 +550,15 @@ class RelaySession:
         flush ``messages_to_send()`` afterwards, even if this raised.
 
         Raises:
-            RemoteProtocolError: the frame is malformed.  It was dropped (and,
-                if it had an id, answered with a JSON-RPC error); the session
-                is unchanged and usable.
+            RemoteProtocolError: the frame is malformed (not JSON-RPC, nested
+                deeper than ``MAX_DEPTH``, an event without the fields its
+                type needs).  It was dropped (and, if it had an id, answered
+                with a JSON-RPC error); the session is unchanged and usable.
+                Nothing else escapes, whatever the frame holds.  An outcome
+                event that names live work but cannot be read (a dial
+                answered without a winner) does not raise: that dial or
+                connect fails at once with reason ``malformed_event`` and its
+                legs are ended.
         """
         self._now = now
         try:
@@ -619,16 +638,15 @@ class RelaySession:
             self._ping_answered(now)
         rid = RequestId(str(request_id))
         code = result.get("code")
-        # RELAY.md D: any 2xx (string or int) or no code at all is success.
-        if code is None or (str(code)[:1] == "2" and len(str(code)) == 3):
+        if is_success_code(code):
             self._completed(rid, pending, result)
         else:
-            text = str(code)
+            number = parse_code(code)
             message = result.get("message")
             self._fail(
                 rid,
                 pending,
-                int(text) if text.lstrip("-").isdigit() else LOCAL_FAILURE_CODE,
+                LOCAL_FAILURE_CODE if number is None else number,
                 message if isinstance(message, str) else f"{pending.method} failed",
                 FailureKind.REMOTE,
             )
@@ -702,7 +720,13 @@ class RelaySession:
             )
         )
         if was_started and not restored:
-            self._calls.session_lost("session_lost")
+            withdrawn = self._calls.session_lost("session_lost", self._outbox.keys())
+            for request_id in withdrawn:
+                pending = self._pending.pop(request_id, None)
+                if pending is not None:
+                    message = f"{pending.method} was not sent: the call's session is gone"
+                    kind = FailureKind.CONNECTION_LOST
+                    self._fail(request_id, pending, LOCAL_FAILURE_CODE, message, kind)
         elif restored:
             self._calls.session_resumed(now, self.config.request_timeout)
         outbox, self._outbox = self._outbox, {}

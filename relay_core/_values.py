@@ -24,7 +24,7 @@ from typing import TypeAlias, TypeVar, final
 
 import attrs
 
-from ._errors import LocalProtocolError
+from ._errors import LocalProtocolError, short_repr
 from ._ids import JSONValue
 
 __all__ = [
@@ -63,7 +63,7 @@ class _InvalidField(LocalProtocolError):
 
 def _non_empty_str(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
     if not isinstance(value, str) or not value:
-        raise _InvalidField(attribute.name, f"{value!r} is not a non-empty string")
+        raise _InvalidField(attribute.name, f"{short_repr(value)} is not a non-empty string")
 
 
 def _optional_non_empty_str(instance: object, attribute: attrs.Attribute[_T], value: _T) -> None:
@@ -73,13 +73,13 @@ def _optional_non_empty_str(instance: object, attribute: attrs.Attribute[_T], va
 
 def _str(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
     if not isinstance(value, str):
-        raise _InvalidField(attribute.name, f"{value!r} is not a string")
+        raise _InvalidField(attribute.name, f"{short_repr(value)} is not a string")
 
 
 def _e164(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
     if not isinstance(value, str) or _E164.fullmatch(value) is None:
         raise _InvalidField(
-            attribute.name, f"{value!r} is not an E.164 number (+ then 2 to 15 digits)"
+            attribute.name, f"{short_repr(value)} is not an E.164 number (+ then 2 to 15 digits)"
         )
 
 
@@ -90,7 +90,7 @@ def _optional_e164(instance: object, attribute: attrs.Attribute[_T], value: _T) 
 
 def _sip_uri(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
     if not isinstance(value, str) or _SIP_URI.fullmatch(value) is None:
-        raise _InvalidField(attribute.name, f"{value!r} is not a sip: or sips: URI")
+        raise _InvalidField(attribute.name, f"{short_repr(value)} is not a sip: or sips: URI")
 
 
 def _optional_sip_uri(instance: object, attribute: attrs.Attribute[_T], value: _T) -> None:
@@ -105,7 +105,7 @@ def _positive(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
         or (isinstance(value, float) and not math.isfinite(value))
         or value <= 0
     ):
-        raise _InvalidField(attribute.name, f"{value!r} is not a positive number")
+        raise _InvalidField(attribute.name, f"{short_repr(value)} is not a positive number")
 
 
 def _optional_positive(instance: object, attribute: attrs.Attribute[_T], value: _T) -> None:
@@ -117,29 +117,33 @@ def _headers(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
     if value is None:
         return
     if not isinstance(value, tuple):
-        raise _InvalidField(attribute.name, f"{value!r} is not a tuple of SipHeader")
+        raise _InvalidField(attribute.name, f"{short_repr(value)} is not a tuple of SipHeader")
     for index, header in enumerate(value):
         if not isinstance(header, SipHeader):
-            raise _InvalidField(f"{attribute.name}[{index}]", f"{header!r} is not a SipHeader")
+            raise _InvalidField(
+                f"{attribute.name}[{index}]", f"{short_repr(header)} is not a SipHeader"
+            )
 
 
 def _codecs(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
     if value is None:
         return
     if not isinstance(value, tuple):
-        raise _InvalidField(attribute.name, f"{value!r} is not a tuple of strings")
+        raise _InvalidField(attribute.name, f"{short_repr(value)} is not a tuple of strings")
     for index, codec in enumerate(value):
         if not isinstance(codec, str) or not codec:
-            raise _InvalidField(f"{attribute.name}[{index}]", f"{codec!r} is not a codec name")
+            raise _InvalidField(
+                f"{attribute.name}[{index}]", f"{short_repr(codec)} is not a codec name"
+            )
 
 
 def _mapping(_: object, attribute: attrs.Attribute[_T], value: _T) -> None:
     # Typed callers cannot get here; untyped ones (and the converter's bugs) can.
     if not isinstance(value, Mapping):
-        raise _InvalidField(attribute.name, f"{value!r} is not a mapping")
+        raise _InvalidField(attribute.name, f"{short_repr(value)} is not a mapping")
     for key in value:
         if not isinstance(key, str):
-            raise _InvalidField(attribute.name, f"key {key!r} is not a string")
+            raise _InvalidField(attribute.name, f"key {short_repr(key)} is not a string")
 
 
 def _extra_for(*fields: str) -> Callable[[object, attrs.Attribute[_T], _T], None]:
@@ -152,7 +156,8 @@ def _extra_for(*fields: str) -> Callable[[object, attrs.Attribute[_T], _T], None
         for key in value:
             if key in taken:
                 raise _InvalidField(
-                    attribute.name, f"key {key!r} has a field of its own; pass it by keyword"
+                    attribute.name,
+                    f"key {short_repr(key)} has a field of its own; pass it by keyword",
                 )
 
     return check

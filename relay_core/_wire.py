@@ -7,6 +7,12 @@ chained with ``from``; nothing else escapes :func:`decode`.
 RELAY.md B: every frame is one JSON-RPC 2.0 object.  Requests (either
 direction) carry ``method`` and an object ``params``; responses carry ``id``
 and either ``result`` or ``error``.
+
+Hostile input: a frame nested deeper than :data:`MAX_DEPTH` levels is
+refused here (a request with a usable id is answered ``-32600``), so no
+value that leaves this module can make ``repr``, ``==`` or an encoder recurse
+past Python's limit in either role or in the application.  Error messages
+quote peer values through :func:`short_repr`: cut, and never recursive.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple, TypeAlias
 
-from ._errors import RemoteProtocolError
+from ._errors import RemoteProtocolError, short_repr
 from ._ids import JSONDict, JSONObject, JSONValue
 
 try:  # An optional accelerator: the same results, several times faster.
@@ -50,6 +56,14 @@ except ImportError:  # pragma: no cover - exercised only without orjson
         return _json_encoder.encode(value)
 
     JSON_LIBRARY = "json"
+
+#: The deepest nesting a frame may have (the frame object itself is level 1).
+#: RELAY frames nest about eight levels; this leaves room for any application
+#: data while keeping every consumer far from the interpreter's recursion limit.
+MAX_DEPTH: Final = 500
+#: A frame this short cannot nest deeper than MAX_DEPTH: only longer frames
+#: are checked, which keeps the check off the event path (events are ~700 B).
+_SHALLOW_LENGTH: Final = 2 * MAX_DEPTH + 1
 
 #: A JSON-RPC id: RELAY uses strings; integers are tolerated from peers.
 WireId: TypeAlias = str | int
@@ -102,9 +116,30 @@ class MalformedRequestError(RemoteProtocolError):
         self.error_code = error_code
 
 
-def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+_describe = short_repr
+
+
+def _too_deep(text: str | bytes, obj: JSONValue) -> bool:
+    """Whether ``obj`` (decoded from ``text``) nests deeper than MAX_DEPTH."""
+    if isinstance(text, bytes):
+        openers = text.count(b"[") + text.count(b"{")
+    else:
+        openers = text.count("[") + text.count("{")
+    if openers <= MAX_DEPTH:
+        return False
+    # Walked without recursion: this value is exactly what cannot be recursed.
+    # Both JSON libraries build plain dicts and lists.
+    stack: list[tuple[JSONValue, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = value.values() if type(value) is dict else value
+        for child in children:  # type: ignore[union-attr]
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+    return False
 
 
 def decode(text: str | bytes) -> Message:
@@ -125,6 +160,9 @@ def decode(text: str | bytes) -> Message:
         obj = _loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RemoteProtocolError(f"frame is not valid JSON: {exc}") from exc
+    except RecursionError:  # pragma: no cover - json (not orjson) on deep input
+        cause = ValueError("nested too deeply to parse")  # parse errors chain a ValueError
+        raise RemoteProtocolError(f"frame is not valid JSON: {cause}") from cause
     # Fast path: JSON objects decode to plain dicts.
     if type(obj) is not dict and not isinstance(obj, Mapping):
         raise RemoteProtocolError(f"frame is not a JSON object: {_describe(obj)}")
@@ -138,6 +176,11 @@ def decode(text: str | bytes) -> Message:
             raise RemoteProtocolError(f"frame has an invalid id: {_describe(raw_id)}")
         frame_id = raw_id
     method = obj.get("method")
+    if len(text) > _SHALLOW_LENGTH and _too_deep(text, obj):
+        error = f"frame nests deeper than {MAX_DEPTH} levels"
+        if method is not None and frame_id is not None:
+            raise MalformedRequestError(error, request_id=frame_id, error_code=-32600)
+        raise RemoteProtocolError(error)
     if method is not None:
         return _decode_request(obj, method, frame_id)
     if frame_id is None:
@@ -167,15 +210,20 @@ def _decode_request(obj: JSONObject, method: JSONValue, frame_id: WireId | None)
 def _decode_error(frame_id: WireId, error: JSONValue) -> ErrorResponse:
     # RELAY.md B.2: a non-object error becomes code -1 with the value as text.
     if not isinstance(error, Mapping):
-        return ErrorResponse(frame_id, -1, str(error))
+        return ErrorResponse(frame_id, -1, _text(error))
     code = error.get("code")
     message = error.get("message")
     return ErrorResponse(
         frame_id,
-        code if isinstance(code, int) and not isinstance(code, bool) else -1,
-        message if isinstance(message, str) else str(message),
+        code if type(code) is int else -1,
+        _text(message),
         error.get("data"),
     )
+
+
+def _text(value: JSONValue) -> str:
+    """A peer value as message text: strings as they are, anything else described."""
+    return value if isinstance(value, str) else short_repr(value, 200)
 
 
 def _result_object(result: JSONValue) -> JSONObject:
@@ -187,6 +235,33 @@ def _result_object(result: JSONValue) -> JSONObject:
     if isinstance(inner, Mapping) and "code" in inner:
         return inner
     return result
+
+
+def parse_code(value: JSONValue) -> int | None:
+    """Read a RELAY result code (``"200"`` or ``200``); ``None`` if it is not one.
+
+    Only ASCII digits count (``int()`` also takes ``"²"``-like digits of other
+    scripts, or raises on them), with at most 18 of them, so a hostile code
+    can neither raise nor cost quadratic time.
+    """
+    if type(value) is int:
+        return value if -(2**63) <= value < 2**63 else None
+    if type(value) is not str:
+        return None
+    digits = value[1:] if value[:1] == "-" else value
+    if 0 < len(digits) <= 18 and digits.isascii() and digits.isdigit():
+        return int(value)
+    return None
+
+
+def is_success_code(value: JSONValue) -> bool:
+    """RELAY.md D: any 2xx, as a 3-digit string or an integer, or no code at all."""
+    if value is None:
+        return True
+    code = parse_code(value)
+    if code is None or not 200 <= code <= 299:
+        return False
+    return not isinstance(value, str) or len(value) == 3
 
 
 def _id_text(request_id: WireId | None) -> str:

@@ -19,6 +19,7 @@ FRAMES = [
     '{"jsonrpc":"2.0","id":7,"result":{"code":"200","message":"ok"}}',
     '{"jsonrpc":"2.0","id":"r","error":{"code":-32002,"message":"Authentication failed"}}',
 ]  # fmt: skip
+# The fallback also refuses (never crashes on) deep nesting, like orjson.
 
 SCRIPT = """
 import sys
@@ -31,10 +32,12 @@ for frame in frames:
     print(repr(_wire.decode(frame.encode())))
 print(_wire.encode_request("a", "m", {{"text": "héllo", "n": [1, 2.5, None]}}))
 print(_wire.encode_result("a"))
-try:
-    _wire.decode("{{nope")
-except _wire.RemoteProtocolError:
-    print("rejected")
+deep_method = '{{"jsonrpc":"2.0","id":"d","method":' + "[" * 600 + "]" * 600 + "}}"
+for bad in ("{{nope", "[" * 5000 + "]" * 5000, deep_method):
+    try:
+        _wire.decode(bad)
+    except _wire.RemoteProtocolError as exc:
+        print("rejected", getattr(exc, "error_code", None))
 """
 
 
@@ -51,7 +54,7 @@ def test_fallback_decodes_and_encodes_the_same() -> None:
         expected += [repr(fast.decode(frame))] * 2
     expected.append(fast.encode_request("a", "m", {"text": "héllo", "n": [1, 2.5, None]}))
     expected.append(fast.encode_result("a"))
-    expected.append("rejected")
+    expected += ["rejected None", "rejected None", "rejected -32600"]
     assert output == expected
 
 

@@ -1,0 +1,98 @@
+"""What the core tracks per call, dial, connect and play (mutable records).
+
+``CallControl`` (``_calls.py``) owns the rules; these are its records.  Events
+carry immutable snapshots (``_Call.snapshot``), never these objects.
+"""
+
+from __future__ import annotations
+
+from ._events import CallInfo, CallRef
+from ._ids import CallId, ControlId, NodeId, RequestId, Tag
+from ._state import CallState, ConnectPhase, DialPhase, PlayState
+from ._values import Device
+
+__all__ = ["_Call", "_Connect", "_Dial", "_Play"]
+
+
+class _Call:
+    """What the core knows of one live call (mutable; snapshots go out)."""
+
+    __slots__ = (
+        "call_id",
+        "context",
+        "device",
+        "direction",
+        "end_reason",
+        "end_sent",
+        "hidden",
+        "node_id",
+        "peer",
+        "plays",
+        "ref",
+        "state",
+        "tag",
+    )
+
+    def __init__(self, call_id: CallId, node_id: NodeId, tag: Tag | None) -> None:
+        self.call_id = call_id
+        self.node_id = node_id
+        #: This call's address, built once (events carry it).
+        self.ref = CallRef(call_id, node_id)
+        self.tag = tag
+        self.direction: str | None = None
+        self.state = CallState.CREATED
+        self.device: Device | None = None
+        self.context: str | None = None
+        self.peer: CallRef | None = None
+        self.end_reason: str | None = None
+        #: Live plays on this call; created on first use (a set costs 216 B).
+        self.plays: set[ControlId] | None = None
+        #: Leg of abandoned work: nothing about it reaches the user.
+        self.hidden = False
+        #: ``calling.end`` already queued by the core.
+        self.end_sent = False
+
+    def snapshot(self) -> CallInfo:
+        return CallInfo(
+            call_id=self.call_id,
+            node_id=self.node_id,
+            tag=self.tag,
+            direction=self.direction,
+            state=self.state,
+            device=self.device,
+            context=self.context,
+            peer=self.peer,
+            end_reason=self.end_reason,
+        )
+
+
+class _Dial:
+    __slots__ = ("outcome_seen", "phase", "request_id", "tag")
+
+    def __init__(self, tag: Tag, request_id: RequestId) -> None:
+        self.tag = tag
+        self.request_id = request_id
+        self.phase = DialPhase.PENDING
+        #: The server reported the final dial event (for abandoned dials).
+        self.outcome_seen = False
+
+
+class _Connect:
+    __slots__ = ("call", "outcome_seen", "phase", "request_id", "tag")
+
+    def __init__(self, call: CallRef, tag: Tag, request_id: RequestId) -> None:
+        self.call = call
+        self.tag = tag
+        self.request_id = request_id
+        self.phase = ConnectPhase.PENDING
+        self.outcome_seen = False
+
+
+class _Play:
+    __slots__ = ("call", "control_id", "request_id", "state")
+
+    def __init__(self, call: CallRef, control_id: ControlId, request_id: RequestId) -> None:
+        self.call = call
+        self.control_id = control_id
+        self.request_id = request_id
+        self.state: PlayState | None = None
