@@ -199,25 +199,12 @@ def fault_inside_handling(
     server.receive_text = receive_text  # type: ignore[method-assign]
 
 
-#: Known core bugs, fixed on another branch: these combinations leave a leg live.
-CORE_BUGS = {
-    ("restart", "crossing", "dial"): (
-        "Hostile 8 (core, other branch): a dial whose session is lost (restart: true) "
-        "must still end its legs; the server created the leg while draining and the "
-        "client never learned its id, so it stays up"
-    ),
-}
-
-
-def _cases() -> list[Any]:
-    cases = []
-    for key in EXPECTED:
-        marks = [pytest.mark.xfail(strict=False, reason=CORE_BUGS[key])] if key in CORE_BUGS else []
-        cases.append(pytest.param(*key, id="-".join(key), marks=marks))
-    return cases
-
-
-@pytest.mark.parametrize(("fault", "moment", "step"), _cases())
+# restart-crossing-dial: the server creates the leg while draining and the client never
+# learns its id; the leg ends because a restarted session is forgotten by the server
+# along with its calls (the fake does what the real service does when it forgets one).
+@pytest.mark.parametrize(
+    ("fault", "moment", "step"), [pytest.param(*key, id="-".join(key)) for key in EXPECTED]
+)
 def test_fault(env: Env, fault: str, moment: str, step: str) -> None:
     report: dict[str, Any] = {}
 
