@@ -71,7 +71,7 @@ def endpoint(host: object, *, name: str = "host") -> Endpoint:
         InvalidArgumentError: naming ``name`` and the value (with anything
             before an ``@`` hidden): not a string, empty, credentials
             (``user@``), a path, query or fragment, whitespace or line
-            breaks, an unknown scheme, no host, or a port not in 1-65535.
+            breaks or other unprintable characters, an unknown scheme, no host, or a port not in 1-65535.
     """
     if not isinstance(host, str) or not host:
         raise InvalidArgumentError(
@@ -91,14 +91,17 @@ def endpoint(host: object, *, name: str = "host") -> Endpoint:
         url = f"wss://{host}"
     if "@" in rest:
         raise _refuse(name, host, "has credentials (user@): never put them in the URL")
-    if _BAD_CHARS.intersection(rest):
+    if _BAD_CHARS.intersection(rest) or not rest.isprintable():
         raise _refuse(
             name,
             host,
             "is not a bare host[:port] (e.g. example.signalwire.com) nor a ws:// or wss:// "
             "URL without path or query",
         )
-    parts = urllib.parse.urlsplit(f"//{rest}")
+    try:
+        parts = urllib.parse.urlsplit(f"//{rest}")
+    except ValueError:  # an unbalanced [ or ], or a netloc NFKC would change
+        raise _refuse(name, host, "is not a valid host[:port]") from None
     try:
         port = parts.port
     except ValueError:
