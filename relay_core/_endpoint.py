@@ -71,7 +71,8 @@ def endpoint(host: object, *, name: str = "host") -> Endpoint:
         InvalidArgumentError: naming ``name`` and the value (with anything
             before an ``@`` hidden): not a string, empty, credentials
             (``user@``), a path, query or fragment, whitespace or line
-            breaks or other unprintable characters, an unknown scheme, no host, or a port not in 1-65535.
+            breaks or other unprintable characters, an unknown scheme, no
+            host, or a port not in 1-65535.
     """
     if not isinstance(host, str) or not host:
         raise InvalidArgumentError(

@@ -62,11 +62,13 @@ URL_OF: dict[str, Callable[[str], str]] = {
 # -- endpoint ----------------------------------------------------------------------
 
 GOOD_HOSTS = [
-    ("example.signalwire.com", Endpoint("wss://example.signalwire.com", True, "example.signalwire.com", 443)),
+    ("example.signalwire.com",
+     Endpoint("wss://example.signalwire.com", True, "example.signalwire.com", 443)),
     ("127.0.0.1:8773", Endpoint("wss://127.0.0.1:8773", True, "127.0.0.1", 8773)),
     ("ws://127.0.0.1:8773", Endpoint("ws://127.0.0.1:8773", False, "127.0.0.1", 8773)),
     ("ws://127.0.0.1:8773/", Endpoint("ws://127.0.0.1:8773/", False, "127.0.0.1", 8773)),
-    ("wss://relay.example.com", Endpoint("wss://relay.example.com", True, "relay.example.com", 443)),
+    ("wss://relay.example.com",
+     Endpoint("wss://relay.example.com", True, "relay.example.com", 443)),
     ("ws://localhost", Endpoint("ws://localhost", False, "localhost", 80)),
     ("[::1]:8773", Endpoint("wss://[::1]:8773", True, "::1", 8773)),
 ]  # fmt: skip
@@ -93,7 +95,7 @@ def test_both_adapters_accept_the_same_hosts(adapter: str, host: str, expected: 
 @pytest.mark.parametrize("adapter", sorted(URL_OF))
 @pytest.mark.parametrize("host", BAD_HOSTS)
 def test_both_adapters_refuse_the_same_hosts(adapter: str, host: str) -> None:
-    with pytest.raises(InvalidArgumentError, match="^host: ") as info:
+    with pytest.raises(InvalidArgumentError, match=r"^host: ") as info:
         URL_OF[adapter](host)
     assert "secret" not in str(info.value)  # a credential in a URL never reaches a message
     with pytest.raises(InvalidArgumentError) as core:
@@ -124,7 +126,7 @@ def test_endpoint_accepts_only_clean_urls(host: str) -> None:
 
 def test_clients_refuse_a_bad_host_before_opening(env: Env) -> None:
     async def body(env: Env) -> None:
-        with pytest.raises(InvalidArgumentError, match="^host: "):
+        with pytest.raises(InvalidArgumentError, match=r"^host: "):
             async with env.client(project="p", token="t", host="user:secret@example.com"):
                 raise AssertionError("opened")
 
@@ -216,9 +218,10 @@ def test_credentials_repr_hides_secrets() -> None:
 
 def test_a_dial_timeout_raises_the_same_type(env: Env) -> None:
     async def body(env: Env) -> None:
-        async with env.serve(fast_server()) as fake, env.client(
-            project="test-project", token="test-token", host=fake.url
-        ) as client:
+        async with (
+            env.serve(fast_server()) as fake,
+            env.client(project="test-project", token="test-token", host=fake.url) as client,
+        ):
             with pytest.raises(DialTimeoutError) as info:
                 await client.dial(SLOW, dial_timeout=0.05)
         error = info.value
@@ -256,9 +259,10 @@ async def _wait_state(env: Env, call: Any, target: CallState) -> None:
 
 def test_waiting_for_a_state_means_the_same(env: Env) -> None:
     async def body(env: Env) -> None:
-        async with env.serve(fast_server()) as fake, env.client(
-            project="test-project", token="test-token", host=fake.url
-        ) as client:
+        async with (
+            env.serve(fast_server()) as fake,
+            env.client(project="test-project", token="test-token", host=fake.url) as client,
+        ):
             call = await client.dial(ANSWERS)
             # answered: a wait for an earlier state is over (the server may skip states)
             await _wait_state(env, call, CallState.RINGING)
@@ -294,9 +298,10 @@ def test_a_calls_events_carry_the_wire_names_the_server_sent(env: Env) -> None:
 
     async def body(env: Env) -> None:
         server = fast_server()
-        async with env.serve(server) as fake, env.client(
-            project="test-project", token="test-token", host=fake.url
-        ) as client:
+        async with (
+            env.serve(server) as fake,
+            env.client(project="test-project", token="test-token", host=fake.url) as client,
+        ):
             call = await client.dial(ANSWERS)
             if env.name == "trio":
                 stream = call.events()
@@ -379,9 +384,12 @@ def test_call_reaches_its_client_only_through_call_host(module: Any) -> None:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
             if node.value.attr == "_client":
                 used.add(node.attr)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id == "client":
-                used.add(node.attr)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "client"
+        ):
+            used.add(node.attr)
     assert used, "the check found no use at all"
     assert used <= allowed, used - allowed
     assert len(allowed) <= 6
