@@ -48,6 +48,7 @@ from relay_core import (
     credentials_from,
     endpoint,
 )
+from relay_core._event_codec import decode_event
 from relay_core._fake_server import SERVER_TO_CLIENT
 
 from .harness import ANSWERS, PLAY, SLOW, Env, fast_server
@@ -327,6 +328,12 @@ def test_a_calls_events_carry_the_wire_names_the_server_sent(env: Env) -> None:
         else:
             names = {event.event_type for event in seen}
         assert names <= sent
+        # the stateless codec (the CLI log's reader) types every one of them alike
+        for entry in server.journal:
+            if entry.direction == SERVER_TO_CLIENT and entry.event_type in WIRE_NAMES.values():
+                assert decode_event(entry.event_type, entry.event_params).event_type == (
+                    entry.event_type
+                )
         assert {"calling.call.state", "calling.call.play"} <= names
 
     env.run(body)
