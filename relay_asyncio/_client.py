@@ -3,14 +3,14 @@
 Inside one ``async with client:`` (or ``client.run()``) an ``asyncio.TaskGroup``
 owns three tasks, plus the user's handler and listener tasks:
 
-* the reader: ``recv`` → ``receive_text`` → flush → dispatch; when the socket
+* the reader (``_run_socket``): ``recv`` → ``receive_text`` → flush → dispatch; when the socket
   closes it runs the core's reconnect policy (``connection_lost`` →
   ``reconnect_delay`` → ``connection_made``);
 * the writer: sends, in order, every frame the core queued.  Flushing is a
   synchronous hand-off to it, so a cancelled caller can never cut a batch in
   half: the ``calling.end`` frames of an abandoned dial leave even though the
   ``dial()`` that produced them is gone;
-* the timer: sleeps until ``next_deadline()``; after the mutations of one
+* the timer (``_run_timer``): sleeps until ``next_deadline()``; after the mutations of one
   loop iteration it is re-armed only if the deadline moved earlier.
 
 Leaving abandons every dial and connect in progress (the core queues
@@ -375,10 +375,10 @@ class RelayClient:
         self._tg = asyncio.TaskGroup()
         await self._tg.__aenter__()
         self._ready = self._future()
-        for job in (self._reader(ws), self._writer(), self._timer()):
+        for job in (self._run_socket(ws), self._writer(), self._run_timer()):
             self._spawn(job)
         session.connection_made(now=self._now())
-        self._sync()
+        self._pump()
         try:
             async with asyncio.timeout_at(deadline):
                 await self._ready
@@ -452,7 +452,7 @@ class RelayClient:
         assert session is not None
         try:
             session.abandon_all(now=self._now())
-            self._sync()
+            self._pump()
             # Linger (bounded) until the writer is dry and every abandoned dial or
             # connect has settled, so legs the server reports late get ended too.
             with contextlib.suppress(TimeoutError):
@@ -463,7 +463,7 @@ class RelayClient:
                         self._changed.clear()
                         await self._changed.wait()
             session.close(now=self._now())
-            self._sync()
+            self._pump()
             error = self._fatal or SessionClosedError("the RelayClient was closed")
             waiters: list[asyncio.Future[Any]] = [*self._dials.values(), *self._connects.values()]
             for waiter in waiters:
@@ -512,11 +512,11 @@ class RelayClient:
         if self._ws is not None:
             self._spawn(self._close_ws(self._ws))
 
-    async def _reader(self, ws: ClientConnection) -> None:
+    async def _run_socket(self, ws: ClientConnection) -> None:
         try:
             current: ClientConnection | None = ws
             while current is not None:
-                await self._read_frames(current)
+                await self._read(current)
                 current = await self._reconnect(current)
         except Exception as exc:  # a bug: end the session with one clear error
             log.exception("RELAY reader failed")
@@ -524,7 +524,7 @@ class RelayClient:
             error.__cause__ = exc
             self._fail(error)
 
-    async def _read_frames(self, ws: ClientConnection) -> None:
+    async def _read(self, ws: ClientConnection) -> None:
         session = self._live()
         with contextlib.suppress(ConnectionClosed):
             while True:
@@ -533,14 +533,14 @@ class RelayClient:
                     session.receive_text(frame, now=self._now())
                 except RemoteProtocolError as exc:
                     log.debug("dropped a malformed frame: %s", exc)
-                self._sync()
+                self._pump()
 
     async def _reconnect(self, old: ClientConnection) -> ClientConnection | None:
         session = self._live()
         self._ws = None
         self._outq.clear()  # frames for the dead socket; the core fails or requeues them
         session.connection_lost(now=self._now(), code=old.close_code, reason=old.close_reason or "")
-        self._sync()
+        self._pump()
         await self._close_ws(old)
         if self._closing:
             return None
@@ -568,11 +568,11 @@ class RelayClient:
                 self._last_error = exc
                 cause, detail = exc.cause, exc.detail
                 session.connection_lost(now=self._now())  # a failed attempt: backoff grows
-                self._sync()
+                self._pump()
                 continue
             self._ws = ws
             session.connection_made(now=self._now())
-            self._sync()
+            self._pump()
             return ws
         self._fail(self._last_error or SessionClosedError("the RELAY session gave up"))
         return None
@@ -593,7 +593,7 @@ class RelayClient:
                 with contextlib.suppress(ConnectionClosed):
                     await _send_all(ws, frames)
 
-    async def _timer(self) -> None:
+    async def _run_timer(self) -> None:
         session = self._live()
         while True:
             self._wake.clear()
@@ -610,7 +610,7 @@ class RelayClient:
                 else:
                     continue
             session.handle_timeout(now=self._now())
-            self._sync()
+            self._pump()
 
     # -- core plumbing ---------------------------------------------------------------
 
@@ -644,7 +644,7 @@ class RelayClient:
             self._drained = False
             self._out_ready.set()
 
-    def _sync(self) -> None:
+    def _pump(self) -> None:
         """After any mutation: replies out first, then wake waiters, then the timer."""
         self._flush()
         self._dispatch()
@@ -671,7 +671,7 @@ class RelayClient:
         request_id = self._live().send(command, now=self._now(), timeout=timeout)
         future: asyncio.Future[JSONObject] = self._future()
         self._requests[request_id] = future
-        self._sync()
+        self._pump()
         return future
 
     async def _request(self, command: Command, timeout: float | None = None) -> JSONObject:
@@ -709,7 +709,7 @@ class RelayClient:
         for ref in silenced:
             if (leg := self._calls.pop(ref.call_id, None)) is not None:
                 leg._close(SessionClosedError(f"call {ref.call_id} was abandoned"))
-        self._sync()
+        self._pump()
 
     def _fail(self, error: RelayError) -> None:
         """The session is over: fail the handshake, or cancel the ``async with`` body."""

@@ -368,14 +368,18 @@ def test_both_fake_servers_close_a_binary_frame_alike(env: Env) -> None:
 
 # -- one vocabulary, one small interface from Call to its client -------------------------
 
-SHARED_NAMES = ("_track", "_forget", "_fail", "_await_outcome", "_deliver", "_request", "_abandon")
+SHARED_NAMES = (
+    "_track", "_forget", "_fail", "_await_outcome", "_deliver", "_request", "_abandon",
+    "_start", "_play", "_connect", "_pump", "_dispatch", "_flush", "_offer", "_run_socket",
+    "_read", "_run_timer", "_drop_socket", "_shutdown",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("client", [relay_trio._client.RelayClient, relay_asyncio.RelayClient])
 def test_same_job_same_name(client: type) -> None:
     for name in SHARED_NAMES:
         assert callable(getattr(client, name, None)), name
-    for old in ("_adopt", "_die", "_awaiting", "_start_work"):
+    for old in ("_adopt", "_die", "_awaiting", "_start_work", "_sync", "_reader", "_timer"):
         assert not hasattr(client, old), old
 
 
