@@ -45,6 +45,7 @@ from relay_core import (
     FakeRelayServer,
     InvalidArgumentError,
     PlayStateChanged,
+    SessionClosedError,
     credentials_from,
     endpoint,
 )
@@ -408,3 +409,38 @@ def test_call_reaches_its_client_only_through_call_host(module: Any) -> None:
         if client.__module__.split(".")[0] == module.__name__.split(".")[0]:
             for name in allowed:
                 assert hasattr(client, name) or name == "_closed", name
+
+
+def test_a_passed_call_stops_its_waiters_alike(env: Env) -> None:
+    """``_forget`` with an error in both: a wait on a passed call raises, never hangs."""
+
+    async def body(env: Env) -> None:
+        server = fast_server()
+        async with (
+            env.serve(server) as fake,
+            env.client(
+                project="test-project", token="test-token", host=fake.url, contexts=["office"]
+            ) as client,
+        ):
+            if env.name == "trio":
+                incoming = client.raw.incoming_calls()
+                fake.inject_inbound_call(context="office", from_number=ANSWERS, to_number=SLOW)
+                with trio.fail_after(2):
+                    call = await incoming.receive()
+                await call.pass_()
+                with trio.fail_after(1), pytest.raises(SessionClosedError):
+                    await call.wait_for(CallState.ANSWERED)
+            else:
+                offered: asyncio.Queue[Any] = asyncio.Queue()
+
+                async def on_call(call: Any) -> None:
+                    await offered.put(call)
+
+                client.raw.on_call(on_call)
+                fake.inject_inbound_call(context="office", from_number=ANSWERS, to_number=SLOW)
+                call = await asyncio.wait_for(offered.get(), 2)
+                await call.pass_()
+                with pytest.raises(SessionClosedError):
+                    await call.wait_for_answered(timeout=1)
+
+    env.run(body)
