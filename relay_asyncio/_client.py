@@ -160,7 +160,9 @@ class RelayClient:
         project, token, jwt_token, host, contexts: as the official SDK, with the
             same environment fallbacks (``SIGNALWIRE_PROJECT_ID``,
             ``SIGNALWIRE_API_TOKEN``, ``SIGNALWIRE_JWT_TOKEN``,
-            ``SIGNALWIRE_SPACE``).  ``host`` may also be a ``ws://`` or
+            ``SIGNALWIRE_SPACE``); which wins is :func:`relay_core.credentials_from`'s
+            rule, as in relay_trio (an explicit ``project``/``token`` is never
+            overridden by ``SIGNALWIRE_JWT_TOKEN``).  ``host`` may also be a ``ws://`` or
             ``wss://`` URL.  Without ``host`` and ``SIGNALWIRE_SPACE`` the
             client dials ``relay.signalwire.com`` (as the official SDK); a
             failure to reach it is then raised at once, saying so.
@@ -317,7 +319,10 @@ class RelayClient:
         ended (``calling.end``, reason ``cancel``), including late ones.
 
         Raises:
-            DialError: nobody answered (``reason``: the server's, or ``timeout``).
+            DialError: nobody answered (``reason``: the server's).
+            DialTimeoutError: ``dial_timeout`` passed (every leg was ended); a
+                ``DialError`` with ``reason == "timeout"`` and a ``TimeoutError``,
+                the same type relay_trio raises.
             RequestError: the server rejected the ``calling.dial`` request.
             InvalidArgumentError: an argument is invalid; nothing was sent.
         """

@@ -695,7 +695,8 @@ async def open_relay_client(
     """Connect to RELAY, authenticate, and yield a :class:`RelayClient`.
 
     Credentials default to ``SIGNALWIRE_PROJECT_ID`` / ``SIGNALWIRE_API_TOKEN``
-    (or ``SIGNALWIRE_JWT_TOKEN``), the host to ``SIGNALWIRE_SPACE``, and
+    (or ``SIGNALWIRE_JWT_TOKEN``; which wins is :func:`relay_core.credentials_from`'s
+    rule, as in relay_asyncio), the host to ``SIGNALWIRE_SPACE``, and
     without either to ``relay.signalwire.com`` (as the official SDK; any
     failure to reach it is then raised at once, saying so).  ``host`` may be
     a Space host, ``host:port`` (both ``wss://``) or a full ``ws://`` /
