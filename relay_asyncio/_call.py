@@ -12,11 +12,12 @@ import asyncio
 import inspect
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from relay_core import (
     Answer,
+    CallErrorReported,
     CallId,
     CallInfo,
     CallRef,
@@ -24,12 +25,11 @@ from relay_core import (
     CallStateChanged,
     Command,
     Connect,
-    ConnectionLostError,
     ConnectState,
+    ConnectStateChanged,
     ControlId,
     Device,
     Disconnect,
-    Event,
     Hangup,
     InvalidArgumentError,
     JSONObject,
@@ -43,14 +43,13 @@ from relay_core import (
     PlayStop,
     PlayVolume,
     RelayError,
+    SessionClosedError,
+    UnknownEvent,
     device_to_wire,
 )
 from relay_core._checks import CALL_EVENT_BUFFER, check_flag, check_text, check_timeout
 
-if TYPE_CHECKING:
-    from ._client import RelayClient
-
-__all__ = ["Action", "Call", "ConnectResult", "EventHandler", "PlayAction"]
+__all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
 
 log = logging.getLogger("relay_asyncio")
 
@@ -59,8 +58,41 @@ EventHandler: TypeAlias = Callable[[Any], object]
 Predicate: TypeAlias = Callable[[Any], bool]
 
 
-def _rank(state: str) -> int:
-    return CallState(state).rank
+#: The events a call's listeners get; each knows its wire ``event_type``.
+CallEvent: TypeAlias = (
+    CallStateChanged | ConnectStateChanged | PlayStateChanged | CallErrorReported | UnknownEvent
+)
+_T = TypeVar("_T")
+
+
+class CallHost(Protocol):
+    """What a :class:`Call` asks of its client (relay_trio's ``Call`` has the same)."""
+
+    async def _request(self, command: Command) -> JSONObject:
+        """Send ``command``; its (code-checked) result."""
+        ...
+
+    async def _play(self, call: Call, command: Play) -> PlayAction:
+        """Start a playback; its action follows its events."""
+        ...
+
+    async def _connect(
+        self, command: Connect, *, wait: bool
+    ) -> tuple[JSONObject, ConnectStateChanged | None, Call | None]:
+        """Send a connect: its ack, and (``wait``) its outcome and peer leg."""
+        ...
+
+    def _forget(self, call: Call, error: RelayError | None = None) -> None:
+        """Stop following ``call`` (its waiters raise ``error``, if given)."""
+        ...
+
+    def _future(self) -> asyncio.Future[_T]:
+        """A future of the client's loop."""
+        ...
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run ``job`` in the client's task group."""
+        ...
 
 
 class ConnectResult(dict[str, JSONValue]):
@@ -148,7 +180,7 @@ class PlayAction(Action):
 class Call:
     """One call, inbound or outbound, as the official SDK's ``Call``."""
 
-    def __init__(self, client: RelayClient, info: CallInfo) -> None:
+    def __init__(self, client: CallHost, info: CallInfo) -> None:
         self._client = client
         self.call_id: str = info.call_id
         self.node_id: str = info.node_id
@@ -167,7 +199,7 @@ class Call:
         self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] | None = None
         # Bounded (CALL_EVENT_BUFFER): a listener that never returns costs at
         # most that many events; past it the oldest are dropped and counted.
-        self._inbox: deque[tuple[list[EventHandler], Event]] | None = None
+        self._inbox: deque[tuple[list[EventHandler], CallEvent]] | None = None
         #: Events dropped because this call's listeners fell behind.
         self.dropped_events = 0
         self._worker: asyncio.Task[None] | None = None
@@ -213,7 +245,7 @@ class Call:
     async def pass_(self) -> JSONObject:
         """Decline an offered inbound call so another client gets it."""
         result = await self._request(Pass(call=self))
-        self._client._forget(self)
+        self._client._forget(self, SessionClosedError(f"call {self.call_id} was passed"))
         return result
 
     async def disconnect(self) -> JSONObject:
@@ -240,14 +272,7 @@ class Call:
             loop=loop,
             status_url=status_url,
         )
-        request = self._client._start(command)
-        action = self._client._actions[command.control_id] = PlayAction(self, command.control_id)
-        try:
-            await request
-        except BaseException:
-            self._client._actions.pop(command.control_id, None)
-            raise
-        return action
+        return await self._client._play(self, command)
 
     async def connect(
         self,
@@ -274,7 +299,6 @@ class Call:
             InvalidArgumentError: an argument is invalid; nothing was sent.
         """
         check_flag("wait", wait)
-        client = self._client
         command = Connect(
             call=self,
             devices=devices,
@@ -284,18 +308,12 @@ class Call:
             max_price_per_minute=max_price_per_minute,
             status_url=status_url,
         )
-        request = client._start(command)
-        with client._awaiting(command, client._connects, command.call.call_id) as outcome:
-            try:
-                ack: JSONObject = await request
-            except ConnectionLostError:
-                ack = {}  # the outcome still comes (the core keeps or fails the connect)
-            if not wait:
-                return ConnectResult(ack, state=None, peer=None)
-            event = await outcome
-        if event.peer is None:
+        ack, event, peer = await self._client._connect(command, wait=wait)
+        if event is None:
+            return ConnectResult(ack, state=None, peer=None)
+        if peer is None:
             raise event.error()
-        return ConnectResult(ack, state=event.state, peer=client._adopt(event.peer))
+        return ConnectResult(ack, state=event.state, peer=peer)
 
     # -- events ------------------------------------------------------------
 
@@ -375,9 +393,9 @@ class Call:
 
     async def _wait_for_state(self, target: CallState, timeout: float | None) -> None:
         timeout = check_timeout("timeout", timeout, allow_none=True)
-        if _rank(self.state) < _rank(target):
+        if not CallState(self.state).reached(target):  # the core's rule, as relay_trio's
             await self.wait_for(
-                "calling.call.state", lambda e: _rank(e.state) >= _rank(target), timeout
+                CallStateChanged.event_type, lambda e: e.state.reached(target), timeout
             )
 
     # -- plumbing for the client --------------------------------------------
@@ -393,7 +411,8 @@ class Call:
             self._device_info = info.device
             self._device = None
 
-    def _deliver(self, event_type: str, event: Event) -> None:
+    def _deliver(self, event: CallEvent) -> None:
+        event_type = event.event_type
         if self._waiters:
             for entry in list(self._waiters):
                 kind, predicate, future = entry

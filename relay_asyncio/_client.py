@@ -3,14 +3,14 @@
 Inside one ``async with client:`` (or ``client.run()``) an ``asyncio.TaskGroup``
 owns three tasks, plus the user's handler and listener tasks:
 
-* the reader: ``recv`` → ``receive_text`` → flush → dispatch; when the socket
+* the reader (``_run_socket``): ``recv`` → ``receive_text`` → flush → dispatch; when the socket
   closes it runs the core's reconnect policy (``connection_lost`` →
   ``reconnect_delay`` → ``connection_made``);
 * the writer: sends, in order, every frame the core queued.  Flushing is a
   synchronous hand-off to it, so a cancelled caller can never cut a batch in
   half: the ``calling.end`` frames of an abandoned dial leave even though the
   ``dial()`` that produced them is gone;
-* the timer: sleeps until ``next_deadline()``; after the mutations of one
+* the timer (``_run_timer``): sleeps until ``next_deadline()``; after the mutations of one
   loop iteration it is re-armed only if the deadline moved earlier.
 
 Leaving abandons every dial and connect in progress (the core queues
@@ -40,29 +40,31 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from relay_core import (
-    DEFAULT_HOST,
+    MAX_FRAME_BYTES,
     AuthenticationFailed,
     CallErrorReported,
     CallId,
     CallInfo,
     CallReceived,
+    CallRef,
     CallStateChanged,
     Command,
     Connect,
     ConnectionFailedError,
+    ConnectionLostError,
     ConnectPolicy,
     ConnectStateChanged,
     ControlId,
     Dial,
-    DialError,
     DialStateChanged,
-    Event,
+    DialTimeoutError,
     FailureCause,
     InboundCallRefused,
     InvalidArgumentError,
     JSONObject,
     LivenessLost,
     LocalProtocolError,
+    Play,
     PlayStateChanged,
     RawRequest,
     Receive,
@@ -80,25 +82,22 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
+    credentials_from,
+    endpoint,
+    space_host,
 )
-from relay_core._checks import (
-    check_contexts,
-    check_count,
-    check_secret,
-    check_text,
-    check_timeout,
-)
+from relay_core._checks import check_contexts, check_count, check_text, check_timeout
 from relay_core._errors import work_error
 
-from ._call import Action, Call
+from ._call import Action, Call, CallEvent, PlayAction
 from ._connect import close_detail, open_socket
 
 __all__ = ["CallHandler", "RelayClient", "websocket_url"]
 
 log = logging.getLogger("relay_asyncio")
 
-#: Largest inbound frame (RELAY.md A).
-MAX_FRAME = 10 * 1024 * 1024
+#: Largest inbound frame (RELAY.md A): the core's limit.
+MAX_FRAME = MAX_FRAME_BYTES
 #: Bound on the final flush and on the closing handshake when leaving.
 CLOSE_GRACE = 0.5
 
@@ -108,17 +107,19 @@ _K = TypeVar("_K")
 _E = TypeVar("_E", DialStateChanged, ConnectStateChanged)
 
 
-def websocket_url(host: str) -> str:
+def websocket_url(host: str | None = None) -> str:
     """Turn a Space host (``example.signalwire.com``, ``host:port``) or URL into a URL.
 
-    ``ws://`` and ``wss://`` URLs are kept; a bare host gets ``wss://``.
+    ``ws://`` and ``wss://`` URLs are kept; a bare host gets ``wss://``;
+    ``None`` means ``SIGNALWIRE_SPACE``, then ``relay.signalwire.com``.  The
+    rules are the core's :func:`relay_core.endpoint` (relay_trio's
+    ``relay_url`` is the same function).
+
+    Raises:
+        InvalidArgumentError: ``host`` is neither a bare ``host[:port]`` nor a
+            ``ws://`` / ``wss://`` URL without path or query.
     """
-    check_text("host", host)
-    if host.startswith(("ws://", "wss://")):
-        return host
-    if not host or any(c in host for c in "@/? \r\n"):
-        raise LocalProtocolError(f"host: {host!r} is neither host[:port] nor a ws(s):// URL")
-    return f"wss://{host}"
+    return endpoint(space_host(None, os.environ)[0] if host is None else host).url
 
 
 async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
@@ -159,7 +160,9 @@ class RelayClient:
         project, token, jwt_token, host, contexts: as the official SDK, with the
             same environment fallbacks (``SIGNALWIRE_PROJECT_ID``,
             ``SIGNALWIRE_API_TOKEN``, ``SIGNALWIRE_JWT_TOKEN``,
-            ``SIGNALWIRE_SPACE``).  ``host`` may also be a ``ws://`` or
+            ``SIGNALWIRE_SPACE``); which wins is :func:`relay_core.credentials_from`'s
+            rule, as in relay_trio (an explicit ``project``/``token`` is never
+            overridden by ``SIGNALWIRE_JWT_TOKEN``).  ``host`` may also be a ``ws://`` or
             ``wss://`` URL.  Without ``host`` and ``SIGNALWIRE_SPACE`` the
             client dials ``relay.signalwire.com`` (as the official SDK); a
             failure to reach it is then raised at once, saying so.
@@ -195,10 +198,8 @@ class RelayClient:
         max_concurrent_handlers: int = 100,
         open_timeout: float | None = 30.0,
     ) -> None:
-        check_text("project", project or None, allow_none=True)
         check_text("host", host or None, allow_none=True)
-        check_secret("token", token or None)
-        check_secret("jwt_token", jwt_token or None)
+        credentials = credentials_from(project, token, jwt_token, os.environ)
         request_timeout = check_timeout("request_timeout", request_timeout)
         open_timeout = check_timeout("open_timeout", open_timeout, allow_none=True)
         check_count("max_active_calls", max_active_calls, allow_none=True)
@@ -206,16 +207,15 @@ class RelayClient:
         if ssl is not None and not isinstance(ssl, ssl_module.SSLContext):
             raise InvalidArgumentError(f"ssl: {ssl!r} is not an ssl.SSLContext")
         env = os.environ.get
-        self.project = project or env("SIGNALWIRE_PROJECT_ID") or None
-        self._default_host = not (host or env("SIGNALWIRE_SPACE"))
-        self.host = host or env("SIGNALWIRE_SPACE") or DEFAULT_HOST
+        self.project = credentials.project
+        self.host, self._default_host = space_host(host, os.environ)
         self.contexts = list(check_contexts(contexts or ()))
         self.url = websocket_url(self.host)
         limits: dict[str, Any] = {} if max_active_calls is None else {"max_calls": max_active_calls}
         self._config = RelayConfig(
-            project=self.project,
-            token=token or env("SIGNALWIRE_API_TOKEN") or None,
-            jwt_token=jwt_token or env("SIGNALWIRE_JWT_TOKEN") or None,
+            project=credentials.project,
+            token=credentials.token,
+            jwt_token=credentials.jwt_token,
             contexts=tuple(self.contexts),
             request_timeout=request_timeout,
             **limits,
@@ -319,7 +319,10 @@ class RelayClient:
         ended (``calling.end``, reason ``cancel``), including late ones.
 
         Raises:
-            DialError: nobody answered (``reason``: the server's, or ``timeout``).
+            DialError: nobody answered (``reason``: the server's).
+            DialTimeoutError: ``dial_timeout`` passed (every leg was ended); a
+                ``DialError`` with ``reason == "timeout"`` and a ``TimeoutError``,
+                the same type relay_trio raises.
             RequestError: the server rejected the ``calling.dial`` request.
             InvalidArgumentError: an argument is invalid; nothing was sent.
         """
@@ -333,14 +336,14 @@ class RelayClient:
         )
         request = self._start(command)
         try:
-            with self._awaiting(command, self._dials, command.tag) as outcome:
+            with self._await_outcome(command, self._dials, command.tag) as outcome:
                 async with asyncio.timeout(dial_timeout):
                     event = await outcome
         except TimeoutError:
-            message = f"no answer within {dial_timeout:g} s (tag={command.tag})"
-            raise DialError(message, reason="timeout", tag=command.tag) from None
+            assert dial_timeout is not None
+            raise DialTimeoutError(command.tag, dial_timeout) from None
         if event.call is not None:
-            return self._adopt(event.call)
+            return self._track(event.call)
         failure = request.exception() if request.done() and not request.cancelled() else None
         # The server rejected calling.dial: its error, as the official SDK (the core's rule).
         raise work_error(event.error(), failure if isinstance(failure, RelayError) else None)
@@ -377,10 +380,10 @@ class RelayClient:
         self._tg = asyncio.TaskGroup()
         await self._tg.__aenter__()
         self._ready = self._future()
-        for job in (self._reader(ws), self._writer(), self._timer()):
+        for job in (self._run_socket(ws), self._writer(), self._run_timer()):
             self._spawn(job)
         session.connection_made(now=self._now())
-        self._sync()
+        self._pump()
         try:
             async with asyncio.timeout_at(deadline):
                 await self._ready
@@ -454,7 +457,7 @@ class RelayClient:
         assert session is not None
         try:
             session.abandon_all(now=self._now())
-            self._sync()
+            self._pump()
             # Linger (bounded) until the writer is dry and every abandoned dial or
             # connect has settled, so legs the server reports late get ended too.
             with contextlib.suppress(TimeoutError):
@@ -465,7 +468,7 @@ class RelayClient:
                         self._changed.clear()
                         await self._changed.wait()
             session.close(now=self._now())
-            self._sync()
+            self._pump()
             error = self._fatal or SessionClosedError("the RelayClient was closed")
             waiters: list[asyncio.Future[Any]] = [*self._dials.values(), *self._connects.values()]
             for waiter in waiters:
@@ -514,19 +517,19 @@ class RelayClient:
         if self._ws is not None:
             self._spawn(self._close_ws(self._ws))
 
-    async def _reader(self, ws: ClientConnection) -> None:
+    async def _run_socket(self, ws: ClientConnection) -> None:
         try:
             current: ClientConnection | None = ws
             while current is not None:
-                await self._read_frames(current)
+                await self._read(current)
                 current = await self._reconnect(current)
         except Exception as exc:  # a bug: end the session with one clear error
             log.exception("RELAY reader failed")
             error = RelayError(-1, f"internal error in the RELAY reader: {exc!r}")
             error.__cause__ = exc
-            self._die(error)
+            self._fail(error)
 
-    async def _read_frames(self, ws: ClientConnection) -> None:
+    async def _read(self, ws: ClientConnection) -> None:
         session = self._live()
         with contextlib.suppress(ConnectionClosed):
             while True:
@@ -535,14 +538,14 @@ class RelayClient:
                     session.receive_text(frame, now=self._now())
                 except RemoteProtocolError as exc:
                     log.debug("dropped a malformed frame: %s", exc)
-                self._sync()
+                self._pump()
 
     async def _reconnect(self, old: ClientConnection) -> ClientConnection | None:
         session = self._live()
         self._ws = None
         self._outq.clear()  # frames for the dead socket; the core fails or requeues them
         session.connection_lost(now=self._now(), code=old.close_code, reason=old.close_reason or "")
-        self._sync()
+        self._pump()
         await self._close_ws(old)
         if self._closing:
             return None
@@ -554,7 +557,7 @@ class RelayClient:
                 cause, detail, now=self._now(), delay=delay, established=self._started
             )
             if isinstance(decision, ConnectionFailedError):
-                self._die(decision)
+                self._fail(decision)
                 return None
             if self._started:
                 log.info("RELAY connection lost; reconnecting in %.2f s", decision)
@@ -570,13 +573,13 @@ class RelayClient:
                 self._last_error = exc
                 cause, detail = exc.cause, exc.detail
                 session.connection_lost(now=self._now())  # a failed attempt: backoff grows
-                self._sync()
+                self._pump()
                 continue
             self._ws = ws
             session.connection_made(now=self._now())
-            self._sync()
+            self._pump()
             return ws
-        self._die(self._last_error or SessionClosedError("the RELAY session gave up"))
+        self._fail(self._last_error or SessionClosedError("the RELAY session gave up"))
         return None
 
     async def _writer(self) -> None:
@@ -595,7 +598,7 @@ class RelayClient:
                 with contextlib.suppress(ConnectionClosed):
                     await _send_all(ws, frames)
 
-    async def _timer(self) -> None:
+    async def _run_timer(self) -> None:
         session = self._live()
         while True:
             self._wake.clear()
@@ -612,7 +615,7 @@ class RelayClient:
                 else:
                     continue
             session.handle_timeout(now=self._now())
-            self._sync()
+            self._pump()
 
     # -- core plumbing ---------------------------------------------------------------
 
@@ -646,7 +649,7 @@ class RelayClient:
             self._drained = False
             self._out_ready.set()
 
-    def _sync(self) -> None:
+    def _pump(self) -> None:
         """After any mutation: replies out first, then wake waiters, then the timer."""
         self._flush()
         self._dispatch()
@@ -673,14 +676,14 @@ class RelayClient:
         request_id = self._live().send(command, now=self._now(), timeout=timeout)
         future: asyncio.Future[JSONObject] = self._future()
         self._requests[request_id] = future
-        self._sync()
+        self._pump()
         return future
 
     async def _request(self, command: Command, timeout: float | None = None) -> JSONObject:
         return await self._start(command, timeout)
 
     @contextlib.contextmanager
-    def _awaiting(
+    def _await_outcome(
         self, command: Dial | Connect, waiters: dict[_K, asyncio.Future[_E]], key: _K
     ) -> Iterator[asyncio.Future[_E]]:
         """Register the future for ``command``'s outcome; abandon the work if left early."""
@@ -711,9 +714,9 @@ class RelayClient:
         for ref in silenced:
             if (leg := self._calls.pop(ref.call_id, None)) is not None:
                 leg._close(SessionClosedError(f"call {ref.call_id} was abandoned"))
-        self._sync()
+        self._pump()
 
-    def _die(self, error: RelayError) -> None:
+    def _fail(self, error: RelayError) -> None:
         """The session is over: fail the handshake, or cancel the ``async with`` body."""
         self._fatal = self._fatal or error
         if self._ready is not None and not self._ready.done():
@@ -725,7 +728,7 @@ class RelayClient:
 
     # -- calls -------------------------------------------------------------------------
 
-    def _adopt(self, info: CallInfo) -> Call:
+    def _track(self, info: CallInfo) -> Call:
         call = self._calls.get(info.call_id)
         if call is None:
             call = Call(self, info)
@@ -735,14 +738,49 @@ class RelayClient:
             call._update(info)
         return call
 
-    def _forget(self, call: Call) -> None:
+    def _forget(self, call: Call, error: RelayError | None = None) -> None:
+        """Stop following ``call``; with ``error``, its waiters raise it."""
         if self._calls.get(CallId(call.call_id)) is call:
             del self._calls[CallId(call.call_id)]
+        if error is not None:
+            call._close(error)
 
-    def _deliver(self, call_id: CallId, event_type: str, event: Event) -> None:
-        call = self._calls.get(call_id)
+    def _deliver(self, ref: CallRef | None, event: CallEvent) -> None:
+        call = None if ref is None else self._calls.get(ref.call_id)
         if call is not None:
-            call._deliver(event_type, event)
+            call._deliver(event)
+
+    # -- what a Call asks of its client (relay_asyncio._call.CallHost) ------------------
+
+    async def _play(self, call: Call, command: Play) -> PlayAction:
+        """Start ``command``; the returned action follows its events."""
+        request = self._start(command)
+        action = self._actions[command.control_id] = PlayAction(call, command.control_id)
+        try:
+            await request
+        except BaseException:
+            self._actions.pop(command.control_id, None)
+            raise
+        return action
+
+    async def _connect(
+        self, command: Connect, *, wait: bool
+    ) -> tuple[JSONObject, ConnectStateChanged | None, Call | None]:
+        """Send ``command``; its ack, and (``wait``) its outcome with the peer leg.
+
+        Leaving early (cancelled) abandons the connect: the core ends its legs.
+        """
+        request = self._start(command)
+        with self._await_outcome(command, self._connects, command.call.call_id) as outcome:
+            try:
+                ack: JSONObject = await request
+            except ConnectionLostError:
+                ack = {}  # the outcome still comes (the core keeps or fails the connect)
+            if not wait:
+                return ack, None, None
+            event = await outcome
+        peer = None if event.peer is None else self._track(event.peer)
+        return ack, event, peer
 
     def _offer(self, info: CallInfo) -> None:
         handler = self._on_call
@@ -752,7 +790,7 @@ class RelayClient:
             self._session.refuse_call(info.ref, now=self._now())
             return
         self._handlers += 1
-        self._spawn(self._run_handler(handler, self._adopt(info)))
+        self._spawn(self._run_handler(handler, self._track(info)))
 
     async def _run_handler(self, handler: CallHandler, call: Call) -> None:
         try:
@@ -800,7 +838,7 @@ class RelayClient:
                         call._update(info)
                         if event.is_final:
                             self._forget(call)
-                        call._deliver("calling.call.state", event)
+                        call._deliver(event)
                 case DialStateChanged(tag=tag):
                     dial = self._dials.get(tag)
                     if dial is not None and not dial.done() and event.is_final:
@@ -811,21 +849,19 @@ class RelayClient:
                     action = self._actions.get(control_id)
                     if action is not None and action._update(event):
                         del self._actions[control_id]
-                    self._deliver(ref.call_id, "calling.call.play", event)
+                    self._deliver(ref, event)
                 case CallErrorReported(call=ref):
                     log.warning("calling.error %s: %s", event.code, event.message)
-                    if ref is not None:
-                        self._deliver(ref.call_id, "calling.error", event)
+                    self._deliver(ref, event)
                 case UnknownEvent(call=ref):
-                    if ref is not None:
-                        self._deliver(ref.call_id, event.event_type, event)
+                    self._deliver(ref, event)
                 case _:
                     assert_never(event)
 
     def _on_connect(self, event: ConnectStateChanged) -> None:
         a_leg = self._calls.get(event.call.call_id)
         if event.peer is not None:
-            peer = self._adopt(event.peer)
+            peer = self._track(event.peer)
             peer.peer = a_leg
             if a_leg is not None:
                 a_leg.peer = peer
@@ -835,4 +871,4 @@ class RelayClient:
         if waiter is not None and not waiter.done() and event.is_final:
             waiter.set_result(event)
         if a_leg is not None:
-            a_leg._deliver("calling.call.connect", event)
+            a_leg._deliver(event)

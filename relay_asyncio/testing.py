@@ -29,7 +29,7 @@ from typing import final
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from relay_core import InvalidArgumentError, LocalProtocolError, wire_logger
+from relay_core import MAX_FRAME_BYTES, InvalidArgumentError, LocalProtocolError, wire_logger
 from relay_core._checks import check_flag, check_port, check_text
 from relay_core._fake_server import (
     WRITE_TIMEOUT,
@@ -40,9 +40,6 @@ from relay_core._fake_server import (
 )
 
 __all__ = ["FakeRelayHandle", "open_fake_relay_server"]
-
-#: RELAY.md A: the official SDK's inbound frame limit; we accept as much.
-MAX_FRAME = 10 * 1024 * 1024
 
 #: A frame, a close, or ``None``: the reader is done, stop after the queue.
 _Item = str | CloseRequest | None
@@ -122,8 +119,8 @@ class FakeRelayHandle(FakeServerScripting):
         try:
             async for message in ws:
                 if isinstance(message, bytes):
-                    # RELAY.md A: text frames only.
-                    await ws.close(1003, "RELAY frames are text")
+                    close = self.server.receive_binary(conn)  # the core's rule: text only
+                    await ws.close(close.code, close.reason)
                     break
                 try:
                     self.server.receive_text(conn, message, now=self.now())
@@ -237,7 +234,7 @@ async def open_fake_relay_server(
             ssl=context,
             compression=None,
             ping_interval=None,
-            max_size=MAX_FRAME,
+            max_size=MAX_FRAME_BYTES,
             logger=wire_logger("websockets.server"),  # frames described, never quoted
         ) as listener:
             bound = next(iter(listener.sockets)).getsockname()[1]

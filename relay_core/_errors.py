@@ -148,6 +148,17 @@ class DialError(RelayError):
         self.tag = tag
 
 
+class DialTimeoutError(DialError, TimeoutError):
+    """``dial_timeout`` passed before the dial was answered or failed; its legs were ended.
+
+    The same type from both adapters (``reason == "timeout"``); also a
+    :class:`TimeoutError` (relay_trio's is also a ``trio.TooSlowError``).
+    """
+
+    def __init__(self, tag: str, timeout: float) -> None:
+        super().__init__(f"dial {tag}: no answer within {timeout:g} s", reason="timeout", tag=tag)
+
+
 class ConnectError(RelayError):
     """A connect (bridge) attempt failed.
 

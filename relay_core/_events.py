@@ -7,7 +7,7 @@ never read raw params.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias, final
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, final
 
 import attrs
 
@@ -216,6 +216,9 @@ class CallReceived:
     Answer it, pass it or end it.
     """
 
+    #: The wire ``event_type`` this event comes from.
+    event_type: ClassVar[str] = "calling.call.receive"
+
     call: CallInfo
     context: str | None
 
@@ -238,6 +241,9 @@ class InboundCallRefused:
 class CallStateChanged:
     """A call moved to a new state.  After ``ENDED`` the call is forgotten."""
 
+    #: The wire ``event_type`` this event comes from.
+    event_type: ClassVar[str] = "calling.call.state"
+
     call: CallInfo
     state: CallState
     tag: Tag | None
@@ -258,6 +264,9 @@ class DialStateChanged:
     server's ``reason`` (``busy``, ``noAnswer``, ...) or a local one
     (``session_lost``, ``request_failed``: see ``message``).
     """
+
+    #: The wire ``event_type`` this event comes from.
+    event_type: ClassVar[str] = "calling.call.dial"
 
     tag: Tag
     state: DialState
@@ -288,6 +297,9 @@ class ConnectStateChanged:
     ``CONNECTED`` carries the peer leg, already registered so its own events
     route to it; ``FAILED`` carries ``failed_reason``.
     """
+
+    #: The wire ``event_type`` this event comes from.
+    event_type: ClassVar[str] = "calling.call.connect"
 
     call: CallRef
     tag: Tag | None
@@ -322,6 +334,9 @@ class PlayStateChanged:
     session was lost), so no waiter hangs.
     """
 
+    #: The wire ``event_type`` this event comes from.
+    event_type: ClassVar[str] = "calling.call.play"
+
     call: CallRef
     control_id: ControlId
     state: PlayState
@@ -337,6 +352,9 @@ class PlayStateChanged:
 @attrs.frozen(kw_only=True, slots=True)
 class CallErrorReported:
     """The server reported a ``calling.error`` event."""
+
+    #: The wire ``event_type`` this event comes from.
+    event_type: ClassVar[str] = "calling.error"
 
     call: CallRef | None
     code: int

@@ -710,6 +710,15 @@ class FakeRelayServer:
 
     # -- receiving -----------------------------------------------------------
 
+    def receive_binary(self, conn: ConnectionId) -> CloseRequest:
+        """A binary frame arrived: RELAY.md A allows text only, so close with 1003.
+
+        Both testing servers call this and close the socket as returned.
+        """
+        return CloseRequest(
+            connection=conn, code=1003, reason="RELAY frames are text", abrupt=False
+        )
+
     def receive_text(self, conn: ConnectionId, text: str | bytes, *, now: float) -> None:
         """Handle one inbound frame.
 

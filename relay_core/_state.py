@@ -171,6 +171,17 @@ class CallState(_WireEnum):
         """
         return CALL_STATE_ORDER.get(self, -1)
 
+    def reached(self, *targets: CallState) -> bool:
+        """Whether a wait for any of ``targets`` is over in this state (both adapters' rule).
+
+        Over once the call is at or past the lowest-ranked target (the server
+        may skip states, never go back), and always once it has ended, so no
+        wait hangs on a call that is gone.
+        """
+        if self is CallState.ENDED:
+            return True
+        return any(self.rank >= target.rank >= 0 for target in targets)
+
 
 class DialState(_WireEnum):
     """``dial_state`` of ``calling.call.dial`` (RELAY.md F.4)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import trio
 
@@ -13,6 +13,7 @@ from relay_core import (
     CallRef,
     CallState,
     CallStateChanged,
+    Command,
     Connect,
     ConnectStateChanged,
     ControlId,
@@ -38,10 +39,32 @@ from relay_core._errors import work_error
 
 from ._sync import Broadcast, EventStream
 
-if TYPE_CHECKING:
-    from ._client import RelayClient
+__all__ = ["Call", "CallHost", "Playback"]
 
-__all__ = ["Call", "Playback"]
+
+class CallHost(Protocol):
+    """What a :class:`Call` asks of its client (relay_asyncio's ``Call`` has the same)."""
+
+    #: Whether the client has closed (no call of it will change again).
+    _closed: bool
+
+    async def _request(self, command: Command) -> JSONObject:
+        """Send ``command``; its (code-checked) result."""
+        ...
+
+    async def _play(self, call: Call, command: Play) -> Playback:
+        """Start a playback; the returned one follows its events."""
+        ...
+
+    async def _connect(
+        self, command: Connect
+    ) -> tuple[ConnectStateChanged, Call | None, RelayError | None]:
+        """Send a connect: its outcome, the peer leg, the request's own failure."""
+        ...
+
+    def _forget(self, call: Call, error: RelayError) -> None:
+        """Stop following ``call``; its waiters raise ``error``."""
+        ...
 
 
 class Call:
@@ -53,7 +76,7 @@ class Call:
     :meth:`wait_for_ended` or ``async for event in call.events()``.
     """
 
-    def __init__(self, client: RelayClient, info: CallInfo) -> None:
+    def __init__(self, client: CallHost, info: CallInfo) -> None:
         self._client = client
         self._info = info
         self._peer: Call | None = None
@@ -166,7 +189,6 @@ class Call:
             RequestError: the server rejected ``calling.connect``
                 (:class:`RequestTimeoutError`: left it unanswered).
         """
-        client = self._client
         command = Connect(
             call=self.ref,
             devices=devices,
@@ -176,9 +198,7 @@ class Call:
             status_url=status_url,
             tag=tag,
         )
-        outcome, cause = await client._start_work(command, client._connects, self.call_id)
-        assert outcome is not None  # no timeout: only an exception ends the wait early
-        event, peer = outcome
+        event, peer, cause = await self._client._connect(command)
         if peer is not None:
             return peer
         raise work_error(event.error(), cause)
@@ -201,7 +221,6 @@ class Call:
         Returns once the server accepted the play; ``await playback.wait()``
         for the end.
         """
-        client = self._client
         command = Play(
             call=self.ref,
             media=media,
@@ -210,19 +229,17 @@ class Call:
             loop=loop,
             status_url=status_url,
         )
-        request = client._start(command)
-        playback = Playback(self, command.control_id)
-        client._playbacks[command.control_id] = playback
-        await client._finish(request)
-        return playback
+        return await self._client._play(self, command)
 
     # -- waiting --------------------------------------------------------------------
 
     async def wait_for(self, *states: CallState) -> CallState:
-        """Wait until the call is in one of ``states`` (or ended); return its state.
+        """Wait until the call reached one of ``states``; return its state then.
 
-        Returns ``CallState.ENDED`` if the call ended first, so it never hangs
-        on a call that is gone.
+        The core's rule (:meth:`relay_core.CallState.reached`, as
+        relay_asyncio's ``wait_for_answered`` & co.): over once the call is at
+        or past the lowest of ``states`` (the server may skip states), and
+        once it has ended, so it never hangs on a call that is gone.
 
         Raises:
             SessionClosedError: the client closed, or stopped following the
@@ -232,7 +249,7 @@ class Call:
             raise InvalidArgumentError("states: () is not one or more CallState values")
         for state in states:
             check_choice("states", state, tuple(CallState))
-        while self.state not in states and self.state is not CallState.ENDED:
+        while not self.state.reached(*states):
             if self._gone is not None:
                 raise self._gone
             if self._client._closed:

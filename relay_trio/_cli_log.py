@@ -9,16 +9,32 @@ hash of its ``protocol``: never the token, the project or the signature.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from typing import Final, TextIO
 
-from relay_core import ConnectionId, FakeRelayServer, JournalEntry, JSONObject, JSONValue
+from relay_core import (
+    CallReceived,
+    CallStateChanged,
+    ConnectionId,
+    ConnectStateChanged,
+    Device,
+    DialStateChanged,
+    Event,
+    FakeRelayServer,
+    JournalEntry,
+    JSONObject,
+    OtherDevice,
+    PhoneDevice,
+    PlayStateChanged,
+    RemoteProtocolError,
+    SipDevice,
+)
+from relay_core._event_codec import decode_event
 from relay_core._fake_server import CLIENT_TO_SERVER, SERVER_TO_CLIENT
 from relay_core._wire import ErrorResponse, Response
 
 from .testing import FakeRelayHandle
 
-__all__ = ["Timeline", "describe", "session_label"]
+__all__ = ["Timeline", "describe", "describe_event", "session_label"]
 
 #: Requests waiting for their answer (to name the method of a rejection);
 #: past this many the oldest is forgotten.
@@ -30,72 +46,66 @@ def session_label(protocol: str) -> str:
     return hashlib.blake2s(protocol.encode(), digest_size=4).hexdigest()
 
 
-def _destination(device: JSONValue, *, inbound: bool = False) -> str:
-    if not isinstance(device, Mapping):
-        return "?"
-    params = device.get("params")
-    if not isinstance(params, Mapping):
-        return "?"
-    keys = ("from_number", "from") if inbound else ("to_number", "to")
-    for key in keys:
-        value = params.get(key)
-        if isinstance(value, str):
-            return value
-    return "?"
+def _destination(device: Device | None, *, inbound: bool = False) -> str:
+    """The number or address a call rang (``inbound``: the caller's)."""
+    match device:
+        case PhoneDevice(to_number=to, from_number=from_):
+            found = from_ if inbound else to
+        case SipDevice(to=to, from_=from_):
+            found = from_ if inbound else to
+        case OtherDevice(params=params):
+            keys = ("from_number", "from") if inbound else ("to_number", "to")
+            found = next((v for k in keys if isinstance(v := params.get(k), str)), None)
+        case _:
+            found = None
+    return found or "?"
 
 
-def _text(params: JSONObject, key: str) -> str:
-    value = params.get(key)
-    return "" if value is None else str(value)
+def describe_event(event: Event) -> str | None:
+    """One line for a typed call event, ``None`` for the events the log leaves out."""
+    match event:
+        case CallStateChanged(call=call, state=state, tag=tag, end_reason=reason):
+            inbound = call.direction == "inbound"
+            where = _destination(call.device, inbound=inbound)
+            line = f"call {call.call_id} {'from' if inbound else 'to'} {where} {state.value}"
+            if reason:
+                line += f" ({reason})"
+            if tag:
+                line += f" [tag {tag}]"
+            return line
+        case DialStateChanged(tag=tag, state=state, call=winner, reason=reason):
+            line = f"dial {tag} {state.value}"
+            if winner is not None:
+                line += f": call {winner.call_id} to {_destination(winner.device)}"
+            return line + (f" ({reason})" if reason else "")
+        case ConnectStateChanged(call=ref, state=state, peer=peer, failed_reason=reason):
+            line = f"connect {ref.call_id} {state.value}"
+            if peer is not None:
+                line += f" with {peer.call_id}"
+            return line + (f" ({reason})" if reason else "")
+        case PlayStateChanged(call=ref, control_id=control_id, state=state):
+            return f"play {control_id} on call {ref.call_id} {state.value}"
+        case CallReceived(call=call, context=context):
+            where = _destination(call.device, inbound=True)
+            return f"inbound call {call.call_id} from {where} offered on context {context or ''}"
+        case _:
+            return None
 
 
 def describe(entry: JournalEntry) -> str | None:
-    """One line for a call event sent to a client, ``None`` for other frames."""
-    if entry.direction != SERVER_TO_CLIENT:
+    """One line for a call event sent to a client, ``None`` for other frames.
+
+    The event is read by the core's ``decode_event``: the same typed events a
+    client gets, no parsing of our own.
+    """
+    event_type = entry.event_type
+    if entry.direction != SERVER_TO_CLIENT or event_type is None:
         return None
-    params = entry.event_params
-    match entry.event_type:
-        case "calling.call.state":
-            inbound = params.get("direction") == "inbound"
-            where = _destination(params.get("device"), inbound=inbound)
-            line = (
-                f"call {_text(params, 'call_id')} {'from' if inbound else 'to'} {where}"
-                f" {_text(params, 'call_state')}"
-            )
-            if "end_reason" in params:
-                line += f" ({_text(params, 'end_reason')})"
-            if params.get("tag"):
-                line += f" [tag {_text(params, 'tag')}]"
-            return line
-        case "calling.call.dial":
-            line = f"dial {_text(params, 'tag')} {_text(params, 'dial_state')}"
-            call = params.get("call")
-            if isinstance(call, Mapping):
-                line += f": call {_text(call, 'call_id')} to {_destination(call.get('device'))}"
-            if "reason" in params:
-                line += f" ({_text(params, 'reason')})"
-            return line
-        case "calling.call.connect":
-            line = f"connect {_text(params, 'call_id')} {_text(params, 'connect_state')}"
-            peer = params.get("peer")
-            if isinstance(peer, Mapping):
-                line += f" with {_text(peer, 'call_id')}"
-            if "failed_reason" in params:
-                line += f" ({_text(params, 'failed_reason')})"
-            return line
-        case "calling.call.play":
-            return (
-                f"play {_text(params, 'control_id')} on call {_text(params, 'call_id')} "
-                f"{_text(params, 'state')}"
-            )
-        case "calling.call.receive":
-            return (
-                f"inbound call {_text(params, 'call_id')} from "
-                f"{_destination(params.get('device'), inbound=True)} offered on context "
-                f"{_text(params, 'context')}"
-            )
-        case _:
-            return None
+    try:
+        event = decode_event(event_type, entry.event_params)
+    except RemoteProtocolError as exc:  # names the missing field, never a value
+        return f"{event_type} unreadable: {exc.message}"
+    return describe_event(event)
 
 
 def _rejection(result: JSONObject) -> str | None:

@@ -49,7 +49,6 @@ from relay_core import (
     ConnectStateChanged,
     Device,
     Dial,
-    DialError,
     DialStateChanged,
     Event,
     FailureCause,
@@ -57,6 +56,7 @@ from relay_core import (
     InvalidArgumentError,
     JSONObject,
     LivenessLost,
+    Play,
     PlayStateChanged,
     RawRequest,
     Receive,
@@ -74,7 +74,9 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
+    credentials_from,
 )
+from relay_core import DialTimeoutError as CoreDialTimeoutError
 from relay_core._checks import (
     CLIENT_EVENT_BUFFER,
     check_count,
@@ -110,12 +112,14 @@ FLUSH_TIMEOUT: Final = 5.0
 SOCKET_OPEN_TIMEOUT: Final = 10.0
 
 
-class DialTimeoutError(DialError, trio.TooSlowError):
+class DialTimeoutError(CoreDialTimeoutError, trio.TooSlowError):
     """``dial_timeout`` passed before the dial was answered or failed.
 
-    Every leg of the dial was ended.  Both a :class:`relay_core.DialError`
-    (``reason == "timeout"``, as the official SDK raises a ``RelayError``) and a
-    :class:`trio.TooSlowError`, so either ``except`` catches it.
+    Every leg of the dial was ended.  The core's
+    :class:`relay_core.DialTimeoutError` (what relay_asyncio raises: a
+    :class:`relay_core.DialError` with ``reason == "timeout"`` and a
+    :class:`TimeoutError`) and a :class:`trio.TooSlowError`, so any of
+    those ``except`` clauses catches it.
     """
 
 
@@ -229,11 +233,10 @@ class RelayClient:
             max_price_per_minute=max_price_per_minute,
         )
         tag_ = command.tag
-        outcome, cause = await self._start_work(command, self._dials, tag_, dial_timeout)
+        outcome, cause = await self._await_outcome(command, self._dials, tag_, dial_timeout)
         if outcome is None:
-            raise DialTimeoutError(
-                f"dial {tag_} timed out after {dial_timeout:g} s", reason="timeout", tag=tag_
-            )
+            assert dial_timeout is not None
+            raise DialTimeoutError(tag_, dial_timeout)
         event, call = outcome
         if call is not None:
             return call
@@ -292,7 +295,7 @@ class RelayClient:
     async def _request(self, command: Command) -> JSONObject:
         return await self._finish(self._start(command))
 
-    async def _start_work(
+    async def _await_outcome(
         self,
         command: Dial | Connect,
         waiters: dict[K, Waiter[tuple[E, Call | None]]],
@@ -323,6 +326,24 @@ class RelayClient:
                 await self._flush(self._close_timeout)
         failure = request.value
         return outcome, failure.error() if isinstance(failure, RequestFailed) else None
+
+    # -- what a Call asks of its client (relay_trio._call.CallHost) ---------------------
+
+    async def _play(self, call: Call, command: Play) -> Playback:
+        """Start ``command``; the returned playback follows its events."""
+        request = self._start(command)
+        playback = self._playbacks[command.control_id] = Playback(call, command.control_id)
+        await self._finish(request)
+        return playback
+
+    async def _connect(
+        self, command: Connect
+    ) -> tuple[ConnectStateChanged, Call | None, RelayError | None]:
+        """Send ``command``; its outcome, the peer leg, the request's own failure."""
+        outcome, cause = await self._await_outcome(command, self._connects, command.call.call_id)
+        assert outcome is not None  # no timeout: only an exception ends the wait early
+        event, peer = outcome
+        return event, peer, cause
 
     def _abandon(self, command: Dial | Connect) -> None:
         """The caller gave up: the core ends the legs; close the calls it now silences."""
@@ -637,14 +658,13 @@ def _config(
     contexts: Iterable[str],
     options: dict[str, Any],
 ) -> RelayConfig:
-    env = os.environ.get
-    if project is None and token is None and jwt_token is None:
-        jwt_token = env("SIGNALWIRE_JWT_TOKEN") or None
-    if jwt_token is None:
-        project = project or env("SIGNALWIRE_PROJECT_ID") or None
-        token = token or env("SIGNALWIRE_API_TOKEN") or None
+    chosen = credentials_from(project, token, jwt_token, os.environ)  # the core's precedence
     return RelayConfig(
-        project=project, token=token, jwt_token=jwt_token, contexts=tuple(contexts), **options
+        project=chosen.project,
+        token=chosen.token,
+        jwt_token=chosen.jwt_token,
+        contexts=tuple(contexts),
+        **options,
     )
 
 
@@ -675,7 +695,8 @@ async def open_relay_client(
     """Connect to RELAY, authenticate, and yield a :class:`RelayClient`.
 
     Credentials default to ``SIGNALWIRE_PROJECT_ID`` / ``SIGNALWIRE_API_TOKEN``
-    (or ``SIGNALWIRE_JWT_TOKEN``), the host to ``SIGNALWIRE_SPACE``, and
+    (or ``SIGNALWIRE_JWT_TOKEN``; which wins is :func:`relay_core.credentials_from`'s
+    rule, as in relay_asyncio), the host to ``SIGNALWIRE_SPACE``, and
     without either to ``relay.signalwire.com`` (as the official SDK; any
     failure to reach it is then raised at once, saying so).  ``host`` may be
     a Space host, ``host:port`` (both ``wss://``) or a full ``ws://`` /
@@ -702,7 +723,7 @@ async def open_relay_client(
     close_timeout = check_timeout("close_timeout", close_timeout)
     max_pending_calls = check_count("max_pending_calls", max_pending_calls, minimum=0)
     check_text("host", host or None, allow_none=True)
-    check_text("project", project or None, allow_none=True)
+    check_text("project", project or None, allow_none=True)  # before a config is refused
     check_secret("token", token or None)
     check_secret("jwt_token", jwt_token or None)
     if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
@@ -711,7 +732,7 @@ async def open_relay_client(
         config = _config(project, token, jwt_token, contexts, options)
     elif project or token or jwt_token or contexts or options:
         raise TypeError("open_relay_client: give config or credentials and options, not both")
-    url = relay_url(host)
+    url = relay_url(host or None)
     policy = ConnectPolicy(
         url,
         open_timeout=open_timeout,

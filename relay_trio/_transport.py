@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import socket
 import ssl
-import urllib.parse
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Final, cast
@@ -31,7 +30,15 @@ from websockets.http11 import USER_AGENT
 from websockets.protocol import OPEN, State
 from websockets.uri import parse_uri
 
-from relay_core import DEFAULT_HOST, FailureCause, LocalProtocolError, wire_logger
+from relay_core import (
+    DEFAULT_HOST,
+    MAX_FRAME_BYTES,
+    FailureCause,
+    LocalProtocolError,
+    endpoint,
+    space_host,
+    wire_logger,
+)
 from relay_core._connect_policy import http_status_cause
 
 __all__ = [
@@ -46,9 +53,8 @@ __all__ = [
     "tls_context",
 ]
 
-#: RELAY.md A: the largest inbound frame (the socket closes with 1009 above it).
-MAX_MESSAGE_SIZE: Final = 10 * 1024 * 1024
-_BAD_HOST_CHARS: Final = frozenset("@/?#\r\n\t ")
+#: RELAY.md A: the largest inbound frame (the core's :data:`relay_core.MAX_FRAME_BYTES`).
+MAX_MESSAGE_SIZE: Final = MAX_FRAME_BYTES
 
 
 def relay_url(host: str | None = None) -> str:
@@ -56,29 +62,15 @@ def relay_url(host: str | None = None) -> str:
 
     ``None`` means ``SIGNALWIRE_SPACE``, then ``relay.signalwire.com`` (the
     official SDK's default: a newcomer without a Space lands there; see
-    :func:`is_default_host` and :class:`relay_core.ConnectPolicy`).
+    :func:`is_default_host` and :class:`relay_core.ConnectPolicy`).  The
+    rules are the core's :func:`relay_core.endpoint` (relay_asyncio's
+    ``websocket_url`` is the same function).
 
     Raises:
-        LocalProtocolError: ``host`` is neither a bare ``host[:port]`` nor a
-            ``ws://`` / ``wss://`` URL.
+        InvalidArgumentError: ``host`` is neither a bare ``host[:port]`` nor a
+            ``ws://`` / ``wss://`` URL without path or query.
     """
-    host = host or os.environ.get("SIGNALWIRE_SPACE") or DEFAULT_HOST
-    url = host
-    if not host.startswith(("ws://", "wss://")):
-        if "://" in host or _BAD_HOST_CHARS.intersection(host):
-            raise LocalProtocolError(
-                f"host: {host!r} is not a host[:port] (e.g. example.signalwire.com) "
-                "nor a ws:// or wss:// URL"
-            )
-        url = f"wss://{host}"
-    parts = urllib.parse.urlsplit(url)
-    try:
-        parts.port  # noqa: B018 -- raises ValueError on a bad port
-    except ValueError:
-        raise LocalProtocolError(f"host: {host!r} has an invalid port") from None
-    if not parts.hostname:
-        raise LocalProtocolError(f"host: {host!r} names no host")
-    return url
+    return endpoint(space_host(None, os.environ)[0] if host is None else host).url
 
 
 def tls_context(url: str, ssl_context: ssl.SSLContext | None = None) -> ssl.SSLContext | None:
@@ -105,7 +97,7 @@ def tls_context(url: str, ssl_context: ssl.SSLContext | None = None) -> ssl.SSLC
 
 def is_default_host(host: str | None) -> bool:
     """Whether ``relay_url(host)`` falls back to ``relay.signalwire.com``."""
-    return not (host or os.environ.get("SIGNALWIRE_SPACE"))
+    return space_host(host, os.environ)[1]
 
 
 class TransportError(Exception):
@@ -374,9 +366,8 @@ async def open_socket(
     Raises:
         TransportError: the socket could not be opened.
     """
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if context is not None else 80)
+    target = endpoint(url, name="url")
+    host, port = target.host, target.port
     stream: trio.abc.Stream | None = None
     in_tls = False
     try:

@@ -35,7 +35,7 @@ from trio_websocket import (
     serve_websocket,
 )
 
-from relay_core import InvalidArgumentError, LocalProtocolError
+from relay_core import MAX_FRAME_BYTES, InvalidArgumentError, LocalProtocolError
 from relay_core._checks import check_flag, check_port, check_text
 from relay_core._fake_server import (
     WRITE_TIMEOUT,
@@ -46,9 +46,6 @@ from relay_core._fake_server import (
 )
 
 __all__ = ["FakeRelayHandle", "open_fake_relay_server"]
-
-#: RELAY.md A: the official SDK's inbound frame limit; we accept as much.
-MAX_FRAME = 10 * 1024 * 1024
 
 _Item = str | CloseRequest
 
@@ -146,8 +143,8 @@ class FakeRelayHandle(FakeServerScripting):
             except ConnectionClosed:
                 return
             if isinstance(message, bytes):
-                # RELAY.md A: text frames only.
-                await ws.aclose(1003, "RELAY frames are text")
+                close = self.server.receive_binary(conn)  # the core's rule: text only
+                await ws.aclose(close.code, close.reason)
                 return
             try:
                 self.server.receive_text(conn, message, now=self.now())
@@ -241,7 +238,12 @@ async def open_fake_relay_server(
 
                 listener = await nursery.start(
                     partial(
-                        serve_websocket, handler, host, port, context, max_message_size=MAX_FRAME
+                        serve_websocket,
+                        handler,
+                        host,
+                        port,
+                        context,
+                        max_message_size=MAX_FRAME_BYTES,
                     )
                 )
                 handle = FakeRelayHandle(server, host, listener.port, ca_path)

@@ -24,6 +24,9 @@ CORE = {
     # connection policy and log redaction
     "DEFAULT_HOST", "ConnectPolicy", "ConnectionFailedError", "FailureCause", "describe_frame",
     "wire_logger",
+    # decisions both adapters share (endpoint, frame limit, credentials, dial timeout)
+    "MAX_FRAME_BYTES", "Credentials", "DialTimeoutError", "Endpoint", "credentials_from",
+    "endpoint", "space_host",
     # the fake server and its telephone network
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
@@ -44,6 +47,7 @@ ASYNCIO = {
     "RequestError", "RequestTimeoutError", "SessionClosedError", "websocket_url",
     "InvalidArgumentError",
     "ConnectionFailedError",
+    "DialTimeoutError",
 }  # fmt: skip
 
 
