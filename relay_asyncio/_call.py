@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from relay_core import (
+    CALL_EVENT_BUFFER,
     Answer,
     CallId,
     CallInfo,
@@ -43,9 +44,11 @@ from relay_core import (
     PlayStop,
     PlayVolume,
     RelayError,
+    check_flag,
+    check_text,
+    check_timeout,
     device_to_wire,
 )
-from relay_core._checks import CALL_EVENT_BUFFER, check_flag, check_text, check_timeout
 
 if TYPE_CHECKING:
     from ._client import RelayClient

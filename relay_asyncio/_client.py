@@ -80,15 +80,13 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
-)
-from relay_core._checks import (
     check_contexts,
     check_count,
     check_secret,
     check_text,
     check_timeout,
+    work_error,
 )
-from relay_core._errors import work_error
 
 from ._call import Action, Call
 from ._connect import close_detail, open_socket

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Final, TextIO
 
 from relay_core import ConnectionId, FakeRelayServer, JournalEntry, JSONObject, JSONValue
-from relay_core._fake_server import CLIENT_TO_SERVER, SERVER_TO_CLIENT
-from relay_core._wire import ErrorResponse, Response
+from relay_core.testing import CLIENT_TO_SERVER, SERVER_TO_CLIENT
+from relay_core.wire import ErrorResponse, Response
 
 from .testing import FakeRelayHandle
 

@@ -36,6 +36,7 @@ from typing import Any, Final, NoReturn, TypeVar, assert_never
 import trio
 
 from relay_core import (
+    CLIENT_EVENT_BUFFER,
     AuthenticationFailed,
     CallErrorReported,
     CallInfo,
@@ -74,15 +75,12 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
-)
-from relay_core._checks import (
-    CLIENT_EVENT_BUFFER,
     check_count,
     check_secret,
     check_text,
     check_timeout,
+    work_error,
 )
-from relay_core._errors import work_error
 
 from ._call import Call, Playback
 from ._serve import serve

@@ -31,8 +31,13 @@ from websockets.http11 import USER_AGENT
 from websockets.protocol import OPEN, State
 from websockets.uri import parse_uri
 
-from relay_core import DEFAULT_HOST, FailureCause, LocalProtocolError, wire_logger
-from relay_core._connect_policy import http_status_cause
+from relay_core import (
+    DEFAULT_HOST,
+    FailureCause,
+    LocalProtocolError,
+    http_status_cause,
+    wire_logger,
+)
 
 __all__ = [
     "DEFAULT_HOST",

@@ -24,8 +24,8 @@ from relay_core import (
     RelayConfig,
     SessionStarted,
 )
-from relay_core._fake_server import FakeRelayServer
-from relay_core._telephony import Answers, Busy, Directory, NeverAnswers
+from relay_core.fake._fake_server import FakeRelayServer
+from relay_core.fake._telephony import Answers, Busy, Directory, NeverAnswers
 
 from ..fake.helpers import Counter
 

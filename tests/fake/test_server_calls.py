@@ -41,7 +41,7 @@ from relay_core import (
     RequestFailed,
     TtsMedia,
 )
-from relay_core._telephony import (
+from relay_core.fake._telephony import (
     Answers,
     Busy,
     Declines,

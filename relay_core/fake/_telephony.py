@@ -37,13 +37,12 @@ from typing import Final, NewType, TypeAlias, final
 
 import attrs
 
-from ._convert import device_from_wire, media_from_wire, media_list
-from ._errors import LocalProtocolError
-from ._events import CallRef
-from ._ids import CallId, IdFactory, JSONDict, JSONObject, JSONValue, NodeId
-from ._scheduler import Scheduler, Timer
-from ._state import CallState
-from ._values import (
+from .._errors import LocalProtocolError
+from .._ids import CallId, IdFactory, JSONDict, JSONObject, JSONValue, NodeId
+from ..client._events import CallRef
+from ..client._state import CallState
+from ..wire._convert import device_from_wire, media_from_wire, media_list
+from ..wire._values import (
     AudioMedia,
     Device,
     Media,
@@ -54,6 +53,7 @@ from ._values import (
     SipDevice,
     TtsMedia,
 )
+from ._scheduler import Scheduler, Timer
 
 __all__ = [
     "Answers",

@@ -49,18 +49,10 @@ from typing import Final, Literal, NewType, final, overload
 
 import attrs
 
-from ._errors import LocalProtocolError, RemoteProtocolError
-from ._events import CallRef
-from ._ids import IdFactory, JSONDict, JSONObject, JSONValue, uuid4_str
-from ._telephony import (
-    DEFAULT_INBOUND_RING_TIMEOUT,
-    Directory,
-    PhoneNetwork,
-    Scheduler,
-    SessionKey,
-    SimulatedCall,
-)
-from ._wire import (
+from .._errors import LocalProtocolError, RemoteProtocolError
+from .._ids import IdFactory, JSONDict, JSONObject, JSONValue, uuid4_str
+from ..client._events import CallRef
+from ..wire._wire import (
     ErrorResponse,
     MalformedRequestError,
     Message,
@@ -71,6 +63,14 @@ from ._wire import (
     encode_error,
     encode_request,
     encode_result,
+)
+from ._telephony import (
+    DEFAULT_INBOUND_RING_TIMEOUT,
+    Directory,
+    PhoneNetwork,
+    Scheduler,
+    SessionKey,
+    SimulatedCall,
 )
 
 __all__ = [

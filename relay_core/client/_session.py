@@ -35,8 +35,7 @@ from typing import Final, final
 
 import attrs
 
-from ._calls import OVERFLOW_POLICIES, CallControl
-from ._checks import (
+from .._checks import (
     check_choice,
     check_contexts,
     check_count,
@@ -44,28 +43,14 @@ from ._checks import (
     check_text,
     check_timeout,
 )
-from ._commands import Command, Ping, Receive, Unreceive
-from ._connect_policy import retry_rejected_login
-from ._errors import (
+from .._errors import (
     LOCAL_FAILURE_CODE,
     LocalProtocolError,
     RemoteProtocolError,
     SessionClosedError,
 )
-from ._events import (
-    AuthenticationFailed,
-    CallRef,
-    Event,
-    FailureKind,
-    LivenessLost,
-    RequestCompleted,
-    RequestFailed,
-    SessionEnding,
-    SessionStarted,
-)
-from ._ids import IdFactory, JSONDict, JSONObject, RequestId, Tag, uuid4_str
-from ._state import SENDING_STATES, SessionInput, SessionState, session_transition
-from ._wire import (
+from .._ids import IdFactory, JSONDict, JSONObject, RequestId, Tag, uuid4_str
+from ..wire._wire import (
     ErrorResponse,
     MalformedRequestError,
     Request,
@@ -78,6 +63,21 @@ from ._wire import (
     is_success_code,
     parse_code,
 )
+from ._calls import OVERFLOW_POLICIES, CallControl
+from ._commands import Command, Ping, Receive, Unreceive
+from ._connect_policy import retry_rejected_login
+from ._events import (
+    AuthenticationFailed,
+    CallRef,
+    Event,
+    FailureKind,
+    LivenessLost,
+    RequestCompleted,
+    RequestFailed,
+    SessionEnding,
+    SessionStarted,
+)
+from ._state import SENDING_STATES, SessionInput, SessionState, session_transition
 
 __all__ = ["RelayConfig", "RelaySession", "SessionStatistics"]
 

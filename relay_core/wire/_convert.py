@@ -31,8 +31,8 @@ from typing import TypeGuard, TypeVar, assert_never
 
 import cattrs
 
-from ._errors import LocalProtocolError, short_repr
-from ._ids import JSONDict, JSONObject, JSONValue
+from .._errors import LocalProtocolError, short_repr
+from .._ids import JSONDict, JSONObject, JSONValue
 from ._values import (
     AudioMedia,
     Device,

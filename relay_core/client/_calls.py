@@ -40,6 +40,10 @@ import sys
 from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
+from .._errors import LOCAL_FAILURE_CODE, CallGoneError, LocalProtocolError, RemoteProtocolError
+from .._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, RequestId, Tag
+from ..wire._device_cache import server_device
+from ..wire._wire import parse_code
 from ._commands import (
     Command,
     Connect,
@@ -52,8 +56,6 @@ from ._commands import (
     PlayStop,
     PlayVolume,
 )
-from ._device_cache import server_device
-from ._errors import LOCAL_FAILURE_CODE, CallGoneError, LocalProtocolError, RemoteProtocolError
 from ._events import (
     CallErrorReported,
     CallInfo,
@@ -69,7 +71,6 @@ from ._events import (
     RequestFailed,
     UnknownEvent,
 )
-from ._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, RequestId, Tag
 from ._state import (
     CONNECT_TRANSITIONS,
     DIAL_TRANSITIONS,
@@ -90,7 +91,6 @@ from ._state import (
     play_control_error,
 )
 from ._trackers import _Call, _Connect, _Dial, _Play
-from ._wire import parse_code
 
 #: How many ended call ids the core remembers, to refuse commands on them
 #: before anything is sent (``CallGoneError``).  Oldest forgotten first; a
