@@ -8,21 +8,7 @@ client: frames and ``now`` in, frames and the next deadline out.  Public
 through :mod:`relay_core.testing`.
 """
 
-from ._fake_server import (
-    CLIENT_TO_SERVER,
-    DEFAULT_JOURNAL_LIMIT,
-    SERVER_TO_CLIENT,
-    WRITE_TIMEOUT,
-    CloseRequest,
-    ConnectionId,
-    FakeRelayServer,
-    FakeServerScripting,
-    JournalEntry,
-    RpcError,
-    SentEvent,
-    SessionInfo,
-)
-from ._telephony import (
+from ._behaviours import (
     Answers,
     Busy,
     Declines,
@@ -30,9 +16,23 @@ from ._telephony import (
     Directory,
     Fails,
     NeverAnswers,
-    PhoneNetwork,
-    SimulatedCall,
 )
+from ._fake_server import FakeRelayServer
+from ._legs import SimulatedCall
+from ._network import PhoneNetwork
+from ._records import (
+    CLIENT_TO_SERVER,
+    DEFAULT_JOURNAL_LIMIT,
+    SERVER_TO_CLIENT,
+    WRITE_TIMEOUT,
+    CloseRequest,
+    ConnectionId,
+    JournalEntry,
+    RpcError,
+    SentEvent,
+    SessionInfo,
+)
+from ._scripting import FakeServerScripting
 
 __all__ = [
     "CLIENT_TO_SERVER",

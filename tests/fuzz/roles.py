@@ -40,7 +40,7 @@ from relay_core import (
     SessionClosedError,
     SessionState,
 )
-from relay_core.fake._fake_server import FakeRelayServer
+from relay_core.testing import FakeRelayServer
 from relay_core.wire import _device_cache
 
 from .hostile import Mutator
