@@ -63,7 +63,8 @@ from ..wire._wire import (
     is_success_code,
     parse_code,
 )
-from ._calls import OVERFLOW_POLICIES, CallControl
+from ._call_commands import OVERFLOW_POLICIES
+from ._calls import CallControl
 from ._commands import Command, Ping, Receive, Unreceive
 from ._connect_policy import retry_rejected_login
 from ._events import (

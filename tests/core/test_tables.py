@@ -39,7 +39,7 @@ from relay_core import (
     SessionState,
 )
 from relay_core.client import _state
-from relay_core.client._calls import ENDED_PLAYS_REMEMBERED
+from relay_core.client._call_commands import ENDED_PLAYS_REMEMBERED
 from relay_core.client._state import (
     CALL_STATE_ORDER,
     CALL_TRANSITIONS,

@@ -19,7 +19,7 @@ from relay_core import (
     RequestCompleted,
 )
 from relay_core._ids import CallId, NodeId
-from relay_core.client._calls import ENDED_CALLS_REMEMBERED
+from relay_core.client._call_commands import ENDED_CALLS_REMEMBERED
 
 from .helpers import events, frames, ready_session, result, server_event
 
