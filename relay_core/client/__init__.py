@@ -24,6 +24,7 @@ from ._commands import (
     Receive,
     Unreceive,
 )
+from ._config import RelayConfig, SessionStatistics
 from ._connect_policy import (
     DEFAULT_HOST,
     ConnectionFailedError,
@@ -51,7 +52,7 @@ from ._events import (
     SessionStarted,
     UnknownEvent,
 )
-from ._session import RelayConfig, RelaySession, SessionStatistics
+from ._session import RelaySession
 from ._state import CallState, ConnectState, DialState, PlayState, SessionState
 
 __all__ = [
