@@ -139,6 +139,11 @@ def test_every_subpackage_states_its_job() -> None:
         assert doc and len(doc.split()) >= 10, f"{package.name}/__init__.py needs a docstring"
 
 
+#: The client vocabulary the fake server shares (a call's address, its states);
+#: it uses none of the client's machinery.
+FAKE_USES_FROM_CLIENT = {"CallRef", "CallState"}
+
+
 def test_layers_point_one_way() -> None:
     """wire knows no session or server; the client knows no server."""
     for layer, forbidden in (("wire", ("client", "fake")), ("client", ("fake",))):
@@ -146,3 +151,12 @@ def test_layers_point_one_way() -> None:
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.ImportFrom) and node.level >= 2 and node.module:
                     assert node.module.split(".")[0] not in forbidden, (path.name, node.module)
+    for path in sorted((CORE / "fake").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level >= 2
+                and (node.module or "").split(".")[0] == "client"
+            ):
+                names = {alias.name for alias in node.names}
+                assert names <= FAKE_USES_FROM_CLIENT, (path.name, names)
