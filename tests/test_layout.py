@@ -160,3 +160,15 @@ def test_layers_point_one_way() -> None:
             ):
                 names = {alias.name for alias in node.names}
                 assert names <= FAKE_USES_FROM_CLIENT, (path.name, names)
+
+
+def test_every_package_is_shipped() -> None:
+    """A subpackage missing from pyproject's explicit list would vanish from wheels."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    for init in CORE.rglob("__init__.py"):
+        name = ".".join(init.parent.relative_to(CORE.parent).parts)
+        assert name in listed, f"add {name} to [tool.setuptools] packages"
