@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import pytest
 
-from relay_core._fake_server import FakeRelayServer
-from relay_core._telephony import Directory
+from relay_core.testing import Directory, FakeRelayServer
 
 if TYPE_CHECKING:
     import relay_asyncio.testing

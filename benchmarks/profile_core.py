@@ -11,7 +11,7 @@ Three views of the same frames the benchmarks push:
    parse, ``CallInfo`` snapshot, event objects);
 3. a profiler run (cProfile by ``tottime``, or pyinstrument if installed).
 
-The stage rows use private core functions (``relay_core._wire.decode``,
+The stage rows use private core functions (``relay_core.wire.decode``,
 ``RelaySession._on_event``); a row whose private hook moved prints ``n/a``.
 """
 
@@ -66,7 +66,7 @@ def stages(count: int) -> list[tuple[str, float | None]]:
 
     rows.append(("orjson.loads (the floor)", _best(json_only, count)))
     try:
-        from relay_core import _wire
+        from relay_core import wire as _wire
 
         decode = _wire.decode
         encode_result = _wire.encode_result

@@ -39,7 +39,7 @@ import trio
 import trio.testing
 
 import relay_trio
-from relay_core._fake_server import FakeRelayServer
+from relay_core.testing import FakeRelayServer
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
 FROM = "+15550000000"

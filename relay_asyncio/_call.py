@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 from relay_core import (
+    CALL_EVENT_BUFFER,
     Answer,
     CallErrorReported,
     CallId,
@@ -45,9 +46,11 @@ from relay_core import (
     RelayError,
     SessionClosedError,
     UnknownEvent,
+    check_flag,
+    check_text,
+    check_timeout,
     device_to_wire,
 )
-from relay_core._checks import CALL_EVENT_BUFFER, check_flag, check_text, check_timeout
 
 __all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
 

@@ -82,12 +82,15 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
+    check_contexts,
+    check_count,
+    check_text,
+    check_timeout,
     credentials_from,
     endpoint,
     space_host,
+    work_error,
 )
-from relay_core._checks import check_contexts, check_count, check_text, check_timeout
-from relay_core._errors import work_error
 
 from ._call import Action, Call, CallEvent, PlayAction
 from ._connect import close_detail, open_socket

@@ -21,8 +21,7 @@ from websockets.exceptions import (
     WebSocketException,
 )
 
-from relay_core import ConnectionFailedError, FailureCause, wire_logger
-from relay_core._connect_policy import http_status_cause
+from relay_core import ConnectionFailedError, FailureCause, http_status_cause, wire_logger
 
 __all__ = ["close_detail", "failure_cause", "open_socket"]
 

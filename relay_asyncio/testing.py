@@ -29,9 +29,16 @@ from typing import final
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from relay_core import MAX_FRAME_BYTES, InvalidArgumentError, LocalProtocolError, wire_logger
-from relay_core._checks import check_flag, check_port, check_text
-from relay_core._fake_server import (
+from relay_core import (
+    MAX_FRAME_BYTES,
+    InvalidArgumentError,
+    LocalProtocolError,
+    check_flag,
+    check_port,
+    check_text,
+    wire_logger,
+)
+from relay_core.testing import (
     WRITE_TIMEOUT,
     CloseRequest,
     ConnectionId,

@@ -3,40 +3,26 @@
 Text frames and ``now`` go in; typed events, outgoing frames and the next
 deadline come out.  No sockets, no event loop, no clock: bring your own
 transport, or use ``relay_trio`` / ``relay_asyncio``.
+
+Layers: :mod:`relay_core.wire` (frames and values), :mod:`relay_core.client`
+(the session), :mod:`relay_core.fake` (the server role, public through
+:mod:`relay_core.testing`).  The argument checks (``check_*``, the buffer
+bounds) and :func:`work_error` are shared by both adapters, so they refuse
+the same input and raise the same error the same way.
 """
 
-from ._commands import (
-    Answer,
-    Command,
-    Connect,
-    Dial,
-    Disconnect,
-    Hangup,
-    Pass,
-    Ping,
-    Play,
-    PlayPause,
-    PlayResume,
-    PlayStop,
-    PlayVolume,
-    RawRequest,
-    Receive,
-    Unreceive,
+from ._checks import (
+    CALL_EVENT_BUFFER,
+    CLIENT_EVENT_BUFFER,
+    check_choice,
+    check_contexts,
+    check_count,
+    check_flag,
+    check_port,
+    check_secret,
+    check_text,
+    check_timeout,
 )
-from ._connect_policy import DEFAULT_HOST, ConnectionFailedError, ConnectPolicy, FailureCause
-from ._convert import (
-    CONVERTER,
-    device_from_wire,
-    device_plan,
-    device_plan_to_wire,
-    device_to_wire,
-    media_from_wire,
-    media_list,
-    media_list_to_wire,
-    media_to_wire,
-)
-from ._credentials import Credentials, credentials_from
-from ._endpoint import MAX_FRAME_BYTES, Endpoint, endpoint, space_host
 from ._errors import (
     AuthenticationError,
     CallGoneError,
@@ -52,52 +38,89 @@ from ._errors import (
     RequestError,
     RequestTimeoutError,
     SessionClosedError,
+    work_error,
 )
-from ._events import (
+from ._ids import (
+    CallId,
+    ControlId,
+    JSONObject,
+    JSONValue,
+    NodeId,
+    RequestId,
+    Tag,
+)
+from .client import (
+    DEFAULT_HOST,
+    Answer,
     AuthenticationFailed,
     CallErrorReported,
     CallInfo,
     CallReceived,
     CallRef,
+    CallState,
     CallStateChanged,
+    Command,
+    Connect,
+    ConnectionFailedError,
+    ConnectPolicy,
+    ConnectState,
     ConnectStateChanged,
+    Dial,
+    DialState,
     DialStateChanged,
+    Disconnect,
     Event,
+    FailureCause,
     FailureKind,
+    Hangup,
     InboundCallRefused,
     LivenessLost,
+    Pass,
+    Ping,
+    Play,
+    PlayPause,
+    PlayResume,
+    PlayState,
     PlayStateChanged,
+    PlayStop,
+    PlayVolume,
+    RawRequest,
+    Receive,
+    RelayConfig,
+    RelaySession,
     RequestCompleted,
     RequestFailed,
     SessionEnding,
     SessionStarted,
+    SessionState,
+    SessionStatistics,
     UnknownEvent,
+    Unreceive,
+    http_status_cause,
 )
-from ._fake_server import (
-    CloseRequest,
-    ConnectionId,
-    FakeRelayServer,
-    JournalEntry,
-    RpcError,
-    SentEvent,
-    SessionInfo,
-)
-from ._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, RequestId, Tag
-from ._redact import describe_frame, wire_logger
-from ._session import RelayConfig, RelaySession, SessionStatistics
-from ._state import CallState, ConnectState, DialState, PlayState, SessionState
-from ._telephony import (
+from .client._credentials import Credentials, credentials_from
+from .client._endpoint import MAX_FRAME_BYTES, Endpoint, endpoint, space_host
+from .client._event_codec import decode_event
+from .testing import (
     Answers,
     Busy,
+    CloseRequest,
+    ConnectionId,
     Declines,
     DestinationBehavior,
     Directory,
     Fails,
+    FakeRelayServer,
+    JournalEntry,
     NeverAnswers,
     PhoneNetwork,
+    RpcError,
+    SentEvent,
+    SessionInfo,
     SimulatedCall,
 )
-from ._values import (
+from .wire import (
+    CONVERTER,
     AudioMedia,
     Device,
     DevicePlan,
@@ -110,9 +133,21 @@ from ._values import (
     SipDevice,
     SipHeader,
     TtsMedia,
+    describe_frame,
+    device_from_wire,
+    device_plan,
+    device_plan_to_wire,
+    device_to_wire,
+    media_from_wire,
+    media_list,
+    media_list_to_wire,
+    media_to_wire,
+    wire_logger,
 )
 
 __all__ = [
+    "CALL_EVENT_BUFFER",
+    "CLIENT_EVENT_BUFFER",
     "CONVERTER",
     "DEFAULT_HOST",
     "MAX_FRAME_BYTES",
@@ -213,16 +248,27 @@ __all__ = [
     "UnknownEvent",
     "Unreceive",
     "credentials_from",
+    "check_choice",
+    "check_contexts",
+    "check_count",
+    "check_flag",
+    "check_port",
+    "check_secret",
+    "check_text",
+    "check_timeout",
+    "decode_event",
     "describe_frame",
     "device_from_wire",
     "device_plan",
     "device_plan_to_wire",
     "device_to_wire",
     "endpoint",
+    "http_status_cause",
     "media_from_wire",
     "media_list",
     "media_list_to_wire",
     "media_to_wire",
     "space_host",
     "wire_logger",
+    "work_error",
 ]

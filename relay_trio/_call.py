@@ -8,6 +8,7 @@ from typing import Protocol
 import trio
 
 from relay_core import (
+    CALL_EVENT_BUFFER,
     Answer,
     CallInfo,
     CallRef,
@@ -33,9 +34,10 @@ from relay_core import (
     PlayVolume,
     RelayError,
     SessionClosedError,
+    check_choice,
+    check_count,
+    work_error,
 )
-from relay_core._checks import CALL_EVENT_BUFFER, check_choice, check_count
-from relay_core._errors import work_error
 
 from ._sync import Broadcast, EventStream
 

@@ -23,7 +23,7 @@ from typing import Final, TextIO
 import trio
 
 from relay_core import LocalProtocolError
-from relay_core._fake_server import FakeServerScripting
+from relay_core.testing import FakeServerScripting
 
 from ._cli_log import session_label
 

@@ -17,7 +17,7 @@ from typing import TextIO
 import trio
 
 from relay_core import FakeRelayServer, LocalProtocolError
-from relay_core._telephony import Directory
+from relay_core.testing import Directory
 
 from ._cli_args import HelpFormatter, float_between, non_empty, port
 from ._cli_commands import COMMANDS_HELP, read_commands

@@ -27,10 +27,10 @@ from relay_core import (
     PlayStateChanged,
     RemoteProtocolError,
     SipDevice,
+    decode_event,
 )
-from relay_core._event_codec import decode_event
-from relay_core._fake_server import CLIENT_TO_SERVER, SERVER_TO_CLIENT
-from relay_core._wire import ErrorResponse, Response
+from relay_core.testing import CLIENT_TO_SERVER, SERVER_TO_CLIENT
+from relay_core.wire import ErrorResponse, Response
 
 from .testing import FakeRelayHandle
 

@@ -36,6 +36,7 @@ from typing import Any, Final, NoReturn, TypeVar, assert_never
 import trio
 
 from relay_core import (
+    CLIENT_EVENT_BUFFER,
     AuthenticationFailed,
     CallErrorReported,
     CallInfo,
@@ -74,17 +75,14 @@ from relay_core import (
     Tag,
     UnknownEvent,
     Unreceive,
-    credentials_from,
-)
-from relay_core import DialTimeoutError as CoreDialTimeoutError
-from relay_core._checks import (
-    CLIENT_EVENT_BUFFER,
     check_count,
     check_secret,
     check_text,
     check_timeout,
+    credentials_from,
+    work_error,
 )
-from relay_core._errors import work_error
+from relay_core import DialTimeoutError as CoreDialTimeoutError
 
 from ._call import Call, Playback
 from ._serve import serve

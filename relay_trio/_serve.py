@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from relay_core import InvalidArgumentError
-from relay_core._checks import check_count
+from relay_core import InvalidArgumentError, check_count
 
 if TYPE_CHECKING:
     from ._call import Call

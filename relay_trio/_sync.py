@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 import trio
 
-from relay_core._checks import check_count
+from relay_core import check_count
 
 __all__ = ["Broadcast", "EventStream", "Waiter"]
 

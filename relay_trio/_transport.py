@@ -36,10 +36,10 @@ from relay_core import (
     FailureCause,
     LocalProtocolError,
     endpoint,
+    http_status_cause,
     space_host,
     wire_logger,
 )
-from relay_core._connect_policy import http_status_cause
 
 __all__ = [
     "DEFAULT_HOST",

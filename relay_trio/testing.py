@@ -35,9 +35,15 @@ from trio_websocket import (
     serve_websocket,
 )
 
-from relay_core import MAX_FRAME_BYTES, InvalidArgumentError, LocalProtocolError
-from relay_core._checks import check_flag, check_port, check_text
-from relay_core._fake_server import (
+from relay_core import (
+    MAX_FRAME_BYTES,
+    InvalidArgumentError,
+    LocalProtocolError,
+    check_flag,
+    check_port,
+    check_text,
+)
+from relay_core.testing import (
     WRITE_TIMEOUT,
     CloseRequest,
     ConnectionId,

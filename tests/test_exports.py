@@ -23,7 +23,7 @@ CORE = {
     "InvalidArgumentError",
     # connection policy and log redaction
     "DEFAULT_HOST", "ConnectPolicy", "ConnectionFailedError", "FailureCause", "describe_frame",
-    "wire_logger",
+    "wire_logger", "decode_event",
     # decisions both adapters share (endpoint, frame limit, credentials, dial timeout)
     "MAX_FRAME_BYTES", "Credentials", "DialTimeoutError", "Endpoint", "credentials_from",
     "endpoint", "space_host",
@@ -31,6 +31,17 @@ CORE = {
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
     "NeverAnswers", "PhoneNetwork", "SimulatedCall",
+    # shared by both adapters: argument checks, buffer bounds, error choice
+    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_count",
+    "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
+    "http_status_cause",
+}  # fmt: skip
+
+TESTING = {
+    "CLIENT_TO_SERVER", "DEFAULT_JOURNAL_LIMIT", "SERVER_TO_CLIENT", "WRITE_TIMEOUT", "Answers",
+    "Busy", "CloseRequest", "ConnectionId", "Declines", "DestinationBehavior", "Directory",
+    "FakeRelayServer", "FakeServerScripting", "Fails", "JournalEntry", "NeverAnswers",
+    "PhoneNetwork", "RpcError", "SentEvent", "SessionInfo", "SimulatedCall",
 }  # fmt: skip
 
 
@@ -38,6 +49,27 @@ def test_relay_core_all() -> None:
     assert set(relay_core.__all__) == CORE
     for name in relay_core.__all__:
         assert hasattr(relay_core, name), name
+
+
+def test_relay_core_testing_all() -> None:
+    import relay_core.fake
+    import relay_core.testing
+
+    assert set(relay_core.testing.__all__) == TESTING
+    for name in relay_core.testing.__all__:
+        assert getattr(relay_core.testing, name) is getattr(relay_core.fake, name), name
+
+
+def test_subpackages_export_what_they_list() -> None:
+    import relay_core.client
+    import relay_core.wire
+
+    for package in (relay_core.client, relay_core.wire):
+        for name in package.__all__:
+            assert hasattr(package, name), (package.__name__, name)
+    # Every top-level name is the very object its layer defines.
+    assert relay_core.RelaySession is relay_core.client.RelaySession
+    assert relay_core.PhoneDevice is relay_core.wire.PhoneDevice
 
 
 ASYNCIO = {

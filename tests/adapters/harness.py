@@ -22,8 +22,7 @@ import relay_asyncio.testing
 import relay_trio
 import relay_trio.testing
 from relay_core import FakeRelayServer
-from relay_core._fake_server import CLIENT_TO_SERVER, FakeServerScripting
-from relay_core._telephony import Answers, Directory
+from relay_core.testing import CLIENT_TO_SERVER, Answers, Directory, FakeServerScripting
 
 FROM = "+15550000000"
 ANSWERS = "+15552222222"

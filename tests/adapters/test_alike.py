@@ -47,10 +47,10 @@ from relay_core import (
     PlayStateChanged,
     SessionClosedError,
     credentials_from,
+    decode_event,
     endpoint,
 )
-from relay_core._event_codec import decode_event
-from relay_core._fake_server import SERVER_TO_CLIENT
+from relay_core.testing import SERVER_TO_CLIENT
 
 from .harness import ANSWERS, PLAY, SLOW, Env, fast_server
 
@@ -148,7 +148,7 @@ def test_one_frame_limit() -> None:
         for path in (ROOT / package).rglob("*.py")
         if any(s in path.read_text() for s in ("10 * 1024 * 1024", "10485760", "2**20"))
     ]
-    assert written == ["relay_core/_endpoint.py"]
+    assert written == ["relay_core/client/_endpoint.py"]
 
 
 # -- credentials -----------------------------------------------------------------------

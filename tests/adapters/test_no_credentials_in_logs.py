@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from relay_core import FakeRelayServer, describe_frame, wire_logger
-from relay_core._fake_server import SERVER_TO_CLIENT
+from relay_core.testing import SERVER_TO_CLIENT
 
 from .harness import Env, fast_server, requests_seen
 

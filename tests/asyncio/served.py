@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from relay_asyncio.testing import FakeRelayHandle
-from relay_core._fake_server import CLIENT_TO_SERVER, FakeRelayServer, JournalEntry
-from relay_core._telephony import Answers, Busy, Directory, NeverAnswers
+from relay_core.testing import (
+    CLIENT_TO_SERVER,
+    Answers,
+    Busy,
+    Directory,
+    FakeRelayServer,
+    JournalEntry,
+    NeverAnswers,
+)
 
 FROM = "+15550000000"
 SLOW_ANSWER = "+15557770001"  # answers after 0.3 s

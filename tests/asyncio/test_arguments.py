@@ -14,7 +14,7 @@ import pytest
 
 from relay_asyncio import Call, InvalidArgumentError, PlayAction, RelayClient
 from relay_asyncio.testing import FakeRelayHandle
-from relay_core._fake_server import CLIENT_TO_SERVER
+from relay_core.testing import CLIENT_TO_SERVER
 from tests.argument_cases import (
     COUNT,
     POSITIVE_OR_NONE,

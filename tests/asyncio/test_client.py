@@ -584,7 +584,7 @@ async def test_server_disconnect_drains_then_resumes(
 
 
 def test_backoff_grows_while_the_server_stays_down() -> None:
-    """Core behaviour the reconnect loop relies on (fixed in relay_core._session)."""
+    """Core behaviour the reconnect loop relies on (fixed in relay_core.client._session)."""
     session = RelaySession(RelayConfig(project="p", token="t"), random=lambda: 0.999)
     session.connection_made(now=0)
     (connect,) = (json.loads(frame) for frame in session.messages_to_send())

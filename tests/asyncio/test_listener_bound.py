@@ -9,7 +9,7 @@ import pytest
 
 from relay_asyncio import RelayClient
 from relay_asyncio.testing import FakeRelayHandle
-from relay_core._checks import CALL_EVENT_BUFFER
+from relay_core import CALL_EVENT_BUFFER
 
 from .scripted import scenario
 from .served import phone

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relay_core import ConnectionFailedError, ConnectPolicy, FailureCause, RelayError
-from relay_core._connect_policy import TRANSIENT, http_status_cause, retry_rejected_login
+from relay_core.client._connect_policy import TRANSIENT, http_status_cause, retry_rejected_login
 
 URL = "wss://example.signalwire.com"
 causes = st.sampled_from(list(FailureCause))

@@ -19,8 +19,8 @@ from relay_core import (
     PlayStateChanged,
     RemoteProtocolError,
     UnknownEvent,
+    decode_event,
 )
-from relay_core._event_codec import decode_event
 from tests.json_strategies import json_values
 
 MODELLED = [

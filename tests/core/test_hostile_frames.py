@@ -20,7 +20,7 @@ from relay_core import (
     SessionState,
 )
 from relay_core._errors import short_repr
-from relay_core._wire import MAX_DEPTH, is_success_code, parse_code
+from relay_core.wire._wire import MAX_DEPTH, is_success_code, parse_code
 from tests.fake.test_server_fuzz import authenticated
 
 from .helpers import events, frames, ready_session, result, server_event

@@ -22,8 +22,8 @@ from relay_core import (
     RelaySession,
     RequestFailed,
     SessionEnding,
-    _device_cache,
 )
+from relay_core.wire import _device_cache
 
 from .helpers import CONNECT_RESULT, Ids, events, frames, ready_session, result, server_event
 from .test_calls import (

@@ -23,7 +23,7 @@ from relay_core import (
     SessionClosedError,
     SessionState,
 )
-from relay_core._state import SESSION_TRANSITIONS, SessionInput
+from relay_core.client._state import SESSION_TRANSITIONS, SessionInput
 
 from .helpers import CONNECT_RESULT, Ids, error, result
 

@@ -1,6 +1,6 @@
 """Every state x input of every lifecycle table, walked (as h2's state-machine tests do).
 
-``relay_core._state``'s docstring shows each table as a grid (rows: inputs,
+``relay_core.client._state``'s docstring shows each table as a grid (rows: inputs,
 columns: states).  ``test_docs_are_the_tables`` renders the grids from the
 tables the code uses and requires the docstring to hold them verbatim;
 the walks then read the *documented* outcome of each pair from the docstring
@@ -37,10 +37,10 @@ from relay_core import (
     RelaySession,
     SessionClosedError,
     SessionState,
-    _state,
 )
-from relay_core._calls import ENDED_PLAYS_REMEMBERED
-from relay_core._state import (
+from relay_core.client import _state
+from relay_core.client._call_commands import ENDED_PLAYS_REMEMBERED
+from relay_core.client._state import (
     CALL_STATE_ORDER,
     CALL_TRANSITIONS,
     CONNECT_TRANSITIONS,

@@ -17,7 +17,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from relay_core._convert import (
+from relay_core._errors import LocalProtocolError
+from relay_core._ids import JSONDict, JSONValue
+from relay_core.wire._convert import (
     CONVERTER,
     device_from_wire,
     device_plan,
@@ -29,9 +31,7 @@ from relay_core._convert import (
     media_list_to_wire,
     media_to_wire,
 )
-from relay_core._errors import LocalProtocolError
-from relay_core._ids import JSONDict, JSONValue
-from relay_core._values import (
+from relay_core.wire._values import (
     AudioMedia,
     Device,
     DevicePlan,

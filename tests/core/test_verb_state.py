@@ -18,8 +18,8 @@ from relay_core import (
     PlayStop,
     RequestCompleted,
 )
-from relay_core._calls import ENDED_CALLS_REMEMBERED
 from relay_core._ids import CallId, NodeId
+from relay_core.client._call_commands import ENDED_CALLS_REMEMBERED
 
 from .helpers import events, frames, ready_session, result, server_event
 

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from relay_core import RemoteProtocolError
-from relay_core import _wire as fast
+from relay_core.wire import _wire as fast
 
 FRAMES = [
     '{"jsonrpc":"2.0","id":"ev-1","method":"signalwire.event","params":{"event_type":"x","params":{"a":"é"}}}',
@@ -24,7 +24,7 @@ FRAMES = [
 SCRIPT = """
 import sys
 sys.modules["orjson"] = None
-from relay_core import _wire
+from relay_core.wire import _wire
 assert _wire.JSON_LIBRARY == "json"
 frames = {frames!r}
 for frame in frames:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relay_core import Answer, CallRef, RemoteProtocolError, RequestCompleted, SessionState
-from relay_core._wire import (
+from relay_core.wire._wire import (
     ErrorResponse,
     Request,
     Response,

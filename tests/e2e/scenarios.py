@@ -24,8 +24,7 @@ from relay_core import (
     RelayConfig,
     SessionStarted,
 )
-from relay_core._fake_server import FakeRelayServer
-from relay_core._telephony import Answers, Busy, Directory, NeverAnswers
+from relay_core.testing import Answers, Busy, Directory, FakeRelayServer, NeverAnswers
 
 from ..fake.helpers import Counter
 

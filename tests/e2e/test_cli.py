@@ -154,8 +154,8 @@ def test_directory_file_layers_on_the_default() -> None:
 
 
 def test_log_lines() -> None:
-    from relay_core._fake_server import SERVER_TO_CLIENT, JournalEntry
-    from relay_core._wire import Request
+    from relay_core.testing import SERVER_TO_CLIENT, JournalEntry
+    from relay_core.wire import Request
 
     def event(event_type: str, params: dict[str, object]) -> JournalEntry:
         envelope = {"event_type": event_type, "params": params}

@@ -17,7 +17,7 @@ import trio
 import trio_websocket
 from websockets.asyncio.client import connect
 
-from relay_core._telephony import Busy
+from relay_core.testing import Busy
 
 HANDSHAKE = json.dumps({"jsonrpc": "2.0", "id": "hs", "method": "signalwire.connect", "params": {
     "version": {"major": 2, "minor": 0, "revision": 0}, "agent": "t", "event_acks": True,

@@ -10,7 +10,7 @@ import trio
 import trio_websocket
 
 from relay_core import Dial, DialState, DialStateChanged, RelayConfig
-from relay_core._fake_server import FakeRelayServer
+from relay_core.testing import FakeRelayServer
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
 from ..fake.helpers import Counter

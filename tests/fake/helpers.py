@@ -12,8 +12,7 @@ from relay_core import (
     RelaySession,
     RequestId,
 )
-from relay_core._fake_server import ConnectionId, FakeRelayServer, JournalEntry
-from relay_core._telephony import Directory
+from relay_core.testing import ConnectionId, Directory, FakeRelayServer, JournalEntry
 
 PROJECT = "test-project"
 TOKEN = "test-token"

@@ -41,15 +41,8 @@ from relay_core import (
     RequestFailed,
     TtsMedia,
 )
-from relay_core._telephony import (
-    Answers,
-    Busy,
-    Declines,
-    Directory,
-    Fails,
-    NeverAnswers,
-    media_duration,
-)
+from relay_core.fake._legs import media_duration
+from relay_core.testing import Answers, Busy, Declines, Directory, Fails, NeverAnswers
 
 from .helpers import PROJECT, TOKEN, Pair, make_server, summary
 

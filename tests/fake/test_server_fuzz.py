@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relay_core._fake_server import FakeRelayServer
+from relay_core.testing import FakeRelayServer
 from tests.json_strategies import int64, json_values
 
 from .helpers import Counter

@@ -16,14 +16,10 @@ from relay_core import (
     RawRequest,
     SessionStarted,
 )
-from relay_core._fake_server import (
-    DEFAULT_JOURNAL_LIMIT,
-    MAX_CONTEXTS,
-    MAX_UNANSWERED_PINGS,
-    FakeRelayServer,
-)
-from relay_core._scheduler import Scheduler
-from relay_core._telephony import ENDED_CALL_MEMORY, ENDED_CALL_SECONDS
+from relay_core.fake._legs import ENDED_CALL_MEMORY, ENDED_CALL_SECONDS
+from relay_core.fake._records import MAX_CONTEXTS, MAX_UNANSWERED_PINGS
+from relay_core.fake._scheduler import Scheduler
+from relay_core.testing import DEFAULT_JOURNAL_LIMIT, FakeRelayServer
 
 from .helpers import PROJECT, TOKEN, Pair, make_server
 

@@ -23,7 +23,7 @@ from relay_core import (
     SessionStarted,
     Unreceive,
 )
-from relay_core._fake_server import CLIENT_TO_SERVER, SERVER_TO_CLIENT, RpcError
+from relay_core.testing import CLIENT_TO_SERVER, SERVER_TO_CLIENT, RpcError
 
 from .helpers import PROJECT, TOKEN, Pair, make_server
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import soak
-from relay_core._fake_server import DEFAULT_JOURNAL_LIMIT
+from relay_core.testing import DEFAULT_JOURNAL_LIMIT
 
 
 def test_after_churn_the_server_and_client_tables_are_back_to_empty() -> None:

@@ -39,9 +39,9 @@ from relay_core import (
     RemoteProtocolError,
     SessionClosedError,
     SessionState,
-    _device_cache,
 )
-from relay_core._fake_server import FakeRelayServer
+from relay_core.testing import FakeRelayServer
+from relay_core.wire import _device_cache
 
 from .hostile import Mutator
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relay_core._wire import MAX_DEPTH
+from relay_core.wire._wire import MAX_DEPTH
 from tests.json_strategies import int64, json_values
 
 from .hostile import HOSTILE, RAW, deep_array

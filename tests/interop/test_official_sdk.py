@@ -21,8 +21,7 @@ import signalwire.relay as relay
 
 from relay_asyncio.testing import FakeRelayHandle, open_fake_relay_server
 from relay_core import CallState
-from relay_core._fake_server import FakeRelayServer
-from relay_core._telephony import Answers, Busy, Directory, NeverAnswers
+from relay_core.testing import Answers, Busy, Directory, FakeRelayServer, NeverAnswers
 
 pytestmark = [pytest.mark.interop, pytest.mark.asyncio]
 

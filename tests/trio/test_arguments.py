@@ -15,7 +15,7 @@ import trio
 
 import relay_trio
 from relay_core import InvalidArgumentError
-from relay_core._fake_server import CLIENT_TO_SERVER
+from relay_core.testing import CLIENT_TO_SERVER
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 from tests.argument_cases import (
     COUNT,

@@ -14,7 +14,7 @@ from typing import ClassVar, TypeAlias, final
 
 import attrs
 
-from ._checks import (
+from .._checks import (
     check_choice,
     check_contexts,
     check_count,
@@ -22,11 +22,11 @@ from ._checks import (
     check_text,
     check_volume,
 )
-from ._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
-from ._errors import InvalidArgumentError
+from .._errors import InvalidArgumentError
+from .._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
+from ..wire._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
+from ..wire._values import DevicePlan, Media
 from ._events import CallRef
-from ._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
-from ._values import DevicePlan, Media
 
 __all__ = [
     "Answer",

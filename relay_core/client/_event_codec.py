@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from ._device_cache import server_device
-from ._errors import RemoteProtocolError
+from .._errors import RemoteProtocolError
+from .._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, Tag
+from ..wire._device_cache import server_device
+from ..wire._wire import parse_code
 from ._events import (
     CallErrorReported,
     CallInfo,
@@ -28,9 +30,7 @@ from ._events import (
     PlayStateChanged,
     UnknownEvent,
 )
-from ._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, Tag
 from ._state import CallState, ConnectState, DialState, PlayState
-from ._wire import parse_code
 
 __all__ = ["decode_event"]
 

@@ -24,8 +24,8 @@ from typing import TypeAlias, TypeVar, final
 
 import attrs
 
-from ._errors import LocalProtocolError, short_repr
-from ._ids import JSONValue
+from .._errors import LocalProtocolError, short_repr
+from .._ids import JSONValue
 
 __all__ = [
     "AudioMedia",

@@ -16,8 +16,8 @@ from typing import Final, final
 
 import attrs
 
+from .._errors import InvalidArgumentError
 from ._connect_policy import DEFAULT_HOST
-from ._errors import InvalidArgumentError
 
 __all__ = ["MAX_FRAME_BYTES", "Endpoint", "endpoint", "space_host"]
 

@@ -103,7 +103,7 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-from ._errors import LocalProtocolError
+from .._errors import LocalProtocolError
 
 __all__ = [
     "CallState",

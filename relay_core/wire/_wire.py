@@ -21,8 +21,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple, TypeAlias
 
-from ._errors import RemoteProtocolError, short_repr
-from ._ids import JSONDict, JSONObject, JSONValue
+from .._errors import RemoteProtocolError, short_repr
+from .._ids import JSONDict, JSONObject, JSONValue
 
 try:  # An optional accelerator: the same results, several times faster.
     import orjson

@@ -23,7 +23,7 @@ from typing import final
 
 import attrs
 
-from ._checks import check_secret, check_text
+from .._checks import check_secret, check_text
 
 __all__ = ["Credentials", "credentials_from"]
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeAlias, final
 
 import attrs
 
-from ._errors import (
+from .._errors import (
     AuthenticationError,
     CallGoneError,
     ConnectError,
@@ -22,11 +22,11 @@ from ._errors import (
     RequestTimeoutError,
     SessionClosedError,
 )
-from ._ids import CallId, ControlId, JSONObject, NodeId, RequestId, Tag
+from .._ids import CallId, ControlId, JSONObject, NodeId, RequestId, Tag
 from ._state import CallState, ConnectState, DialState, PlayState
 
 if TYPE_CHECKING:
-    from ._values import Device
+    from ..wire._values import Device
 
 __all__ = [
     "AuthenticationFailed",

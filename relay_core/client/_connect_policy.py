@@ -35,7 +35,7 @@ import enum
 import math
 from typing import Final, final
 
-from ._errors import LOCAL_FAILURE_CODE, RelayError
+from .._errors import LOCAL_FAILURE_CODE, RelayError
 
 __all__ = [
     "DEFAULT_HOST",

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from .._ids import JSONValue
 from ._convert import device_from_wire
-from ._ids import JSONValue
 from ._values import Device
 
 MAX_ENTRIES: Final = 4096

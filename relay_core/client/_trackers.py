@@ -6,10 +6,10 @@ carry immutable snapshots (``_Call.snapshot``), never these objects.
 
 from __future__ import annotations
 
+from .._ids import CallId, ControlId, NodeId, RequestId, Tag
+from ..wire._values import Device
 from ._events import CallInfo, CallRef
-from ._ids import CallId, ControlId, NodeId, RequestId, Tag
 from ._state import CallState, ConnectPhase, DialPhase, PlayState
-from ._values import Device
 
 __all__ = ["_Call", "_Connect", "_Dial", "_Play"]
 

@@ -1,0 +1,232 @@
+"""The dial and connect machines: ``calling.call.dial`` and ``calling.call.connect``.
+
+Dials are keyed by ``tag`` (the event has no top-level ``call_id``); connects
+by the A leg's ``call_id``, their peer legs through the connect's ``tag``.
+The winner may be reported before its own state event (RELAY.md F.4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .._ids import CallId, JSONObject, NodeId, Tag
+from ..wire._device_cache import server_device
+from ._call_abandon import _CallAbandon
+from ._call_commands import _CONNECT_STATES, _DIAL_STATES, MALFORMED_EVENT, _optional_text, _text
+from ._events import (
+    CallInfo,
+    CallRef,
+    ConnectStateChanged,
+    DialStateChanged,
+)
+from ._state import (
+    CONNECT_TRANSITIONS,
+    DIAL_TRANSITIONS,
+    TERMINAL_CONNECT_PHASES,
+    CallState,
+    ConnectPhase,
+    ConnectState,
+    DialPhase,
+    DialState,
+    call_transition,
+)
+from ._trackers import _Call, _Connect, _Dial
+
+__all__ = []
+
+
+class _DialsAndConnects(_CallAbandon):
+    """Dial and connect events of call control."""
+
+    def _on_dial(self, params: JSONObject) -> None:
+        tag = Tag(_text(params, "tag", "calling.call.dial"))
+        raw_state = _text(params, "dial_state", "calling.call.dial")
+        state = _DIAL_STATES.get(raw_state) or DialState(raw_state)
+        if self._uncertain:
+            self._uncertain.pop(tag, None)
+        dial = self.dials.get(tag)
+        if dial is None:
+            self.dropped_events += 1
+            return
+        winner = params.get("call")
+        if dial.phase is DialPhase.ABANDONED:
+            self._touch(tag)
+            if state in (DialState.ANSWERED, DialState.FAILED):
+                dial.outcome_seen = True
+            if state is DialState.ANSWERED and isinstance(winner, Mapping):
+                leg = self._winner(tag, winner)
+                if leg is not None:
+                    leg.hidden = True
+                    self._end_leg(leg)
+            self._drop_settled_abandoned(tag)
+            return
+        new_phase = DIAL_TRANSITIONS.get((dial.phase, state))
+        if new_phase is None:
+            self.dropped_events += 1
+            return
+        if state is DialState.ANSWERED and not (
+            isinstance(winner, Mapping) and _optional_text(winner, "call_id")
+        ):
+            # Check, then act: an outcome we cannot read fails the dial now
+            # (the caller must not wait forever) and every leg of it is ended,
+            # the winner included, now or when it shows up.
+            self.malformed_events += 1
+            self._give_up_dial(
+                dial, MALFORMED_EVENT, "calling.call.dial answered without a winning call"
+            )
+            return
+        dial.phase = new_phase
+        if state is DialState.ANSWERED:
+            assert isinstance(winner, Mapping)
+            leg = self._winner(tag, winner)
+            assert leg is not None
+            del self.dials[tag]
+            self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot()))
+        elif state is DialState.FAILED:
+            del self.dials[tag]
+            self._emit(
+                DialStateChanged(tag=tag, state=state, reason=_optional_text(params, "reason"))
+            )
+        else:
+            self._emit(DialStateChanged(tag=tag, state=state))
+
+    def _winner(self, tag: Tag, winner: JSONObject) -> _Call | None:
+        """The winning leg of a dial, created or caught up (RELAY.md F.4, K.16)."""
+        call_id = _optional_text(winner, "call_id")
+        if call_id is None:
+            return None
+        call = self.calls.get(CallId(call_id))
+        if call is None:
+            node_id = NodeId(_optional_text(winner, "node_id") or "")
+            call = _Call(CallId(call_id), node_id, tag)
+            call.direction = _optional_text(winner, "direction") or "outbound"
+            call.device = server_device(winner.get("device"))
+            self.calls[call.call_id] = call
+        if not call.node_id:
+            call.node_id = NodeId(_optional_text(winner, "node_id") or "")
+            call.ref = CallRef(call.call_id, call.node_id)
+        # dial(answered) may beat the winner's own state(answered).
+        if call_transition(call.state, CallState.ANSWERED):
+            call.state = CallState.ANSWERED
+        return call
+
+    def _give_up_dial(self, dial: _Dial, reason: str, message: str) -> None:
+        """Fail a dial the core gave up on, and keep ending its legs as they show up."""
+        self._emit(
+            DialStateChanged(tag=dial.tag, state=DialState.FAILED, reason=reason, message=message)
+        )
+        dial.phase = DialPhase.ABANDONED
+        self.abandon_dial(dial.tag)
+
+    def _give_up_connect(self, connect: _Connect, reason: str) -> None:
+        """Fail a connect the core gave up on, and keep ending its peer legs."""
+        self._fail_connect(connect, reason)
+        connect.phase = ConnectPhase.ABANDONED
+        self.abandon_connect(connect.call)
+
+    def _fail_dial(self, dial: _Dial, reason: str, message: str) -> None:
+        self.dials.pop(dial.tag, None)
+        self._emit(
+            DialStateChanged(tag=dial.tag, state=DialState.FAILED, reason=reason, message=message)
+        )
+
+    def _on_connect(self, params: JSONObject) -> None:
+        call_id = CallId(_text(params, "call_id", "calling.call.connect"))
+        raw_state = _text(params, "connect_state", "calling.call.connect")
+        state = _CONNECT_STATES.get(raw_state) or ConnectState(raw_state)
+        connect = self.connects.get(call_id)
+        a_leg = self.calls.get(call_id)
+        if connect is None:
+            if a_leg is None or a_leg.hidden:
+                self.dropped_events += 1
+                return
+            # A bridge this session did not start tracking (or one already
+            # settled): still the caller's news.
+            self._emit(
+                ConnectStateChanged(
+                    call=a_leg.ref,
+                    tag=Tag(_optional_text(params, "tag") or "") or None,
+                    state=state,
+                    peer=None,
+                    failed_reason=_optional_text(params, "failed_reason"),
+                )
+            )
+            return
+        if self._uncertain:
+            self._uncertain.pop(connect.tag, None)
+        peer_params = params.get("peer")
+        if connect.phase is ConnectPhase.ABANDONED:
+            self._touch(connect.tag)
+            if state in (ConnectState.CONNECTED, ConnectState.FAILED):
+                connect.outcome_seen = True
+            if state is ConnectState.CONNECTED and isinstance(peer_params, Mapping):
+                peer = self._peer(connect, peer_params)
+                if peer is not None:
+                    peer.hidden = True
+                    self._end_leg(peer)
+            self._drop_settled_abandoned(connect.tag)
+            return
+        new_phase = CONNECT_TRANSITIONS.get((connect.phase, state))
+        if new_phase is None:
+            self.dropped_events += 1
+            return
+        if state is ConnectState.CONNECTED and not (
+            isinstance(peer_params, Mapping) and _optional_text(peer_params, "call_id")
+        ):
+            # As for a dial: fail the connect now and end its peer legs.
+            self.malformed_events += 1
+            self._give_up_connect(connect, MALFORMED_EVENT)
+            return
+        connect.phase = new_phase
+        peer_info: CallInfo | None = None
+        if state is ConnectState.CONNECTED:
+            assert isinstance(peer_params, Mapping)
+            peer = self._peer(connect, peer_params)
+            assert peer is not None
+            if a_leg is not None:
+                a_leg.peer = peer.ref
+            peer_info = peer.snapshot()
+        elif state is ConnectState.DISCONNECTED and a_leg is not None:
+            a_leg.peer = None
+        self._emit(
+            ConnectStateChanged(
+                call=connect.call,
+                tag=connect.tag,
+                state=state,
+                peer=peer_info,
+                failed_reason=_optional_text(params, "failed_reason"),
+            )
+        )
+        if new_phase in TERMINAL_CONNECT_PHASES:
+            self._drop_connect(connect)
+
+    def _peer(self, connect: _Connect, peer: JSONObject) -> _Call | None:
+        call_id = _optional_text(peer, "call_id")
+        if call_id is None:
+            return None
+        call = self.calls.get(CallId(call_id))
+        if call is None:
+            call = _Call(
+                CallId(call_id), NodeId(_optional_text(peer, "node_id") or ""), connect.tag
+            )
+            call.direction = "outbound"
+            call.device = server_device(peer.get("device"))
+            self.calls[call.call_id] = call
+        call.peer = connect.call
+        if call_transition(call.state, CallState.ANSWERED):
+            call.state = CallState.ANSWERED
+        return call
+
+    def _fail_connect(self, connect: _Connect, reason: str) -> None:
+        connect.phase = ConnectPhase.FAILED
+        self._emit(
+            ConnectStateChanged(
+                call=connect.call, tag=connect.tag, state=ConnectState.FAILED, failed_reason=reason
+            )
+        )
+
+    def _drop_connect(self, connect: _Connect) -> None:
+        if self.connects.get(connect.call.call_id) is connect:
+            del self.connects[connect.call.call_id]
+        if self._connect_tags.get(connect.tag) == connect.call.call_id:
+            del self._connect_tags[connect.tag]

@@ -1,0 +1,56 @@
+"""Test support: the fake RELAY server, its scripting and the phone network.
+
+The public face of :mod:`relay_core.fake`, for adapters' test helpers, the
+CLI's ``fake-server`` and the pytest plugin.  Pair a
+:class:`FakeRelayServer` with a :class:`~relay_core.RelaySession` and
+exchange frames until both are quiet; script it with :meth:`arm_dial`-style
+methods (:class:`FakeServerScripting`) and a :class:`Directory` of callees.
+"""
+
+from .fake import (
+    CLIENT_TO_SERVER,
+    DEFAULT_JOURNAL_LIMIT,
+    SERVER_TO_CLIENT,
+    WRITE_TIMEOUT,
+    Answers,
+    Busy,
+    CloseRequest,
+    ConnectionId,
+    Declines,
+    DestinationBehavior,
+    Directory,
+    Fails,
+    FakeRelayServer,
+    FakeServerScripting,
+    JournalEntry,
+    NeverAnswers,
+    PhoneNetwork,
+    RpcError,
+    SentEvent,
+    SessionInfo,
+    SimulatedCall,
+)
+
+__all__ = [
+    "CLIENT_TO_SERVER",
+    "DEFAULT_JOURNAL_LIMIT",
+    "SERVER_TO_CLIENT",
+    "WRITE_TIMEOUT",
+    "Answers",
+    "Busy",
+    "CloseRequest",
+    "ConnectionId",
+    "Declines",
+    "DestinationBehavior",
+    "Directory",
+    "FakeRelayServer",
+    "FakeServerScripting",
+    "Fails",
+    "JournalEntry",
+    "NeverAnswers",
+    "PhoneNetwork",
+    "RpcError",
+    "SentEvent",
+    "SessionInfo",
+    "SimulatedCall",
+]
