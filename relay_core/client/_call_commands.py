@@ -183,6 +183,12 @@ class _CallTable:
 
     # -- commands ---------------------------------------------------------
 
+    def _remember_ended(self, call_id: CallId) -> None:
+        """Refuse later commands on ``call_id`` (bounded: ENDED_CALLS_REMEMBERED)."""
+        self._ended[call_id] = None
+        if len(self._ended) > ENDED_CALLS_REMEMBERED:
+            del self._ended[next(iter(self._ended))]
+
     def check(self, command: Command) -> None:
         """Raise :class:`LocalProtocolError` if ``command`` cannot start now.
 
@@ -275,6 +281,11 @@ class _CallTable:
             return
         if method == "calling.pass":
             self._forget(call)
+        elif method == "calling.end" and not call.hidden:
+            # The server accepted our hangup: the call is going, whatever moment its
+            # ``ended`` event arrives, so later commands on it are refused alike in
+            # every adapter (not sent, or sent, by the luck of scheduling).
+            self._remember_ended(call.call_id)
         elif method == "calling.answer" and call_transition(call.state, CallState.ANSWERED):
             call.state = CallState.ANSWERED
             if not call.hidden:

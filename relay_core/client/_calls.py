@@ -45,7 +45,6 @@ from ..wire._wire import parse_code
 from ._call_commands import (
     _CALL_STATES,
     _PLAY_STATES,
-    ENDED_CALLS_REMEMBERED,
     ENDED_PLAYS_REMEMBERED,
     OVERFLOW_POLICIES,
     _optional_text,
@@ -185,9 +184,7 @@ class CallControl(_DialsAndConnects):
                 self._end_play(play, "call_ended")
         self._connect_call_ended(call.call_id)
         self._forget(call)
-        self._ended[call.call_id] = None
-        if len(self._ended) > ENDED_CALLS_REMEMBERED:
-            del self._ended[next(iter(self._ended))]
+        self._remember_ended(call.call_id)
         self._drop_settled_abandoned(call.tag)
 
     def _connect_call_ended(self, call_id: CallId) -> None:

@@ -33,6 +33,7 @@ import relay_trio._transport
 from relay_core import (
     MAX_FRAME_BYTES,
     CallErrorReported,
+    CallGoneError,
     CallReceived,
     CallState,
     CallStateChanged,
@@ -52,7 +53,7 @@ from relay_core import (
 )
 from relay_core.testing import SERVER_TO_CLIENT
 
-from .harness import ANSWERS, PLAY, SLOW, Env, fast_server
+from .harness import ANSWERS, PLAY, SLOW, Env, fast_server, phone
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -442,5 +443,27 @@ def test_a_passed_call_stops_its_waiters_alike(env: Env) -> None:
                 await call.pass_()
                 with pytest.raises(SessionClosedError):
                     await call.wait_for_answered(timeout=1)
+
+    env.run(body)
+
+
+def test_a_command_after_our_hangup_is_refused_alike(env: Env) -> None:
+    """Once the server accepted our hangup the call is gone in both adapters, whether or
+    not its ``ended`` event has been read yet: CallGoneError, and nothing is sent."""
+
+    async def body(env: Env) -> None:
+        server = fast_server()
+        async with (
+            env.serve(server) as fake,
+            env.client(project="test-project", token="test-token", host=fake.url) as client,
+        ):
+            call = await client.dial()
+            await call.hangup()
+            sent = len(server.journal)
+            with pytest.raises(CallGoneError):
+                await call.connect([[phone(ANSWERS)]])
+            assert not [
+                entry for entry in list(server.journal)[sent:] if entry.method == "calling.connect"
+            ]
 
     env.run(body)
