@@ -31,8 +31,8 @@ from relay_core import (
     Answers,
     Busy,
     Directory,
-    FakeRelayServer,
     Fails,
+    FakeRelayServer,
     JournalEntry,
     NeverAnswers,
 )

@@ -77,7 +77,8 @@ async def failed_dial(d: Driver, fake: Any, number: str, reason: str) -> None:
 async def dial_timeout_ends_legs(d: Driver, fake: Any) -> None:
     async with d.client(fake) as client:
         try:
-            await client.dial([[phone(NEVER, timeout=30), phone(SLOW, timeout=30)]], dial_timeout=0.1)
+            plan = [[phone(NEVER, timeout=30), phone(SLOW, timeout=30)]]
+            await client.dial(plan, dial_timeout=0.1)
         except RelayError as exc:
             assert core_type(exc) is DialError and exc.reason == "timeout"  # type: ignore[attr-defined]
         else:
