@@ -15,6 +15,7 @@ Only public names are imported here: the suite tests what users see.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -89,6 +90,12 @@ def methods(fake: Any) -> list[str]:
     return [e.method for e in requests(fake) if e.method is not None]
 
 
+def trust(fake: Any) -> ssl.SSLContext | None:
+    """A client TLS context trusting the served fake's throwaway CA (``None``: plain ws)."""
+    ca_path = fake.ca_path
+    return None if ca_path is None else ssl.create_default_context(cafile=ca_path)
+
+
 def core_type(exc: BaseException) -> type[BaseException]:
     """The public ``relay_core`` class of ``exc`` (an adapter's subclass maps to its base).
 
@@ -138,8 +145,10 @@ class Client:
         self.raw = raw
         self._inbound = inbound
 
-    async def dial(self, plan: list[list[dict[str, Any]]], *, dial_timeout: float = 30.0) -> Any:
-        return await self.raw.dial(plan, dial_timeout=dial_timeout)
+    async def dial(
+        self, plan: list[list[dict[str, Any]]], *, dial_timeout: float = 30.0, **options: Any
+    ) -> Any:
+        return await self.raw.dial(plan, dial_timeout=dial_timeout, **options)
 
     async def connect(self, call: Any, plan: list[list[dict[str, Any]]]) -> Any:
         """Bridge ``call``; the peer leg."""
@@ -189,7 +198,8 @@ class Driver:
         """Run ``body(self)`` on the loop, failing past ``limit`` seconds."""
         raise NotImplementedError
 
-    def serve(self, server: FakeRelayServer) -> AbstractAsyncContextManager[Any]:
+    def serve(self, server: FakeRelayServer, *, tls: bool) -> AbstractAsyncContextManager[Any]:
+        """Serve ``server`` over loopback (``wss://`` with a throwaway CA if ``tls``)."""
         raise NotImplementedError
 
     def client(self, fake: Any, **options: Any) -> AbstractAsyncContextManager[Client]:
@@ -230,12 +240,13 @@ class TrioDriver(Driver):
 
         trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
 
-    def serve(self, server: FakeRelayServer) -> AbstractAsyncContextManager[Any]:
-        return relay_trio.testing.open_fake_relay_server(server)
+    def serve(self, server: FakeRelayServer, *, tls: bool) -> AbstractAsyncContextManager[Any]:
+        return relay_trio.testing.open_fake_relay_server(server, tls=tls)
 
     @asynccontextmanager
     async def client(self, fake: Any, **options: Any) -> AsyncIterator[Client]:
         options.setdefault("close_timeout", 0.5)  # relay_asyncio's close grace: alike
+        options.setdefault("ssl_context", trust(fake))
         async with relay_trio.open_relay_client(
             project="test-project", token="test-token", host=fake.url, contexts=["office"],
             **options,
@@ -272,13 +283,14 @@ class AsyncioDriver(Driver):
 
         asyncio.run(main())
 
-    def serve(self, server: FakeRelayServer) -> AbstractAsyncContextManager[Any]:
-        return relay_asyncio.testing.open_fake_relay_server(server)
+    def serve(self, server: FakeRelayServer, *, tls: bool) -> AbstractAsyncContextManager[Any]:
+        return relay_asyncio.testing.open_fake_relay_server(server, tls=tls)
 
     @asynccontextmanager
     async def client(self, fake: Any, **options: Any) -> AsyncIterator[Client]:
         if "max_calls" in options:
             options["max_active_calls"] = options.pop("max_calls")
+        options.setdefault("ssl", trust(fake))
         raw = relay_asyncio.RelayClient(
             project="test-project", token="test-token", host=fake.url, contexts=["office"],
             **options,

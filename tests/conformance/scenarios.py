@@ -65,9 +65,10 @@ async def parallel_ring(d: Driver, fake: Any) -> None:
 async def failed_dial(d: Driver, fake: Any, number: str, reason: str) -> None:
     async with d.client(fake) as client:
         try:
-            await client.dial([[phone(number)]])
+            await client.dial([[phone(number)]], tag="my-dial")
         except RelayError as exc:
-            assert core_type(exc) is DialError and exc.reason == reason  # type: ignore[attr-defined]
+            assert core_type(exc) is DialError
+            assert (exc.reason, exc.tag) == (reason, "my-dial")  # type: ignore[attr-defined]
         else:
             raise AssertionError("the dial did not fail")
     assert ended(fake) == {number: reason}
@@ -112,6 +113,21 @@ async def connect_success_then_failure(d: Driver, fake: Any) -> None:
     assert methods(fake) == [
         *(CONNECT, "calling.dial", "calling.connect", "calling.end"),
         *("calling.connect", "calling.end"),
+    ]
+
+
+async def cancelled_connect_ends_peer_legs(d: Driver, fake: Any) -> None:
+    async with d.client(fake) as client:
+        call = await client.dial([[phone(ANSWERS)]])
+        async with d.give_up_after(0.1):
+            await client.connect(call, [[phone(SLOW, timeout=5), phone(NEVER, timeout=5)]])
+        assert await d.wait_until(lambda: len(fake.server.calls()) == 1)
+        assert client.state(call) == "answered" and client.peer(call) is None
+        await client.hangup(call)
+    assert ended(fake) == {ANSWERS: "hangup", SLOW: "cancel", NEVER: "cancel"}
+    assert methods(fake) == [
+        *(CONNECT, "calling.dial", "calling.connect", "calling.end", "calling.end"),
+        "calling.end",
     ]
 
 
@@ -167,7 +183,7 @@ async def overflow_policy(d: Driver, fake: Any) -> None:
     assert methods(fake) == [CONNECT, "calling.dial", "calling.pass", "calling.end"]
 
 
-async def resume_after_drop_mid_dial(d: Driver, fake: Any) -> None:
+async def resume_mid_dial(d: Driver, fake: Any, lose: str) -> None:
     async with d.client(fake) as client:
         calls: list[Any] = []
 
@@ -176,7 +192,8 @@ async def resume_after_drop_mid_dial(d: Driver, fake: Any) -> None:
 
         async with d.spawn(dial):
             assert await d.wait_until(lambda: bool(fake.server.calls()))
-            fake.drop(fake.connections()[0])
+            conn = fake.connections()[0]
+            fake.drop(conn) if lose == "drop" else fake.request_disconnect(conn)
         (call,) = calls
         assert client.state(call) == "answered"
         assert client.raw.statistics().connections == 2
@@ -216,9 +233,11 @@ SCENARIOS: dict[str, Scenario] = {
     "dial_timeout_ends_legs": dial_timeout_ends_legs,
     "cancelled_dial_ends_legs": cancelled_dial_ends_legs,
     "connect_success_then_failure": connect_success_then_failure,
+    "cancelled_connect_ends_peer_legs": cancelled_connect_ends_peer_legs,
     "play_controls": play_controls,
     "inbound_answered_and_hung_up": inbound_answered_and_hung_up,
     "overflow_policy": overflow_policy,
-    "resume_after_drop_mid_dial": resume_after_drop_mid_dial,
+    "resume_after_drop_mid_dial": partial(resume_mid_dial, lose="drop"),
+    "resume_after_disconnect_mid_dial": partial(resume_mid_dial, lose="disconnect"),
     "server_disconnect_restart": server_disconnect_restart,
 }

@@ -14,6 +14,9 @@ import pytest
 from .driver import Driver, fast_server
 from .scenarios import SCENARIOS
 
+#: Scenarios served over ``wss://`` (the rest over ``ws://``): TLS end to end on both.
+TLS = {"serial_failover_dial"}
+
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario(driver: Driver, name: str) -> None:
@@ -22,7 +25,8 @@ def test_scenario(driver: Driver, name: str) -> None:
 
     async def body(d: Driver) -> None:
         server = fast_server()
-        async with d.serve(server) as fake:
+        async with d.serve(server, tls=name in TLS) as fake:
+            assert fake.url.startswith("wss://" if name in TLS else "ws://")
             await scenario(d, fake)
             # The client is closed: nothing may be left on the server.
             await d.wait_until(lambda: not server.calls() and not server.unacked_events())

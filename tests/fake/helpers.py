@@ -15,25 +15,15 @@ from relay_core import (
 from relay_core._fake_server import ConnectionId, FakeRelayServer, JournalEntry
 from relay_core._telephony import Directory
 
+from ..helpers import Ids
+
 PROJECT = "test-project"
 TOKEN = "test-token"
 CONFIG = RelayConfig(project=PROJECT, token=TOKEN, contexts=("office",))
 
 
-class Counter:
-    """Deterministic ids: ``<prefix>-1``, ``<prefix>-2``, ..."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.count = 0
-
-    def __call__(self) -> str:
-        self.count += 1
-        return f"{self.prefix}-{self.count}"
-
-
 def make_server(directory: Directory | None = None, **kwargs: Any) -> FakeRelayServer:
-    kwargs.setdefault("new_id", Counter("s"))
+    kwargs.setdefault("new_id", Ids(prefix="s"))
     return FakeRelayServer(directory=directory, **kwargs)
 
 
@@ -49,7 +39,7 @@ class Pair:
         name: str = "c",
     ) -> None:
         self.server = server if server is not None else make_server()
-        self.session = RelaySession(config, new_id=Counter(name), random=lambda: 0.5)
+        self.session = RelaySession(config, new_id=Ids(prefix=name), random=lambda: 0.5)
         self.now = now
         self.conn: ConnectionId | None = None
         self.events: list[Event] = []

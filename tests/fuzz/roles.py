@@ -18,7 +18,6 @@ resumes, time passing), so mutated frames meet live state.  Outcomes go to a
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections import Counter
 from typing import Any, Final
@@ -43,6 +42,7 @@ from relay_core import (
 )
 from relay_core._fake_server import FakeRelayServer
 
+from ..helpers import Ids
 from .hostile import Mutator
 
 PHONE_A: Final = {"type": "phone", "params": {"to_number": "+15551110001", "from_number": "+1555"}}
@@ -121,11 +121,8 @@ class ClientHarness:
         self.tally = tally
         self.mutator = Mutator(rng)
         self.now = 0.0
-        self._ids = itertools.count()
+        self._new_id = Ids(prefix="c")
         self.session = self._fresh()
-
-    def _new_id(self) -> str:
-        return f"c{next(self._ids)}"
 
     def _fresh(self) -> RelaySession:
         session = RelaySession(self.CONFIG, new_id=self._new_id, random=lambda: 0.5)
@@ -350,13 +347,13 @@ class ServerHarness:
         self.tally = tally
         self.mutator = Mutator(rng)
         self.now = 0.0
-        self._ids = itertools.count()
+        self._new_id = Ids(prefix="s")
         self.server_requests: list[str] = []
         self.call_ids: list[str] = []
         self._fresh()
 
     def _fresh(self) -> None:
-        self.server = FakeRelayServer(new_id=lambda: f"s{next(self._ids)}", journal_limit=64)
+        self.server = FakeRelayServer(new_id=self._new_id, journal_limit=64)
         self.conns: list[Any] = []
         for _ in range(3):
             self._open(authenticate=True)
