@@ -32,8 +32,6 @@ from .driver import (
 
 Scenario = Callable[[Driver, Any], Awaitable[None]]
 CONNECT = "signalwire.connect"
-TTS = [{"type": "tts", "params": {"text": "Hello!"}}]
-SILENCE = [{"type": "silence", "params": {"duration": 0.2}}]
 
 
 def ended(fake: Any) -> dict[str, str | None]:
@@ -44,7 +42,7 @@ def ended(fake: Any) -> dict[str, str | None]:
 async def serial_failover_dial(d: Driver, fake: Any) -> None:
     async with d.client(fake) as client:
         call = await client.dial([[phone(NEVER, timeout=0.1)], [phone(ANSWERS)]])
-        assert client.state(call) == "answered"
+        assert (client.state(call), call.direction) == ("answered", "outbound")
         assert client.to_number(call) == ANSWERS
         await client.hangup(call)
         await client.wait_for_state(call, "ended")
@@ -134,7 +132,7 @@ async def cancelled_connect_ends_peer_legs(d: Driver, fake: Any) -> None:
 async def play_controls(d: Driver, fake: Any) -> None:
     async with d.client(fake) as client:
         call = await client.dial([[phone(ANSWERS)]])
-        finished = await client.play(call, TTS)
+        finished = await client.play(call, [{"type": "silence", "duration": 0.1}])  # flat form
         assert await finished.wait() == "finished"
         play = await client.play(call, [{"type": "silence", "params": {"duration": 60}}])
         await play.pause()
@@ -143,6 +141,8 @@ async def play_controls(d: Driver, fake: Any) -> None:
         await play.stop()
         assert await play.wait() == "finished"
         await client.hangup(call)
+    plays = [e.params["play"] for e in requests(fake) if e.method == "calling.play"]
+    assert plays[0] == [{"type": "silence", "params": {"duration": 0.1}}]
     assert methods(fake) == [
         *(CONNECT, "calling.dial", "calling.play", "calling.play"),
         *("calling.play.pause", "calling.play.resume", "calling.play.volume"),
