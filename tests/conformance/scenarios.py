@@ -44,10 +44,13 @@ async def serial_failover_dial(d: Driver, fake: Any) -> None:
         call = await client.dial([[phone(NEVER, timeout=0.1)], [phone(ANSWERS)]])
         assert (client.state(call), call.direction) == ("answered", "outbound")
         assert client.to_number(call) == ANSWERS
+        assert client.raw.statistics().live_calls == 1
         await client.hangup(call)
         await client.wait_for_state(call, "ended")
         assert call.end_reason == "hangup"
     assert ended(fake) == {NEVER: "noAnswer", ANSWERS: "hangup"}
+    connect, dial, _ = requests(fake)
+    assert connect.params["contexts"] == ["office"] and len(dial.params["devices"]) == 2  # type: ignore[arg-type]
     assert methods(fake) == [CONNECT, "calling.dial", "calling.end"]
 
 
