@@ -102,8 +102,10 @@ def core_type(exc: BaseException) -> type[BaseException]:
     relay_trio's ``DialTimeoutError`` is a ``DialError`` that is also a
     ``trio.TooSlowError``: both adapters raise ``DialError`` in this sense.
     """
-    for cls in type(exc).__mro__:
-        if getattr(relay_core, cls.__name__, None) is cls:
+    mro: tuple[type, ...] = type(exc).__mro__
+    for cls in mro:
+        public: object = getattr(relay_core, cls.__name__, None)
+        if public is cls and issubclass(cls, BaseException):
             return cls
     return type(exc)
 
@@ -248,7 +250,10 @@ class TrioDriver(Driver):
         options.setdefault("close_timeout", 0.5)  # relay_asyncio's close grace: alike
         options.setdefault("ssl_context", trust(fake))
         async with relay_trio.open_relay_client(
-            project="test-project", token="test-token", host=fake.url, contexts=["office"],
+            project="test-project",
+            token="test-token",
+            host=fake.url,
+            contexts=["office"],
             **options,
         ) as raw:
             incoming = raw.incoming_calls()
@@ -265,7 +270,6 @@ class TrioDriver(Driver):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(job)
             yield
-
 
     @asynccontextmanager
     async def give_up_after(self, seconds: float) -> AsyncIterator[None]:
@@ -292,7 +296,10 @@ class AsyncioDriver(Driver):
             options["max_active_calls"] = options.pop("max_calls")
         options.setdefault("ssl", trust(fake))
         raw = relay_asyncio.RelayClient(
-            project="test-project", token="test-token", host=fake.url, contexts=["office"],
+            project="test-project",
+            token="test-token",
+            host=fake.url,
+            contexts=["office"],
             **options,
         )
         offers: asyncio.Queue[Any] = asyncio.Queue()
@@ -314,7 +321,6 @@ class AsyncioDriver(Driver):
         async with asyncio.TaskGroup() as group:
             group.create_task(run())
             yield
-
 
     @asynccontextmanager
     async def give_up_after(self, seconds: float) -> AsyncIterator[None]:

@@ -41,8 +41,9 @@ def ended(fake: Any) -> dict[str, str | None]:
 
 async def serial_failover_dial(d: Driver, fake: Any) -> None:
     async with d.client(fake) as client:
-        call = await client.dial([[phone(NEVER, timeout=0.1)], [phone(ANSWERS)]])
+        call = await client.dial([[phone(NEVER, timeout=0.1)], [phone(ANSWERS)]], tag="dt-1")
         assert (client.state(call), call.direction) == ("answered", "outbound")
+        assert (call.tag, call.node_id) == ("dt-1", fake.server.node_id)
         assert client.to_number(call) == ANSWERS
         assert client.raw.statistics().live_calls == 1
         await client.hangup(call)

@@ -26,7 +26,7 @@ async def test_binary_frames_close_the_socket_and_bad_json_gets_an_error() -> No
                 await ws.send_message(b"\x00\x01")
                 with pytest.raises(trio_websocket.ConnectionClosed) as info:
                     await ws.get_message()
-                assert info.value.reason.code == 1003
+                assert info.value.reason is not None and info.value.reason.code == 1003
             await handle.wait_until(lambda: handle.connections() == [])
 
 

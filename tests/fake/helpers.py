@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from relay_core import (
     Command,
@@ -16,6 +16,8 @@ from relay_core._fake_server import ConnectionId, FakeRelayServer, JournalEntry
 from relay_core._telephony import Directory
 
 from ..helpers import Ids
+
+E = TypeVar("E", bound=Event)
 
 PROJECT = "test-project"
 TOKEN = "test-token"
@@ -142,7 +144,7 @@ class Pair:
         out, self.events = self.events, []
         return out
 
-    def of_type(self, kind: type[Any]) -> list[Any]:
+    def of_type(self, kind: type[E]) -> list[E]:
         return [event for event in self.events if isinstance(event, kind)]
 
 
@@ -174,7 +176,8 @@ def summary(server: FakeRelayServer, *types: str) -> list[tuple[Any, ...]]:
                     "connect",
                     params["call_id"],
                     params["connect_state"],
-                    (peer or {}).get("call_id") or params.get("failed_reason"),
+                    (peer.get("call_id") if isinstance(peer, dict) else None)
+                    or params.get("failed_reason"),
                 )
             )
         elif kind == "calling.call.play":

@@ -12,6 +12,7 @@ from relay_core import (
     Dial,
     DialState,
     DialStateChanged,
+    JSONObject,
     LocalProtocolError,
     RawRequest,
     SessionStarted,
@@ -27,8 +28,14 @@ from relay_core._telephony import ENDED_CALL_MEMORY, ENDED_CALL_SECONDS
 
 from .helpers import PROJECT, TOKEN, Pair, make_server
 
-PHONE = {"type": "phone", "params": {"to_number": "+15552222222", "from_number": "+15550000000"}}
-RINGS = {"type": "phone", "params": {"to_number": "+15551111111", "from_number": "+15550000000"}}
+PHONE: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15552222222", "from_number": "+15550000000"},
+}
+RINGS: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15551111111", "from_number": "+15550000000"},
+}
 
 
 def answered(pair: Pair) -> str:
