@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from relay_core import CallGoneError, ConnectError, DialError, RelayError
+from relay_core import CallGoneError, ConnectError, DialError, RelayError, RequestError
 
 from .driver import (
     ANSWERS,
@@ -75,6 +75,41 @@ async def failed_dial(d: Driver, fake: Any, number: str, reason: str) -> None:
             raise AssertionError("the dial did not fail")
     assert ended(fake) == {number: reason}
     assert methods(fake) == [CONNECT, "calling.dial"]
+
+
+async def rejected_dial_raises_the_servers_code(d: Driver, fake: Any) -> None:
+    fake.server.arm_response("calling.dial", result={"code": "400", "message": "Invalid devices"})
+    async with d.client(fake) as client:
+        try:
+            await client.dial([[phone(ANSWERS)]])
+        except RelayError as exc:  # the server's code, not a DialError (as the official SDK)
+            assert core_type(exc) is RequestError
+            assert (exc.code, exc.message) == (400, "Invalid devices")
+            assert exc.method == "calling.dial"  # type: ignore[attr-defined]
+        else:
+            raise AssertionError("the dial did not fail")
+    assert ended(fake) == {}
+    assert methods(fake) == [CONNECT, "calling.dial"]
+
+
+async def restart_mid_dial_fails_it_and_ends_the_leg(d: Driver, fake: Any) -> None:
+    async with d.client(fake) as client:
+        errors: list[RelayError] = []
+
+        async def dial() -> None:
+            try:
+                await client.dial([[phone(SLOW, timeout=5)]])
+            except RelayError as exc:
+                errors.append(exc)
+
+        async with d.spawn(dial):
+            assert await d.wait_until(lambda: bool(fake.server.calls()))
+            fake.request_disconnect(fake.connections()[0], restart=True)
+        [error] = errors
+        assert core_type(error) is DialError and error.reason == "session_lost"  # type: ignore[attr-defined]
+    assert ended(fake) == {SLOW: "cancel"}
+    # The client ends the lost dial's leg on the new session (the leg we started).
+    assert methods(fake) == [CONNECT, "calling.dial", CONNECT, "calling.end"]
 
 
 async def dial_timeout_ends_legs(d: Driver, fake: Any) -> None:
@@ -234,6 +269,8 @@ SCENARIOS: dict[str, Scenario] = {
     "parallel_ring": parallel_ring,
     "failed_dial_busy": partial(failed_dial, number=BUSY, reason="busy"),
     "failed_dial_error": partial(failed_dial, number=FAILS, reason="error"),
+    "rejected_dial_raises_the_servers_code": rejected_dial_raises_the_servers_code,
+    "restart_mid_dial_fails_it_and_ends_the_leg": restart_mid_dial_fails_it_and_ends_the_leg,
     "dial_timeout_ends_legs": dial_timeout_ends_legs,
     "cancelled_dial_ends_legs": cancelled_dial_ends_legs,
     "connect_success_then_failure": connect_success_then_failure,

@@ -22,7 +22,6 @@ from relay_core import (
     ConnectionLostError,
     DialError,
     PlayState,
-    RequestError,
     SessionClosedError,
 )
 from tests.trio.standin import OK, Frame, Peer, StandIn, open_standin
@@ -161,21 +160,6 @@ async def test_a_dial_whose_leg_ends_in_the_same_read_returns_the_ended_call(
 
 
 @pytest.mark.trio
-async def test_rejected_dial_request_raises_the_request_error(server: StandIn) -> None:
-    """As relay_asyncio (and the official SDK): the server's code, not a DialError."""
-
-    async def script() -> None:
-        peer = await server.accept_session()
-        request = await peer.request("calling.dial")
-        await peer.reply(request, {"code": "400", "message": "Invalid devices"})
-
-    async with scripted(server, script) as relay:
-        with pytest.raises(RequestError) as caught:
-            await relay.dial([[A]])
-    assert caught.value.code == 400 and caught.value.method == "calling.dial"
-
-
-@pytest.mark.trio
 async def test_dial_timeout_ends_every_leg(server: StandIn, autojump_clock: Any) -> None:
     async def script() -> None:
         peer = await server.accept_session()
@@ -255,21 +239,6 @@ async def test_an_error_in_the_block_abandons_a_dial_running_inside(server: Stan
 
 
 # -- reconnect and resume -----------------------------------------------------------------
-
-
-@pytest.mark.trio
-async def test_a_session_not_resumed_fails_the_dial(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        await dial_until_ringing(peer, "leg-1")
-        await peer.close()
-        await server.accept_session(restored=False)
-
-    async with scripted(server, script, reconnect_base=0.01) as relay:
-        with pytest.raises(DialError) as caught:
-            await relay.dial([[A]])
-    assert caught.value.reason == "session_lost"
-    assert server.ends() == {"leg-1": "cancel"}  # ended on the new session
 
 
 @pytest.mark.trio
