@@ -152,9 +152,9 @@ class Client:
     ) -> Any:
         return await self.raw.dial(plan, dial_timeout=dial_timeout, **options)
 
-    async def connect(self, call: Any, plan: list[list[dict[str, Any]]]) -> Any:
+    async def connect(self, call: Any, plan: list[list[dict[str, Any]]], **options: Any) -> Any:
         """Bridge ``call``; the peer leg."""
-        result = await call.connect(plan)
+        result = await call.connect(plan, **options)
         return getattr(result, "call", result)  # relay_asyncio: a ConnectResult
 
     async def play(self, call: Any, media: list[dict[str, Any]]) -> Play:

@@ -112,6 +112,66 @@ async def restart_mid_dial_fails_it_and_ends_the_leg(d: Driver, fake: Any) -> No
     assert methods(fake) == [CONNECT, "calling.dial", CONNECT, "calling.end"]
 
 
+def ringing(fake: Any) -> bool:
+    return any(c.state.value == "ringing" for c in fake.server.calls())
+
+
+async def malformed_dial_outcome_fails_and_ends_the_leg(d: Driver, fake: Any) -> None:
+    async with d.client(fake) as client:
+        errors: list[RelayError] = []
+
+        async def dial() -> None:
+            try:
+                await client.dial([[phone(NEVER, timeout=30)]], tag="dt-1")
+            except RelayError as exc:
+                errors.append(exc)
+
+        async with d.spawn(dial):
+            assert await d.wait_until(lambda: ringing(fake))
+            # "answered" without the winning call: the outcome cannot be read.
+            outcome = {"node_id": fake.server.node_id, "tag": "dt-1", "dial_state": "answered"}
+            fake.push_event(fake.connections()[0], "calling.call.dial", outcome)
+        [error] = errors
+        assert core_type(error) is DialError and error.reason == "malformed_event"  # type: ignore[attr-defined]
+        assert await d.wait_until(lambda: not fake.server.calls())
+    assert ended(fake) == {NEVER: "cancel"}
+    assert methods(fake) == [CONNECT, "calling.dial", "calling.end"]
+
+
+async def malformed_connect_outcome_fails_and_ends_the_leg(d: Driver, fake: Any) -> None:
+    async with d.client(fake) as client:
+        call = await client.dial([[phone(ANSWERS)]])
+        errors: list[RelayError] = []
+
+        async def connect() -> None:
+            try:
+                await client.connect(call, [[phone(NEVER, timeout=30)]], tag="ct-1")
+            except RelayError as exc:
+                errors.append(exc)
+
+        async with d.spawn(connect):
+            assert await d.wait_until(lambda: ringing(fake))
+            # "connected" without the peer: the outcome cannot be read.
+            outcome = {
+                "node_id": call.node_id, "call_id": call.call_id, "tag": "ct-1",
+                "connect_state": "connected",
+            }  # fmt: skip
+            fake.push_event(fake.connections()[0], "calling.call.connect", outcome)
+        [error] = errors
+        assert core_type(error) is ConnectError and error.reason == "malformed_event"  # type: ignore[attr-defined]
+        assert await d.wait_until(lambda: len(fake.server.calls()) == 1)
+        assert client.state(call) == "answered"
+        await client.hangup(call)
+    assert ended(fake) == {ANSWERS: "hangup", NEVER: "cancel"}
+    assert methods(fake) == [
+        CONNECT,
+        "calling.dial",
+        "calling.connect",
+        "calling.end",
+        "calling.end",
+    ]
+
+
 async def dial_timeout_ends_legs(d: Driver, fake: Any) -> None:
     async with d.client(fake) as client:
         try:
@@ -272,6 +332,8 @@ SCENARIOS: dict[str, Scenario] = {
     "rejected_dial_raises_the_servers_code": rejected_dial_raises_the_servers_code,
     "restart_mid_dial_fails_it_and_ends_the_leg": restart_mid_dial_fails_it_and_ends_the_leg,
     "dial_timeout_ends_legs": dial_timeout_ends_legs,
+    "malformed_dial_outcome_fails_and_ends_the_leg": malformed_dial_outcome_fails_and_ends_the_leg,
+    "malformed_connect_outcome": malformed_connect_outcome_fails_and_ends_the_leg,
     "cancelled_dial_ends_legs": cancelled_dial_ends_legs,
     "connect_success_then_failure": connect_success_then_failure,
     "cancelled_connect_ends_peer_legs": cancelled_connect_ends_peer_legs,
