@@ -23,7 +23,7 @@ CORE = {
     "InvalidArgumentError",
     # connection policy and log redaction
     "DEFAULT_HOST", "ConnectPolicy", "ConnectionFailedError", "FailureCause", "describe_frame",
-    "wire_logger", "decode_event",
+    "wire_logger", "decode_event", "ServerEvent",
     # decisions both adapters share (endpoint, frame limit, credentials, dial timeout)
     "MAX_FRAME_BYTES", "Credentials", "DialTimeoutError", "Endpoint", "credentials_from",
     "endpoint", "space_host",

@@ -26,8 +26,8 @@ from ._events import (
     CallStateChanged,
     ConnectStateChanged,
     DialStateChanged,
-    Event,
     PlayStateChanged,
+    ServerEvent,
     UnknownEvent,
 )
 from ._state import CallState, ConnectState, DialState, PlayState
@@ -126,7 +126,7 @@ def _error(params: JSONObject) -> CallErrorReported:
     )
 
 
-_DECODERS: Final[Mapping[str, Callable[[JSONObject], Event]]] = {
+_DECODERS: Final[Mapping[str, Callable[[JSONObject], ServerEvent]]] = {
     CallStateChanged.event_type: _state,
     DialStateChanged.event_type: _dial,
     ConnectStateChanged.event_type: _connect,
@@ -136,7 +136,7 @@ _DECODERS: Final[Mapping[str, Callable[[JSONObject], Event]]] = {
 }
 
 
-def decode_event(event_type: str, params: JSONObject) -> Event:
+def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
     """The typed event for one event's ``event_type`` and ``params`` (no session needed).
 
     A type this library does not model is an :class:`UnknownEvent` (data,

@@ -391,3 +391,14 @@ Event: TypeAlias = (
     | CallErrorReported
     | UnknownEvent
 )
+
+#: The events that come from a server's ``signalwire.event``: each has an ``event_type``.
+ServerEvent: TypeAlias = (
+    CallReceived
+    | CallStateChanged
+    | DialStateChanged
+    | ConnectStateChanged
+    | PlayStateChanged
+    | CallErrorReported
+    | UnknownEvent
+)

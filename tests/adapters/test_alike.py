@@ -281,7 +281,7 @@ def test_waiting_for_a_state_means_the_same(env: Env) -> None:
 
 # -- each typed event's wire name ---------------------------------------------------------
 
-WIRE_NAMES = {
+WIRE_NAMES: dict[Any, str] = {  # the classes (ClassVar event_type) and their names
     CallReceived: "calling.call.receive",
     CallStateChanged: "calling.call.state",
     DialStateChanged: "calling.call.dial",
@@ -332,10 +332,10 @@ def test_a_calls_events_carry_the_wire_names_the_server_sent(env: Env) -> None:
         assert names <= sent
         # the stateless codec (the CLI log's reader) types every one of them alike
         for entry in server.journal:
-            if entry.direction == SERVER_TO_CLIENT and entry.event_type in WIRE_NAMES.values():
-                assert decode_event(entry.event_type, entry.event_params).event_type == (
-                    entry.event_type
-                )
+            wire_name = entry.event_type
+            if entry.direction == SERVER_TO_CLIENT and wire_name in WIRE_NAMES.values():
+                assert wire_name is not None
+                assert decode_event(wire_name, entry.event_params).event_type == wire_name
         assert {"calling.call.state", "calling.call.play"} <= names
 
     env.run(body)
@@ -354,14 +354,17 @@ def test_both_fake_servers_close_a_binary_frame_alike(env: Env) -> None:
                     await ws.send_message(b"\x00")
                     with pytest.raises(trio_websocket.ConnectionClosed) as info:
                         await ws.get_message()
-                    codes.append((info.value.reason.code, info.value.reason.reason or ""))
+                    reason = info.value.reason
+                    assert reason is not None
+                    codes.append((reason.code, reason.reason or ""))
             else:
                 async with ws_connect(fake.url) as ws2:
                     await ws2.send(b"\x00")
                     with pytest.raises(ConnectionClosed) as info2:
                         await ws2.recv()
                     rcvd = info2.value.rcvd
-                    codes.append((rcvd and rcvd.code, rcvd.reason if rcvd else ""))
+                    assert rcvd is not None
+                    codes.append((int(rcvd.code), rcvd.reason))
 
     env.run(body)
     rule = FakeRelayServer().receive_binary(1)  # type: ignore[arg-type]

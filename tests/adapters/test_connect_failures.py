@@ -141,6 +141,7 @@ def test_unanswered_login_times_out_at_open_timeout(env: Env, request_timeout: f
 
     elapsed = env.run(body, limit=5)
     [error] = caught
+    assert isinstance(error, ConnectionFailedError)
     assert error.cause is FailureCause.TIMEOUT and "open_timeout=0.5" in str(error)
     assert 0.25 < elapsed < 1.5  # retried, and given up by the 0.5 s budget (+ closing)
     if env.name == "trio":

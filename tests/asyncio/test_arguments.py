@@ -152,7 +152,11 @@ async def test_bad_client_options_are_refused_before_connecting(
     fake: FakeRelayHandle, name: str, values: list[object]
 ) -> None:
     async def target(_: object, value: object) -> None:
-        options = {"project": "test-project", "token": "test-token", "host": fake.url}
+        options: dict[str, Any] = {
+            "project": "test-project",
+            "token": "test-token",
+            "host": fake.url,
+        }
         RelayClient(**{**options, name: value})
 
     assert not await refused(target, None, name, values)

@@ -132,35 +132,6 @@ async def test_execute_receive_unreceive(server: ScriptedServer) -> None:
 # -- dial --------------------------------------------------------------------------------
 
 
-@scenario()
-async def test_dial_returns_the_answered_call(server: ScriptedServer) -> None:
-    async with client_for(server) as client:
-        peer = await server.accept()
-        call = await dialed(client, peer)
-        assert (call.call_id, call.node_id, call.state) == ("leg-1", "n1", "answered")
-        assert call.direction == "outbound"
-        assert call.device == PHONE
-        (dial,) = peer.sent("calling.dial")
-        assert call.tag == dial["params"]["tag"]
-        assert dial["params"]["devices"] == PLAN
-
-
-@scenario()
-async def test_dial_rejected_by_the_server_raises_its_code(server: ScriptedServer) -> None:
-    async with client_for(server) as client:
-        peer = await server.accept()
-
-        async def serve() -> None:
-            request = await peer.request("calling.dial")
-            await peer.reply(request, {"code": "400", "message": "Invalid devices"})
-
-        script = asyncio.create_task(serve())
-        with pytest.raises(RequestError) as caught:
-            await client.dial(PLAN)
-        assert (caught.value.code, caught.value.message) == (400, "Invalid devices")
-        await script
-
-
 async def ringing_leg(peer: Peer, call_id: str = "leg-1") -> str:
     """Serve a dial that rings and never resolves; returns its tag."""
     request = await peer.request("calling.dial")

@@ -10,9 +10,6 @@ import pytest
 from relay_asyncio import (
     AuthenticationError,
     Call,
-    CallGoneError,
-    ConnectError,
-    DialError,
     RelayClient,
     RequestTimeoutError,
     SessionClosedError,
@@ -21,7 +18,10 @@ from relay_asyncio.testing import FakeRelayHandle
 from relay_core import CallState
 
 from .scripted import client_tasks, scenario
-from .served import BUSY, FROM, RINGS_ON, SLOW_ANSWER, phone, sent
+from .served import FROM, RINGS_ON, phone, sent
+
+# Dial, failed/cancelled/timed-out dials and connects, resume, play and the
+# state after answer are tests/conformance's scenarios, run on both adapters.
 
 
 def client_for(fake: FakeRelayHandle, **options: Any) -> RelayClient:
@@ -31,51 +31,6 @@ def client_for(fake: FakeRelayHandle, **options: Any) -> RelayClient:
 
 async def no_live_calls(fake: FakeRelayHandle) -> None:
     await fake.wait_until(lambda: not fake.server.calls())
-
-
-# -- dial ------------------------------------------------------------------------------------
-
-
-@scenario()
-async def test_dial_returns_the_winner_of_a_serial_plan(fake: FakeRelayHandle) -> None:
-    async with client_for(fake) as client:
-        plan = [[phone(RINGS_ON)], [phone("+15552222222")]]
-        call = await client.dial(plan)
-        assert call.state == "answered" and call.direction == "outbound"
-        assert call.device == phone("+15552222222")
-        assert fake.server.call(call.call_id) is not None
-
-
-@scenario()
-async def test_dial_failure_carries_the_reason(fake: FakeRelayHandle) -> None:
-    async with client_for(fake) as client:
-        with pytest.raises(DialError) as caught:
-            await client.dial([[phone(BUSY)]], tag="busy-dial")
-        assert (caught.value.reason, caught.value.tag) == ("busy", "busy-dial")
-
-
-@scenario()
-async def test_dial_timeout_ends_the_ringing_legs(fake: FakeRelayHandle) -> None:
-    async with client_for(fake) as client:
-        with pytest.raises(DialError) as caught:
-            await client.dial([[phone(RINGS_ON, timeout=30)]], dial_timeout=0.2)
-        assert caught.value.reason == "timeout"
-        await no_live_calls(fake)
-        (end,) = sent(fake, "calling.end")
-        assert end.params["reason"] == "cancel"
-        leg = fake.server.call(str(end.params["call_id"]))
-        assert leg is not None and leg.end_reason == "cancel"
-
-
-@scenario()
-async def test_cancelled_dial_ends_the_ringing_legs(fake: FakeRelayHandle) -> None:
-    async with client_for(fake) as client:
-        with pytest.raises(TimeoutError):
-            async with asyncio.timeout(0.2):  # the caller's own deadline cancels dial()
-                await client.dial([[phone(RINGS_ON, timeout=30), phone(SLOW_ANSWER, timeout=5)]])
-        await no_live_calls(fake)
-        ends = sent(fake, "calling.end")
-        assert len(ends) == 2 and {e.params["reason"] for e in ends} == {"cancel"}
 
 
 # -- connect -----------------------------------------------------------------------------------
@@ -103,45 +58,7 @@ async def test_connect_waits_for_the_bridge_and_returns_the_peer(fake: FakeRelay
         await fake.wait_until(lambda: call.peer is None)
 
 
-@scenario()
-async def test_failed_connect_raises_with_the_reason(fake: FakeRelayHandle) -> None:
-    async with client_for(fake) as client:
-        call = await client.dial([[phone("+15552222222")]])
-        with pytest.raises(ConnectError) as caught:
-            await call.connect([[phone(BUSY)]])
-        assert caught.value.reason == "busy"
-        assert call.state == "answered" and call.peer is None
-
-
-@scenario()
-async def test_cancelled_connect_ends_the_peer_legs(fake: FakeRelayHandle) -> None:
-    async with client_for(fake) as client:
-        call = await client.dial([[phone("+15552222222")]])
-        with pytest.raises(TimeoutError):
-            async with asyncio.timeout(0.15):
-                await call.connect([[phone(SLOW_ANSWER, timeout=5)]])
-        await fake.wait_until(lambda: len(fake.server.calls()) == 1)
-        (end,) = sent(fake, "calling.end")
-        assert end.params["reason"] == "cancel" and end.params["call_id"] != call.call_id
-
-
 # -- session -----------------------------------------------------------------------------------
-
-
-@scenario()
-async def test_resume_inside_async_with(fake: FakeRelayHandle, fast_reconnect: None) -> None:
-    async with client_for(fake) as client:
-        dial = asyncio.create_task(client.dial([[phone(SLOW_ANSWER, timeout=5)]]))
-        await fake.wait_until(lambda: bool(fake.server.calls()))
-        (first,) = fake.connections()
-        fake.drop(first)
-        call = await dial  # the dial survives the drop and completes after the resume
-        assert call.state == "answered"
-        assert len(fake.connections()) == 1 and fake.connections() != [first]
-        connects = [e for e in fake.server.journal if e.result and "session_restored" in e.result]
-        assert [e.result["session_restored"] for e in connects if e.result] == [False, True]
-        await call.hangup()
-        await no_live_calls(fake)
 
 
 @scenario()
@@ -272,39 +189,3 @@ async def test_per_request_timeout_fails_only_that_request(fake: FakeRelayHandle
         await call.hangup()  # the same socket still works (K.2)
         assert len(fake.connections()) == 1
         await no_live_calls(fake)
-
-
-@scenario()
-async def test_play_then_wait_then_hangup(fake: FakeRelayHandle) -> None:
-    async with client_for(fake) as client:
-        call = await client.dial([[phone("+15552222222")]])
-        action = await call.play([{"type": "silence", "duration": 0.1}])
-        finished = await action.wait(timeout=2)
-        assert finished.state == "finished"
-        (play,) = sent(fake, "calling.play")
-        assert play.params["play"] == [{"type": "silence", "params": {"duration": 0.1}}]
-        await call.hangup()
-        assert (await call.wait_for_ended(timeout=1)) is not None
-        await fake.wait_until(lambda: fake.server.unacked_events() == [])
-
-
-@scenario()
-async def test_state_after_answer_and_connect_on_an_ended_call(fake: FakeRelayHandle) -> None:
-    # Decided in the core, shown alike by relay_trio (tests/trio/test_fake_scenarios.py).
-    client = client_for(fake)
-    offers: asyncio.Queue[Call] = asyncio.Queue()
-
-    @client.on_call
-    async def handler(call: Call) -> None:
-        await offers.put(call)
-
-    async with client:
-        fake.inject_inbound_call(context="office", from_number=FROM, to_number="+1555")
-        call = await offers.get()
-        await call.answer()
-        assert call.state == "answered"
-        fake.hangup_call(call.call_id)
-        await call.wait_for_ended()
-        with pytest.raises(CallGoneError):
-            await call.connect([[phone("+15552222222")]])
-        assert sent(fake, "calling.connect") == []

@@ -9,7 +9,7 @@ import pytest
 
 from relay_asyncio import RelayClient
 from relay_asyncio.testing import FakeRelayHandle
-from relay_core import CALL_EVENT_BUFFER
+from relay_core import CALL_EVENT_BUFFER, JSONObject
 
 from .scripted import scenario
 from .served import phone
@@ -33,7 +33,7 @@ async def test_a_stuck_listener_keeps_the_newest_events_and_counts_the_rest(
         call.on("calling.call.custom", never_returns)
         conn = fake.connections()[0]
         for n in range(pushed):
-            params = {"call_id": call.call_id, "node_id": call.node_id, "n": n}
+            params: JSONObject = {"call_id": call.call_id, "node_id": call.node_id, "n": n}
             fake.push_event(conn, "calling.call.custom", params)
         await fake.wait_until(lambda: not fake.server.unacked_events())
         await asyncio.sleep(0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,24 +20,11 @@ from relay_core import (
     RequestFailed,
 )
 
+from ..helpers import Ids
+
+__all__ = ["Ids"]  # re-exported: the one id factory lives in tests/helpers.py
+
 CONFIG = RelayConfig(project="proj-1", token="PT-secret-token", contexts=("office",))
-
-
-class Ids:
-    """A deterministic id factory: scripted ids first, then ``id-N``."""
-
-    def __init__(self, *scripted: str) -> None:
-        self.queue: deque[str] = deque(scripted)
-        self.counter = 0
-
-    def push(self, *ids: str) -> None:
-        self.queue.extend(ids)
-
-    def __call__(self) -> str:
-        if self.queue:
-            return self.queue.popleft()
-        self.counter += 1
-        return f"id-{self.counter}"
 
 
 def frames(session: RelaySession) -> list[dict[str, Any]]:

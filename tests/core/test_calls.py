@@ -20,6 +20,7 @@ from relay_core import (
     DialStateChanged,
     Hangup,
     InboundCallRefused,
+    JSONObject,
     LocalProtocolError,
     Pass,
     PhoneDevice,
@@ -30,13 +31,20 @@ from relay_core import (
     RelayConfig,
     RelaySession,
     RequestFailed,
+    Tag,
     UnknownEvent,
 )
 
 from .helpers import CONNECT_RESULT, Ids, events, frames, ready_session, result, server_event
 
-A = {"type": "phone", "params": {"to_number": "+15551110001", "from_number": "+15550000000"}}
-B = {"type": "phone", "params": {"to_number": "+15551110002", "from_number": "+15550000000"}}
+A: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15551110001", "from_number": "+15550000000"},
+}
+B: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15551110002", "from_number": "+15550000000"},
+}
 CALL_A = CallRef("call-A", "n1")  # type: ignore[arg-type]
 
 
@@ -63,7 +71,7 @@ def ends(session: RelaySession) -> list[str]:
 def dialing_session(tag: str = "dt") -> RelaySession:
     session, ids = ready_session()
     ids.push("dial-1")
-    session.send(Dial(devices=[[A, B]], tag=tag), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A, B]], tag=tag), now=0)
     frames(session)
     return session
 
@@ -120,7 +128,7 @@ def test_dial_rejected_by_the_server_fails_the_dial() -> None:
 def test_duplicate_live_tag_is_refused_and_nothing_changes() -> None:
     session = dialing_session()
     with pytest.raises(LocalProtocolError, match="already in use"):
-        session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+        session.send(Dial(devices=[[A]], tag="dt"), now=0)
     assert session.statistics().live_dials == 1
 
 
@@ -191,7 +199,7 @@ def test_abandon_after_answered_ends_the_winner() -> None:
 def test_dial_request_timeout_abandons_the_dial() -> None:
     session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
     ids.push("d")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     frames(session)
     session.receive_text(state("e1", "leg-1", "ringing"), now=1)
     session.handle_timeout(now=10)
@@ -204,8 +212,8 @@ def test_abandon_all_covers_dials_and_connects() -> None:
     session, ids = ready_session()
     inbound(session)
     ids.push("d", "c")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
-    session.send(Connect(call=CALL_A, devices=[[B]], tag="ct"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
+    session.send(Connect(call=CALL_A, devices=[[B]], tag="ct"), now=0)
     session.receive_text(state("e1", "leg-1", "ringing"), now=1)
     back = {"call_id": "call-A", "node_id": "n1"}
     session.receive_text(state("e2", "peer-1", "ringing", tag="ct", peer=back), now=1)
@@ -221,7 +229,7 @@ def connecting_session() -> RelaySession:
     session, ids = ready_session()
     inbound(session)
     ids.push("conn-1")
-    session.send(Connect(call=CALL_A, devices=[[B]], tag="ct"), now=0)  # type: ignore[arg-type]
+    session.send(Connect(call=CALL_A, devices=[[B]], tag="ct"), now=0)
     frames(session)
     events(session)
     return session
@@ -248,7 +256,7 @@ def test_connected_peer_is_registered_so_its_events_route() -> None:
 def test_second_connect_on_a_bridged_call_is_refused() -> None:
     session = connecting_session()
     with pytest.raises(LocalProtocolError, match="already has a connect"):
-        session.send(Connect(call=CALL_A, devices=[[B]]), now=0)  # type: ignore[arg-type]
+        session.send(Connect(call=CALL_A, devices=[[B]]), now=0)
 
 
 def test_abandoned_connect_ends_peers_and_a_late_connected_peer() -> None:
@@ -282,7 +290,7 @@ def playing_session() -> RelaySession:
     ids.push("play-1")
     session.send(
         Play(call=CALL_A, media=[{"type": "tts", "text": "Hi"}], control_id="ctl-1"), now=0
-    )  # type: ignore[arg-type]
+    )
     [frame] = frames(session)
     assert frame["params"]["play"] == [{"type": "tts", "params": {"text": "Hi"}}]
     events(session)
@@ -367,7 +375,7 @@ def test_inbound_over_the_cap_gets_the_policy_never_a_silent_drop(policy: str, m
     assert isinstance(refused, InboundCallRefused) and refused.call.call_id == "c2"
     assert session.statistics().live_calls == 1
     with pytest.raises(LocalProtocolError, match="cap"):
-        session.send(Dial(devices=[[A]]), now=0)  # type: ignore[arg-type]
+        session.send(Dial(devices=[[A]]), now=0)
 
 
 def test_unknown_calling_event_routes_to_its_call_and_unknown_call_is_dropped() -> None:
@@ -421,15 +429,15 @@ def _resume(session: RelaySession, ids: Ids, restored: bool) -> None:
 def test_dial_in_flight_survives_a_resumed_session() -> None:
     session, ids = ready_session()
     ids.push("d")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     _resume(session, ids, restored=True)
     events(session)
     session.receive_text(state("e1", "leg-1", "answered"), now=7)
     session.receive_text(dial_event("e2", "answered", call=winner("leg-1")), now=7)
     assert events(session)[-1] == DialStateChanged(
-        tag="dt",
+        tag=Tag("dt"),
         state=DialState.ANSWERED,
-        call=session_call(session, "leg-1"),  # type: ignore[arg-type]
+        call=session_call(session, "leg-1"),
     )
 
 
@@ -441,10 +449,10 @@ def test_fresh_session_fails_waiting_work_and_ends_known_legs() -> None:
     session, ids = ready_session()
     inbound(session)
     ids.push("d", "p")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     session.send(
         Play(call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id="c"), now=0
-    )  # type: ignore[arg-type]
+    )
     session.receive_text(result("d", {"code": "200"}), now=0)
     session.receive_text(result("p", {"code": "200"}), now=0)
     session.receive_text(state("e1", "leg-1", "ringing"), now=1)
@@ -464,7 +472,7 @@ def test_fresh_session_fails_waiting_work_and_ends_known_legs() -> None:
 def _abandoned_with_ringing_leg() -> tuple[RelaySession, Ids]:
     session, ids = ready_session()
     ids.push("dial-1")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     session.receive_text(result("dial-1", {"code": "200"}), now=0)
     session.receive_text(state("e1", "leg-1", "ringing"), now=1)
     frames(session)
@@ -517,7 +525,7 @@ def test_outcome_events_say_when_they_are_final() -> None:
 def _dial_lost_in_drop() -> tuple[RelaySession, Ids]:
     session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
     ids.push("dial-1")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     frames(session)  # handed to the transport, then the socket dies
     session.connection_lost(now=1)
     events(session)
@@ -560,7 +568,7 @@ def test_lost_connect_request_fails_after_the_grace_period() -> None:
     session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
     inbound(session)
     ids.push("c")
-    session.send(Connect(call=CALL_A, devices=[[B]], tag="ct"), now=0)  # type: ignore[arg-type]
+    session.send(Connect(call=CALL_A, devices=[[B]], tag="ct"), now=0)
     frames(session)
     session.connection_lost(now=1)
     events(session)
@@ -614,10 +622,10 @@ def test_a_redelivered_offer_is_not_a_second_call() -> None:
 
 
 def test_none_tag_and_control_id_mean_fresh_ones() -> None:
-    first, second = Dial(devices=[[A]], tag=None), Dial(devices=[[A]])  # type: ignore[arg-type]
+    first, second = Dial(devices=[[A]], tag=None), Dial(devices=[[A]])
     assert first.tag and second.tag and first.tag != second.tag
-    assert Dial(devices=[[A]], tag="mine").tag == "mine"  # type: ignore[arg-type]
-    play = Play(call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id=None)  # type: ignore[arg-type]
+    assert Dial(devices=[[A]], tag="mine").tag == "mine"
+    play = Play(call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id=None)
     assert play.control_id
     with pytest.raises(LocalProtocolError, match="tag"):
-        Dial(devices=[[A]], tag="")  # type: ignore[arg-type]
+        Dial(devices=[[A]], tag="")

@@ -57,7 +57,9 @@ def dial_scripts(draw: st.DrawFn) -> tuple[list[dict[str, Any]], int | None, int
         cursors[pick] += 1
     if winner is None:
         # F.4: every leg's ended precedes dial(failed).
-        outcome = {"node_id": "n1", "tag": TAG, "dial_state": "failed", "reason": "noAnswer"}
+        outcome: dict[str, object] = {
+            "node_id": "n1", "tag": TAG, "dial_state": "failed", "reason": "noAnswer"
+        }  # fmt: skip
         merged.append({"event_type": "calling.call.dial", "params": outcome})
     else:
         call = {"call_id": f"leg-{winner}", "node_id": "n1", "tag": TAG, "dial_winner": True,
@@ -77,7 +79,7 @@ def _start() -> RelaySession:
 
     session, ids = ready_session()
     ids.push("dial-1")
-    session.send(Dial(devices=[[_device(0)]], tag=TAG), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[_device(0)]], tag=TAG), now=0)
     frames(session)
     return session
 

@@ -15,6 +15,7 @@ from relay_core import (
     CallStateChanged,
     ConnectStateChanged,
     DialStateChanged,
+    JSONObject,
     PhoneDevice,
     PlayStateChanged,
     RemoteProtocolError,
@@ -23,7 +24,7 @@ from relay_core import (
 )
 from tests.json_strategies import json_values
 
-MODELLED = [
+MODELLED: list[Any] = [  # classes, read for their ClassVar event_type
     CallStateChanged,
     DialStateChanged,
     ConnectStateChanged,
@@ -52,7 +53,7 @@ def test_any_params_decode_or_raise_remote_protocol_error(event_type: str, param
 
 
 def test_a_state_event_decodes_as_the_session_reports_it() -> None:
-    device = {"type": "phone", "params": {"to_number": "+15551111111"}}
+    device: JSONObject = {"type": "phone", "params": {"to_number": "+15551111111"}}
     event = decode_event(
         "calling.call.state",
         {"call_id": "c1", "node_id": "n1", "call_state": "ended", "end_reason": "busy",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from relay_core import (
+    CallId,
     CallRef,
     CallState,
     CallStateChanged,
@@ -18,6 +19,7 @@ from relay_core import (
     Dial,
     DialState,
     DialStateChanged,
+    NodeId,
     RelayConfig,
     RelaySession,
     RequestFailed,
@@ -75,7 +77,7 @@ def test_dial_answered_without_a_readable_winner_fails_at_once(bad: Any) -> None
     # After the grace period without news, nothing is left and the tag is free.
     session.handle_timeout(now=3 + GRACE)
     assert _stats(session) == {"calls": 0, "dials": 0, "connects": 0, "abandoned": 0}
-    session.send(Dial(devices=[[A]], tag="dt"), now=4 + GRACE)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=4 + GRACE)
 
 
 @pytest.mark.parametrize("bad", BAD_WINNERS)
@@ -123,7 +125,7 @@ def test_restart_during_a_ringing_dial_leaves_no_call_behind() -> None:
     session, ids = ready_session()
     inbound(session)  # a call the application holds
     ids.push("dial-1")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     session.receive_text(result("dial-1", {"code": "200"}), now=0)
     session.receive_text(state("e1", "leg-1", "ringing"), now=1)
     frames(session)
@@ -172,7 +174,7 @@ def test_restart_mid_end_sends_the_end_again_on_the_new_session() -> None:
 def test_a_timed_out_dial_is_forgotten_after_the_grace_period() -> None:
     session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
     ids.push("dial-1")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     frames(session)
     session.handle_timeout(now=10)  # request_timeout: the dial request got no answer
     [failed] = [e for e in events(session) if isinstance(e, DialStateChanged)]
@@ -195,7 +197,7 @@ def test_a_timed_out_dial_is_forgotten_after_the_grace_period() -> None:
 def test_a_lost_dial_request_is_forgotten_after_the_grace_period() -> None:
     session, ids = ready_session(RelayConfig(project="p", token="t", ping_interval=None))
     ids.push("dial-1")
-    session.send(Dial(devices=[[A]], tag="dt"), now=0)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dt"), now=0)
     frames(session)
     session.connection_lost(now=1)
     ids.push("hs-2")
@@ -252,8 +254,8 @@ def test_an_offer_of_a_call_already_ended_is_not_tracked() -> None:
 def test_a_connect_on_an_untracked_call_ends_with_that_call() -> None:
     session, ids = ready_session()
     ids.push("conn-1")
-    untracked = CallRef("old-call", "n1")  # e.g. a call of an earlier session
-    session.send(Connect(call=untracked, devices=[[A]], tag="ct"), now=0)  # type: ignore[arg-type]
+    untracked = CallRef(CallId("old-call"), NodeId("n1"))  # e.g. a call of an earlier session
+    session.send(Connect(call=untracked, devices=[[A]], tag="ct"), now=0)
     session.receive_text(result("conn-1", {"code": "200"}), now=0)
     peer = {"call_id": "peer-1", "node_id": "n1"}
     session.receive_text(
@@ -278,7 +280,7 @@ def test_work_queued_across_a_restart_addresses_the_new_session() -> None:
                   "params": {"restart": True}}  # fmt: skip
     session.receive_text(json.dumps(disconnect), now=1)
     ids.push("dial-q", "conn-q")
-    session.send(Dial(devices=[[A]], tag="dq"), now=1)  # type: ignore[arg-type]
+    session.send(Dial(devices=[[A]], tag="dq"), now=1)
     session.send(Connect(call=CallRef("call-A", "n1"), devices=[[A]], tag="cq"), now=1)  # type: ignore[arg-type]
     assert [f.get("method") for f in frames(session)] == [None]  # the ack; they wait
     events(session)

@@ -16,6 +16,7 @@ from relay_core import (
     Answer,
     CallRef,
     Dial,
+    JSONObject,
     LocalProtocolError,
     RelayConfig,
     RelaySession,
@@ -36,7 +37,7 @@ OPERATIONS = st.sampled_from(
     ]
 )  # fmt: skip
 CALL = CallRef("c", "n")  # type: ignore[arg-type]
-DEVICE = {"type": "phone", "params": {"to_number": "+15551230000"}}
+DEVICE: JSONObject = {"type": "phone", "params": {"to_number": "+15551230000"}}
 
 
 def _apply(
@@ -59,11 +60,11 @@ def _apply(
     elif op == "send_answer":
         sent.append(session.send(Answer(call=CALL), now=now))
     elif op == "send_dial":
-        sent.append(session.send(Dial(devices=[[DEVICE]]), now=now))  # type: ignore[arg-type]
+        sent.append(session.send(Dial(devices=[[DEVICE]]), now=now))
     elif op == "abandon":
         session.abandon_all(now=now)
     elif op.startswith("disconnect"):
-        params = {"restart": op.endswith("restart")}
+        params: dict[str, object] = {"restart": op.endswith("restart")}
         frame = {"jsonrpc": "2.0", "id": "d", "method": "signalwire.disconnect", "params": params}
         session.receive_text(json.dumps(frame), now=now)
     elif op == "server_ping":

@@ -13,7 +13,9 @@ from relay_core import (
     CallState,
     CallStateChanged,
     Connect,
+    ControlId,
     Hangup,
+    JSONObject,
     Play,
     PlayStop,
     RequestCompleted,
@@ -24,7 +26,10 @@ from relay_core.client._call_commands import ENDED_CALLS_REMEMBERED
 from .helpers import events, frames, ready_session, result, server_event
 
 REF = CallRef(CallId("in-1"), NodeId("n1"))
-PHONE = {"type": "phone", "params": {"to_number": "+15551110001", "from_number": "+15550000000"}}
+PHONE: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15551110001", "from_number": "+15550000000"},
+}
 
 
 def offered(call_id: str = "in-1") -> str:
@@ -72,7 +77,7 @@ def test_an_answered_event_before_the_reply_is_not_repeated() -> None:
         Hangup(call=REF),
         Connect(call=REF, devices=[[PHONE]]),
         Play(call=REF, media=[{"type": "tts", "text": "hi"}]),
-        PlayStop(call=REF, control_id="p-1"),
+        PlayStop(call=REF, control_id=ControlId("p-1")),
     ],
     ids=lambda c: c.method,
 )

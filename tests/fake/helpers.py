@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from relay_core import (
     Command,
@@ -14,25 +14,17 @@ from relay_core import (
 )
 from relay_core.testing import ConnectionId, Directory, FakeRelayServer, JournalEntry
 
+from ..helpers import Ids
+
+E = TypeVar("E", bound=Event)
+
 PROJECT = "test-project"
 TOKEN = "test-token"
 CONFIG = RelayConfig(project=PROJECT, token=TOKEN, contexts=("office",))
 
 
-class Counter:
-    """Deterministic ids: ``<prefix>-1``, ``<prefix>-2``, ..."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.count = 0
-
-    def __call__(self) -> str:
-        self.count += 1
-        return f"{self.prefix}-{self.count}"
-
-
 def make_server(directory: Directory | None = None, **kwargs: Any) -> FakeRelayServer:
-    kwargs.setdefault("new_id", Counter("s"))
+    kwargs.setdefault("new_id", Ids(prefix="s"))
     return FakeRelayServer(directory=directory, **kwargs)
 
 
@@ -48,7 +40,7 @@ class Pair:
         name: str = "c",
     ) -> None:
         self.server = server if server is not None else make_server()
-        self.session = RelaySession(config, new_id=Counter(name), random=lambda: 0.5)
+        self.session = RelaySession(config, new_id=Ids(prefix=name), random=lambda: 0.5)
         self.now = now
         self.conn: ConnectionId | None = None
         self.events: list[Event] = []
@@ -151,7 +143,7 @@ class Pair:
         out, self.events = self.events, []
         return out
 
-    def of_type(self, kind: type[Any]) -> list[Any]:
+    def of_type(self, kind: type[E]) -> list[E]:
         return [event for event in self.events if isinstance(event, kind)]
 
 
@@ -183,7 +175,8 @@ def summary(server: FakeRelayServer, *types: str) -> list[tuple[Any, ...]]:
                     "connect",
                     params["call_id"],
                     params["connect_state"],
-                    (peer or {}).get("call_id") or params.get("failed_reason"),
+                    (peer.get("call_id") if isinstance(peer, dict) else None)
+                    or params.get("failed_reason"),
                 )
             )
         elif kind == "calling.call.play":

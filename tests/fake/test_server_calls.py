@@ -120,14 +120,12 @@ def test_serial_failover_first_never_answers() -> None:
     ]
     assert result.call.call_id == leg2
     # Every event of a leg repeats its device verbatim, with the tag and direction.
+    devices: Any = dial.to_params()["devices"]
     for entry in pair.server.journal:
         if entry.event_type == "calling.call.state":
             params = entry.event_params
             assert params["tag"] == "dt-1" and params["direction"] == "outbound"
-            assert params["device"] in (
-                dial.to_params()["devices"][0][0],
-                dial.to_params()["devices"][1][0],
-            )
+            assert params["device"] in (devices[0][0], devices[1][0])
     winner = next(
         e.event_params
         for e in pair.server.journal
@@ -236,7 +234,7 @@ def test_default_ring_timeout_applies_without_a_device_timeout() -> None:
 
 def test_py_top_level_max_duration_is_accepted() -> None:
     pair = ready()
-    params = {"tag": "t", "devices": [[phone("+15552222222")]], "max_duration": 5}
+    params: dict[str, Any] = {"tag": "t", "devices": [[phone("+15552222222")]], "max_duration": 5}
     rid = pair.send(RawRequest(method="calling.dial", params=params))
     assert any(isinstance(e, RequestCompleted) and e.request_id == rid for e in pair.events)
 
@@ -268,7 +266,7 @@ def test_hangup_answered_call_and_404_410() -> None:
     pair.take()
     with pytest.raises(CallGoneError):  # the session saw it end: refused before sending
         pair.send(Answer(call=call))
-    ref = {"call_id": call.call_id, "node_id": call.node_id}
+    ref: dict[str, Any] = {"call_id": call.call_id, "node_id": call.node_id}
     gone = pair.send(RawRequest(method="calling.answer", params=ref))  # the server's word
     unknown = pair.send(Hangup(call=CallRef("nope", call.node_id)))  # type: ignore[arg-type]
     codes = {e.request_id: e.code for e in pair.of_type(RequestFailed)}
@@ -359,7 +357,7 @@ def test_connect_succeeds_after_serial_failover_then_peer_hangs_up() -> None:
     connected = next(
         e for e in pair.server.journal if e.event_params.get("connect_state") == "connected"
     )
-    assert connected.event_params["peer"]["tag"] == "ct-1"  # type: ignore[index]
+    assert connected.event_params["peer"]["tag"] == "ct-1"  # type: ignore[index, call-overload]
     assert pair.server.call(a.call_id).bridged_to == result.peer.ref  # type: ignore[union-attr]
     # The peer hangs up: the A leg stays up and hears "disconnected" (G.6 tail).
     pair.take()
@@ -497,7 +495,7 @@ def test_connect_refuses_a_second_connect_and_unknown_calls() -> None:
     pair = ready()
     a = answered_call(pair)
     pair.send(Connect(call=a, devices=[[phone("+15551111111")]], tag="c1"))
-    params = {
+    params: dict[str, Any] = {
         "node_id": a.node_id,
         "call_id": a.call_id,
         "tag": "c2",
@@ -595,7 +593,7 @@ def test_resumed_play_finishes_after_the_rest_of_its_time() -> None:
 def test_flat_media_is_rejected_with_400_unless_accepted() -> None:
     pair = ready()
     call = answered_call(pair)
-    params = {
+    params: dict[str, Any] = {
         "node_id": call.node_id,
         "call_id": call.call_id,
         "control_id": "c1",
@@ -730,7 +728,7 @@ def test_caller_hangs_up_an_unanswered_offer() -> None:
 def test_directory_json_round_trip_and_errors() -> None:
     from relay_core import LocalProtocolError
 
-    doc = {
+    doc: dict[str, Any] = {
         "default": {"behavior": "no_answer"},
         "ring_timeout": 12,
         "numbers": {
@@ -746,6 +744,7 @@ def test_directory_json_round_trip_and_errors() -> None:
     assert Directory.from_json(directory.to_json()).to_json() == directory.to_json()
     layered = Directory.from_json({"numbers": {"+15551111111": "busy"}}, base=Directory.default())
     assert layered.lookup("+15551111111") == Busy() and layered.lookup("+15551110003") == Busy()
+    bad: Any
     for bad in (
         {"numbers": {"+1": "ring"}},
         {"nope": 1},
@@ -754,7 +753,7 @@ def test_directory_json_round_trip_and_errors() -> None:
         {"ring_timeout": -1},
     ):
         with pytest.raises(LocalProtocolError):
-            Directory.from_json(bad)  # type: ignore[arg-type]
+            Directory.from_json(bad)
 
 
 def test_default_directory_table() -> None:

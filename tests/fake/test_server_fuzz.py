@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from relay_core.testing import FakeRelayServer
 from tests.json_strategies import int64, json_values
 
-from .helpers import Counter
+from ..helpers import Ids
 
 methods = st.sampled_from(
     [
@@ -50,7 +50,7 @@ HANDSHAKE = json.dumps(
 
 
 def authenticated() -> tuple[FakeRelayServer, Any]:
-    server = FakeRelayServer(new_id=Counter("s"))
+    server = FakeRelayServer(new_id=Ids(prefix="s"))
     conn = server.connection_made(now=0.0)
     server.receive_text(conn, HANDSHAKE, now=0.0)
     server.messages_to_send(conn)

@@ -12,6 +12,7 @@ from relay_core import (
     Dial,
     DialState,
     DialStateChanged,
+    JSONObject,
     LocalProtocolError,
     RawRequest,
     SessionStarted,
@@ -23,8 +24,14 @@ from relay_core.testing import DEFAULT_JOURNAL_LIMIT, FakeRelayServer
 
 from .helpers import PROJECT, TOKEN, Pair, make_server
 
-PHONE = {"type": "phone", "params": {"to_number": "+15552222222", "from_number": "+15550000000"}}
-RINGS = {"type": "phone", "params": {"to_number": "+15551111111", "from_number": "+15550000000"}}
+PHONE: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15552222222", "from_number": "+15550000000"},
+}
+RINGS: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15551111111", "from_number": "+15550000000"},
+}
 
 
 def answered(pair: Pair) -> str:

@@ -12,6 +12,8 @@ from relay_core import (
     Dial,
     DialState,
     DialStateChanged,
+    JSONObject,
+    JSONValue,
     LocalProtocolError,
     RawRequest,
     Receive,
@@ -27,7 +29,10 @@ from relay_core.testing import CLIENT_TO_SERVER, SERVER_TO_CLIENT, RpcError
 
 from .helpers import PROJECT, TOKEN, Pair, make_server
 
-PHONE = {"type": "phone", "params": {"to_number": "+15552222222", "from_number": "+15550000000"}}
+PHONE: JSONObject = {
+    "type": "phone",
+    "params": {"to_number": "+15552222222", "from_number": "+15550000000"},
+}
 
 
 def raw_pair() -> tuple[Any, Any]:
@@ -75,7 +80,7 @@ def test_connect_result_and_authorization_state_event() -> None:
     assert isinstance(protocol, str)
     prefix, signature, *rest = protocol.split("_")
     assert prefix == "signalwire" and len(rest) == 2
-    assert result["authorization"]["signature"] == signature  # type: ignore[index]
+    assert result["authorization"]["signature"] == signature  # type: ignore[index, call-overload]
     # RELAY.md C.3: the blob follows the connect result, and the client acked it.
     blob = [e for e in pair.server.journal if e.event_type == "signalwire.authorization.state"]
     assert len(blob) == 1 and ":" in str(blob[0].event_params["authorization_state"])
@@ -267,7 +272,10 @@ def test_client_ping_is_answered() -> None:
 
 
 def dial_and_wait(pair: Pair, number: str = "+15552222222") -> DialStateChanged:
-    device = {"type": "phone", "params": {"to_number": number, "from_number": "+15550000000"}}
+    device: JSONObject = {
+        "type": "phone",
+        "params": {"to_number": number, "from_number": "+15550000000"},
+    }
     dial = Dial(devices=[[device]])
     pair.send(dial)
     pair.run_until(
@@ -380,7 +388,7 @@ def test_withheld_and_canned_responses() -> None:
     pair.server.arm_response("calling.answer", withhold=True)
     pair.server.arm_response("calling.answer", result={"code": "410", "message": "Gone"})
     pair.server.arm_response("calling.answer", error=RpcError(code=-32000, message="boom"))
-    params = {"node_id": "n", "call_id": "c"}
+    params: dict[str, JSONValue] = {"node_id": "n", "call_id": "c"}
     first = pair.send(RawRequest(method="calling.answer", params=params))
     second = pair.send(RawRequest(method="calling.answer", params=params))
     third = pair.send(RawRequest(method="calling.answer", params=params))

@@ -18,7 +18,6 @@ resumes, time passing), so mutated frames meet live state.  Outcomes go to a
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections import Counter
 from typing import Any, Final
@@ -43,6 +42,7 @@ from relay_core import (
 from relay_core.testing import FakeRelayServer
 from relay_core.wire import _device_cache
 
+from ..helpers import Ids
 from .hostile import Mutator
 
 PHONE_A: Final = {"type": "phone", "params": {"to_number": "+15551110001", "from_number": "+1555"}}
@@ -121,11 +121,8 @@ class ClientHarness:
         self.tally = tally
         self.mutator = Mutator(rng)
         self.now = 0.0
-        self._ids = itertools.count()
+        self._new_id = Ids(prefix="c")
         self.session = self._fresh()
-
-    def _new_id(self) -> str:
-        return f"c{next(self._ids)}"
 
     def _fresh(self) -> RelaySession:
         session = RelaySession(self.CONFIG, new_id=self._new_id, random=lambda: 0.5)
@@ -181,12 +178,12 @@ class ClientHarness:
         call = CallRef(rng.choice(calls).call_id, "n1") if calls else CallRef("cx", "n1")  # type: ignore[arg-type]
         try:
             if roll < 0.06:
-                session.send(Dial(devices=[[PHONE_A]], tag=rng.choice(TAGS)), now=now)  # type: ignore[arg-type, list-item]
+                session.send(Dial(devices=[[PHONE_A]], tag=rng.choice(TAGS)), now=now)  # type: ignore[list-item]
             elif roll < 0.09:
                 media = [{"type": "silence", "params": {"duration": 1}}]
-                session.send(Play(call=call, media=media, control_id=None), now=now)  # type: ignore[arg-type, list-item]
+                session.send(Play(call=call, media=media, control_id=None), now=now)
             elif roll < 0.12:
-                session.send(Connect(call=call, devices=[[PHONE_A]], tag=rng.choice(TAGS)), now=now)  # type: ignore[arg-type, list-item]
+                session.send(Connect(call=call, devices=[[PHONE_A]], tag=rng.choice(TAGS)), now=now)  # type: ignore[list-item]
             elif roll < 0.14:
                 session.send(rng.choice((Answer(call=call), Hangup(call=call))), now=now)
             elif roll < 0.16:
@@ -350,13 +347,13 @@ class ServerHarness:
         self.tally = tally
         self.mutator = Mutator(rng)
         self.now = 0.0
-        self._ids = itertools.count()
+        self._new_id = Ids(prefix="s")
         self.server_requests: list[str] = []
         self.call_ids: list[str] = []
         self._fresh()
 
     def _fresh(self) -> None:
-        self.server = FakeRelayServer(new_id=lambda: f"s{next(self._ids)}", journal_limit=64)
+        self.server = FakeRelayServer(new_id=self._new_id, journal_limit=64)
         self.conns: list[Any] = []
         for _ in range(3):
             self._open(authenticate=True)
@@ -419,7 +416,7 @@ class ServerHarness:
         """A client frame of ``kind`` (0-13, default random), then mutated."""
         rng = self.rng
         if self.tally.frames % 50 == 0:  # snapshots are costly; ids change slowly
-            self.call_ids = [call.call_id for call in self.server.calls()][-30:]
+            self.call_ids = [str(call.call_id) for call in self.server.calls()][-30:]
         calls = self.call_ids
         call = {"call_id": rng.choice(calls) if calls else "cx", "node_id": self.server.node_id}
         device = {"type": "phone", "params": {"to_number": rng.choice(NUMBERS),
@@ -432,7 +429,7 @@ class ServerHarness:
             ack: dict[str, Any] = {"jsonrpc": "2.0", "id": rng.choice(self.server_requests),
                                    "result": {}}  # fmt: skip
             return self.mutator.text(ack, self.server_requests[-5:])
-        methods = {
+        methods: dict[int, tuple[str, dict[str, Any]]] = {
             3: ("signalwire.connect", dict(self.HANDSHAKE)),
             4: ("signalwire.ping", {"timestamp": 1.0}),
             5: (rng.choice(("signalwire.receive", "signalwire.unreceive")), {"contexts": ["x"]}),
@@ -485,7 +482,10 @@ class ServerHarness:
         self._drain()
 
 
-ROLES: Final = {"client": ClientHarness, "server": ServerHarness}
+ROLES: Final[dict[str, type[ClientHarness | ServerHarness]]] = {
+    "client": ClientHarness,
+    "server": ServerHarness,
+}
 
 
 def run(role: str, frames: int, seed: int, *, quiesce_every: int = 2000) -> Tally:

@@ -94,9 +94,9 @@ def damage(kinds: int, values: st.SearchStrategy[Any]) -> st.SearchStrategy[list
 def ordinary_stack() -> Iterator[None]:
     """Python's usual recursion headroom: hypothesis raises the limit while it runs a
     test, which would hide exactly the ``RecursionError`` these tests look for."""
-    depth, frame = 0, sys._getframe()
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back  # type: ignore[assignment]
+    depth, frame = 1, sys._getframe()
+    while frame.f_back is not None:
+        depth, frame = depth + 1, frame.f_back
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(depth + 900)  # an application or adapter uses ~100 of 1000
     try:

@@ -113,7 +113,7 @@ async def test_serial_failover(fake: FakeRelayHandle) -> None:
             await call.hangup()
             await all_acked(fake)
     ends = [
-        (e.event_params["device"]["params"]["to_number"], e.event_params.get("end_reason"))  # type: ignore[index]
+        (e.event_params["device"]["params"]["to_number"], e.event_params.get("end_reason"))  # type: ignore[index, call-overload]
         for e in fake.server.journal
         if e.event_type == "calling.call.state" and e.event_params["call_state"] == "ended"
     ]
@@ -153,7 +153,7 @@ async def run_connect_seed(fake: FakeRelayHandle) -> tuple[str, Any]:
     done: asyncio.Future[tuple[str, Any]] = asyncio.get_running_loop().create_future()
     sdk = client(fake)
 
-    @sdk.on_call
+    @sdk.on_call  # type: ignore[untyped-decorator]  # the official SDK is untyped
     async def handle_call(call: Any) -> None:
         try:
             await call.answer()

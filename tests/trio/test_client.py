@@ -22,11 +22,9 @@ from relay_core import (
     ConnectionLostError,
     DialError,
     PlayState,
-    RelayError,
-    RequestError,
     SessionClosedError,
 )
-from tests.trio.standin import OK, PROTOCOL, Frame, Peer, StandIn, open_standin
+from tests.trio.standin import OK, Frame, Peer, StandIn, open_standin
 
 A: dict[str, Any] = {
     "type": "phone",
@@ -128,32 +126,6 @@ async def _answer_dial(peer: Peer, leg: str) -> None:
 
 
 @pytest.mark.trio
-async def test_serial_failover_dial_returns_the_answered_leg(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        tag = await dial_until_ringing(peer, "leg-1")
-        await peer.state("leg-1", "ending", tag=tag, end_reason="noAnswer")
-        await peer.state("leg-1", "ended", tag=tag, end_reason="noAnswer")
-        await peer.state("leg-2", "created", tag=tag)
-        await peer.state("leg-2", "ringing", tag=tag)
-        await answered(peer, tag, "leg-2")
-
-    async with scripted(server, script, contexts=["office"]) as relay:
-        call = await relay.dial([[A], [B]], tag="dt-1")
-        assert (call.call_id, call.node_id, call.tag) == ("leg-2", "n1", "dt-1")
-        assert call.state is CallState.ANSWERED
-        assert relay.statistics().live_calls == 1
-    connect = server.journal[0]
-    assert connect["method"] == "signalwire.connect"
-    assert connect["params"]["contexts"] == ["office"]
-    dial = server.journal[1]["params"]
-    assert dial["tag"] == "dt-1" and len(dial["devices"]) == 2
-    acks = [frame for frame in server.journal if "result" in frame]
-    assert len(acks) == 8  # every event acked
-    assert server.ends() == {}  # the answered leg stays up
-
-
-@pytest.mark.trio
 async def test_a_dial_whose_leg_ends_in_the_same_read_returns_the_ended_call(
     server: StandIn,
 ) -> None:
@@ -188,37 +160,6 @@ async def test_a_dial_whose_leg_ends_in_the_same_read_returns_the_ended_call(
 
 
 @pytest.mark.trio
-async def test_failed_dial_raises_dial_error_with_the_reason(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        tag = await dial_until_ringing(peer, "leg-1")
-        await peer.state("leg-1", "ended", tag=tag, end_reason="busy")
-        await peer.event("calling.call.dial", node_id="n1", tag=tag, dial_state="failed",
-                         reason="busy")  # fmt: skip
-
-    async with scripted(server, script) as relay:
-        with pytest.raises(DialError) as caught:
-            await relay.dial([[A]])
-    assert caught.value.reason == "busy"
-    assert isinstance(caught.value, RelayError)
-
-
-@pytest.mark.trio
-async def test_rejected_dial_request_raises_the_request_error(server: StandIn) -> None:
-    """As relay_asyncio (and the official SDK): the server's code, not a DialError."""
-
-    async def script() -> None:
-        peer = await server.accept_session()
-        request = await peer.request("calling.dial")
-        await peer.reply(request, {"code": "400", "message": "Invalid devices"})
-
-    async with scripted(server, script) as relay:
-        with pytest.raises(RequestError) as caught:
-            await relay.dial([[A]])
-    assert caught.value.code == 400 and caught.value.method == "calling.dial"
-
-
-@pytest.mark.trio
 async def test_dial_timeout_ends_every_leg(server: StandIn, autojump_clock: Any) -> None:
     async def script() -> None:
         peer = await server.accept_session()
@@ -237,31 +178,6 @@ async def test_dial_timeout_ends_every_leg(server: StandIn, autojump_clock: Any)
 
 
 # -- cancellation and leaving ---------------------------------------------------------
-
-
-@pytest.mark.trio
-async def test_cancelling_a_dial_mid_ring_ends_every_leg(server: StandIn) -> None:
-    ringing = trio.Event()
-
-    async def script() -> None:
-        peer = await server.accept_session()
-        tag = await dial_until_ringing(peer, "leg-1", "leg-2")
-        await peer.fence()
-        ringing.set()
-        await settle_abandoned(peer, tag, 2)
-        await peer.fence()
-        settled.set()
-
-    settled = trio.Event()
-    async with scripted(server, script) as relay:
-        with trio.CancelScope() as scope:
-            async with trio.open_nursery() as inner:
-                inner.start_soon(relay.dial, [[A, B]])
-                await ringing.wait()
-                scope.cancel()
-        await settled.wait()  # the cancelled dial itself ended both legs
-        assert relay.statistics().live_dials == 0
-    assert server.ends() == {"leg-1": "cancel", "leg-2": "cancel"}
 
 
 @pytest.mark.trio
@@ -322,108 +238,7 @@ async def test_an_error_in_the_block_abandons_a_dial_running_inside(server: Stan
     assert server.ends() == {"leg-1": "cancel"}
 
 
-@pytest.mark.trio
-async def test_fast_exit_while_the_server_streams_events(server: StandIn) -> None:
-    streaming = trio.Event()
-
-    async def script() -> None:
-        peer = await server.accept_session()
-        try:
-            while True:
-                await peer.event("calling.conference", conference_id="c1", payload="x" * 200)
-                streaming.set()
-        except Exception:
-            pass  # the client went away
-
-    with trio.fail_after(5):
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(script)
-            async with client(server) as relay:
-                await streaming.wait()
-                await trio.sleep(0.05)
-                assert relay.statistics().events_received > 0
-                started = time.perf_counter()
-            elapsed = time.perf_counter() - started
-            nursery.cancel_scope.cancel()
-    assert elapsed < 0.5, elapsed
-
-
 # -- reconnect and resume -----------------------------------------------------------------
-
-
-@pytest.mark.trio
-async def test_dropped_socket_mid_dial_resumes_and_delivers_the_outcome(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        tag = await dial_until_ringing(peer, "leg-1")
-        await peer.close()
-        peer = await server.accept()
-        connect = await peer.handshake(restored=True)
-        assert connect["params"]["protocol"] == PROTOCOL
-        await answered(peer, tag, "leg-1")
-
-    async with scripted(server, script, reconnect_base=0.01) as relay:
-        call = await relay.dial([[A]])
-        assert call.call_id == "leg-1"
-        assert relay.statistics().connections == 2
-
-
-@pytest.mark.trio
-async def test_a_session_not_resumed_fails_the_dial(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        await dial_until_ringing(peer, "leg-1")
-        await peer.close()
-        await server.accept_session(restored=False)
-
-    async with scripted(server, script, reconnect_base=0.01) as relay:
-        with pytest.raises(DialError) as caught:
-            await relay.dial([[A]])
-    assert caught.value.reason == "session_lost"
-    assert server.ends() == {"leg-1": "cancel"}  # ended on the new session
-
-
-@pytest.mark.trio
-async def test_dropped_socket_mid_connect_resumes(server: StandIn) -> None:
-    async def script() -> None:
-        peer = server.peers[0]
-        request = await peer.request("calling.connect")
-        tag = request["params"]["tag"]
-        await peer.reply(request)
-        await peer.state("peer-1", "ringing", tag=tag, peer={"call_id": "leg-1", "node_id": "n1"})
-        await peer.close()
-        peer = await server.accept()
-        await peer.handshake(restored=True)
-        await peer.state("peer-1", "answered", tag=tag)
-        await peer.event("calling.call.connect", node_id="n1", call_id="leg-1", tag=tag,
-                         connect_state="connected",
-                         peer={"call_id": "peer-1", "node_id": "n1", "tag": tag})  # fmt: skip
-
-    async with on_a_call(server, script, reconnect_base=0.01) as call:
-        peer = await call.connect([[B]])
-        assert peer.call_id == "peer-1"
-        assert call.peer is peer and peer.peer is call
-
-
-@pytest.mark.trio
-async def test_dropped_socket_mid_play_resumes_and_the_play_finishes(server: StandIn) -> None:
-    async def script() -> None:
-        peer = server.peers[0]
-        request = await peer.request("calling.play")
-        params = request["params"]
-        assert params["play"] == [{"type": "tts", "params": {"text": "Hello"}}]
-        await peer.reply(request)
-        await peer.event("calling.call.play", node_id="n1", call_id="leg-1",
-                         control_id=params["control_id"], state="playing")  # fmt: skip
-        await peer.close()
-        peer = await server.accept()
-        await peer.handshake(restored=True)
-        await peer.event("calling.call.play", node_id="n1", call_id="leg-1",
-                         control_id=params["control_id"], state="finished")  # fmt: skip
-
-    async with on_a_call(server, script, reconnect_base=0.01) as call:
-        playback = await call.play([{"type": "tts", "text": "Hello"}])
-        assert await playback.wait() is PlayState.FINISHED
 
 
 @pytest.mark.trio
@@ -439,23 +254,6 @@ async def test_a_request_on_a_dropped_socket_fails_clearly(server: StandIn) -> N
         with pytest.raises(ConnectionLostError):
             await call.answer()
         await call.answer()  # the resumed session takes it
-
-
-@pytest.mark.trio
-async def test_malformed_frames_mid_dial_do_not_stop_the_dial(server: StandIn) -> None:
-    async def script() -> None:
-        peer = await server.accept_session()
-        tag = await dial_until_ringing(peer, "leg-1")
-        await peer.send("this is not json")
-        await peer.send('{"jsonrpc": "2.0", "id": "x1", "method": "signalwire.event", "params": 7}')
-        await peer.send('{"jsonrpc": "1.0", "result": {}}')
-        await peer.event("calling.call.state", call_id=5)
-        await answered(peer, tag, "leg-1")
-
-    async with scripted(server, script) as relay:
-        call = await relay.dial([[A]])
-        assert call.call_id == "leg-1"
-        assert relay.statistics().malformed_frames >= 3
 
 
 async def refuse_every_login(server: StandIn, *, after_one_session: bool = False) -> None:
@@ -555,32 +353,6 @@ async def test_connect_failure_raises_connect_error(server: StandIn) -> None:
     assert caught.value.reason == "busy"
     connect = next(f for f in server.journal if f.get("method") == "calling.connect")
     assert connect["params"]["ringback"] == [{"type": "ringtone", "params": {"name": "us"}}]
-
-
-@pytest.mark.trio
-async def test_cancelling_a_connect_ends_the_peer_legs(server: StandIn) -> None:
-    ringing = trio.Event()
-
-    async def script() -> None:
-        peer = server.peers[0]
-        request = await peer.request("calling.connect")
-        tag = request["params"]["tag"]
-        await peer.reply(request)
-        for leg in ("peer-1", "peer-2"):
-            await peer.state(leg, "ringing", tag=tag, peer={"call_id": "leg-1", "node_id": "n1"})
-        await peer.fence()
-        ringing.set()
-
-    async with on_a_call(server, script) as call:
-        with trio.move_on_after(10) as scope:
-            async with trio.open_nursery() as inner:
-                inner.start_soon(call.connect, [[A, B]])
-                await ringing.wait()
-                scope.cancel()
-        peer = server.peers[0]
-        for _ in range(2):
-            await peer.request("calling.end")
-    assert server.ends() == {"peer-1": "cancel", "peer-2": "cancel"}
 
 
 @pytest.mark.trio
