@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 import relay_asyncio
 import relay_asyncio._call
 import relay_asyncio._client
+import relay_asyncio._session_loop
 import relay_trio
 import relay_trio._call
 import relay_trio._client
@@ -141,7 +142,7 @@ def test_clients_refuse_a_bad_host_before_opening(env: Env) -> None:
 def test_one_frame_limit() -> None:
     assert MAX_FRAME_BYTES == 10 * 1024 * 1024
     assert relay_trio._transport.MAX_MESSAGE_SIZE == MAX_FRAME_BYTES
-    assert relay_asyncio._client.MAX_FRAME == MAX_FRAME_BYTES
+    assert relay_asyncio._session_loop.MAX_FRAME == MAX_FRAME_BYTES
     written = [
         path.relative_to(ROOT).as_posix()
         for package in ("relay_core", "relay_trio", "relay_asyncio")
