@@ -29,7 +29,7 @@ from relay_core import (
 )
 
 from ._base import ClientBase
-from ._connect import close_detail, open_socket
+from ._transport import close_detail, open_socket
 
 log = logging.getLogger("relay_asyncio")
 
@@ -70,6 +70,8 @@ class SessionLoop(ClientBase):
     if TYPE_CHECKING:
 
         def _dispatch(self) -> None: ...  # relay_asyncio._dispatch
+
+    # -- open and close ----------------------------------------------------------------
 
     def _timed_out(self) -> ConnectionFailedError:
         """``open_timeout`` ran out: the policy's error, naming the last failure."""
@@ -274,6 +276,8 @@ class SessionLoop(ClientBase):
                     continue
             session.handle_timeout(now=self._now())
             self._pump()
+
+    # -- after every mutation ----------------------------------------------------------
 
     def _flush(self) -> None:
         assert self._session is not None

@@ -43,6 +43,8 @@ class SessionLoop(ClientBase):
 
         def _dispatch(self, event: Event) -> None: ...  # relay_trio._dispatch
 
+    # -- after every mutation ----------------------------------------------------------
+
     async def _flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
         """Write every frame the core queued, in order, in as few writes as possible.
 
