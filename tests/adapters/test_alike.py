@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 import relay_asyncio
 import relay_asyncio._call
 import relay_asyncio._client
+import relay_asyncio._session_loop
 import relay_trio
 import relay_trio._call
 import relay_trio._client
@@ -142,7 +143,7 @@ def test_clients_refuse_a_bad_host_before_opening(env: Env) -> None:
 def test_one_frame_limit() -> None:
     assert MAX_FRAME_BYTES == 10 * 1024 * 1024
     assert relay_trio._transport.MAX_MESSAGE_SIZE == MAX_FRAME_BYTES
-    assert relay_asyncio._client.MAX_FRAME == MAX_FRAME_BYTES
+    assert relay_asyncio._session_loop.MAX_FRAME == MAX_FRAME_BYTES
     written = [
         path.relative_to(ROOT).as_posix()
         for package in ("relay_core", "relay_trio", "relay_asyncio")
@@ -386,6 +387,46 @@ def test_same_job_same_name(client: type) -> None:
         assert callable(getattr(client, name, None)), name
     for old in ("_adopt", "_die", "_awaiting", "_start_work", "_sync", "_reader", "_timer"):
         assert not hasattr(client, old), old
+
+
+#: RelayClient's layers, top first: one module each, the same in both adapters.
+LAYERS = ["_client", "_dispatch", "_commands", "_session_loop", "_base"]
+
+
+@pytest.mark.parametrize("client", [relay_trio.RelayClient, relay_asyncio.RelayClient])
+def test_same_layers_same_modules(client: type) -> None:
+    package = client.__module__.split(".")[0]
+    layers = [c.__module__ for c in client.__mro__ if c is not object]
+    assert layers == [f"{package}.{name}" for name in LAYERS]
+    # Each shared verb lives in the same layer in both adapters.
+    for name in SHARED_NAMES:
+        owner = next(c for c in client.__mro__ if name in vars(c))
+        assert owner.__module__.split(".")[1] == LAYER_OF[name], name
+
+
+#: Where each shared verb is defined.
+LAYER_OF = {
+    **dict.fromkeys(("_track", "_forget", "_deliver", "_offer", "_dispatch"), "_dispatch"),
+    **dict.fromkeys(
+        ("_await_outcome", "_request", "_abandon", "_start", "_play", "_connect"), "_commands"
+    ),
+    **dict.fromkeys(
+        ("_fail", "_pump", "_flush", "_run_socket", "_read", "_run_timer", "_drop_socket",
+         "_shutdown"),
+        "_session_loop",
+    ),
+}  # fmt: skip
+
+
+def test_both_adapters_have_the_same_module_names() -> None:
+    def names(package: Any) -> set[str]:
+        return {p.stem for p in pathlib.Path(package.__file__).parent.glob("*.py")}
+
+    shared = {"__init__", "_base", "_call", "_client", "_commands", "_dispatch",
+              "_session_loop", "_transport", "testing"}  # fmt: skip
+    assert names(relay_trio) >= shared and names(relay_asyncio) >= shared
+    # Every asyncio module has its trio namesake (trio adds its CLI, sync tools, serve()).
+    assert names(relay_asyncio) <= names(relay_trio)
 
 
 @pytest.mark.parametrize("module", [relay_trio._call, relay_asyncio._call])

@@ -17,6 +17,7 @@ import pytest
 
 from relay_asyncio import Call, ConnectResult, RelayClient, SessionClosedError
 from relay_asyncio import _client as client_module
+from relay_asyncio._base import _consume
 from relay_asyncio.testing import FakeRelayHandle
 
 from .scripted import scenario
@@ -79,7 +80,7 @@ async def run_once(
 
     def make_future(self: RelayClient) -> asyncio.Future[Any]:
         future = future_class(loop=self._loop)
-        future.add_done_callback(client_module._consume)
+        future.add_done_callback(_consume)
         return future
 
     owned: set[str] = set()

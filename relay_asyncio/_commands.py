@@ -1,0 +1,117 @@
+"""The asyncio client's commands: requests, dials and connects, and the Call's host.
+
+Every command is ``session.send(...)`` (sync: it checks and queues) then a
+pump, then a wait on a future keyed by what the matching event carries.  A
+dial or connect left early is abandoned: the core ends its legs and the
+writer sends those frames even though the caller is gone (``_await_outcome``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypeVar, assert_never
+
+from relay_core import (
+    CallInfo,
+    Command,
+    Connect,
+    ConnectionLostError,
+    ConnectStateChanged,
+    Dial,
+    DialStateChanged,
+    JSONObject,
+    Play,
+    SessionClosedError,
+)
+
+from ._call import Call, PlayAction
+from ._session_loop import SessionLoop
+
+_K = TypeVar("_K")
+_E = TypeVar("_E", DialStateChanged, ConnectStateChanged)
+
+
+class Commands(SessionLoop):
+    """Send commands and wait for their outcomes (used by Call and PlayAction too)."""
+
+    if TYPE_CHECKING:
+
+        def _track(self, info: CallInfo) -> Call: ...  # relay_asyncio._dispatch
+
+    def _start(self, command: Command, timeout: float | None = None) -> asyncio.Future[JSONObject]:
+        request_id = self._live().send(command, now=self._now(), timeout=timeout)
+        future: asyncio.Future[JSONObject] = self._future()
+        self._requests[request_id] = future
+        self._pump()
+        return future
+
+    async def _request(self, command: Command, timeout: float | None = None) -> JSONObject:
+        return await self._start(command, timeout)
+
+    @contextlib.contextmanager
+    def _await_outcome(
+        self, command: Dial | Connect, waiters: dict[_K, asyncio.Future[_E]], key: _K
+    ) -> Iterator[asyncio.Future[_E]]:
+        """Register the future for ``command``'s outcome; abandon the work if left early."""
+        outcome: asyncio.Future[_E] = self._future()
+        waiters[key] = outcome
+        try:
+            yield outcome
+        except BaseException:
+            self._abandon(command)
+            raise
+        finally:
+            if waiters.get(key) is outcome:
+                del waiters[key]
+
+    def _abandon(self, command: Dial | Connect) -> None:
+        """The caller gave up: the core ends the legs; close the calls it now silences."""
+        session = self._session
+        if session is None or self._closing:
+            return  # leaving: abandon_all did it
+        now = self._now()
+        match command:
+            case Dial(tag=tag):
+                silenced = session.abandon_dial(tag, now=now)
+            case Connect(call=call):
+                silenced = session.abandon_connect(call, now=now)
+            case _:
+                assert_never(command)
+        for ref in silenced:
+            if (leg := self._calls.pop(ref.call_id, None)) is not None:
+                leg._close(SessionClosedError(f"call {ref.call_id} was abandoned"))
+        self._pump()
+
+    # -- what a Call asks of its client (relay_asyncio._call.CallHost) ------------------
+
+    async def _play(self, call: Call, command: Play) -> PlayAction:
+        """Start ``command``; the returned action follows its events."""
+        request = self._start(command)
+        action = self._actions[command.control_id] = PlayAction(call, command.control_id)
+        try:
+            await request
+        except BaseException:
+            self._actions.pop(command.control_id, None)
+            raise
+        return action
+
+    async def _connect(
+        self, command: Connect, *, wait: bool
+    ) -> tuple[JSONObject, ConnectStateChanged | None, Call | None]:
+        """Send ``command``; its ack, and (``wait``) its outcome with the peer leg.
+
+        Leaving early (cancelled) abandons the connect: the core ends its legs.
+        """
+        request = self._start(command)
+        with self._await_outcome(command, self._connects, command.call.call_id) as outcome:
+            try:
+                ack: JSONObject = await request
+            except ConnectionLostError:
+                ack = {}  # the outcome still comes (the core keeps or fails the connect)
+            if not wait:
+                return ack, None, None
+            event = await outcome
+        peer = None if event.peer is None else self._track(event.peer)
+        return ack, event, peer

@@ -1,0 +1,156 @@
+"""The asyncio client's dispatch: each core event to its waiter, call or handler.
+
+Synchronous and never awaits user code (an ``on_call`` handler runs in its
+own task).  Also the client's table of live calls (``_track``, ``_forget``,
+``_deliver``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import assert_never
+
+from relay_core import (
+    AuthenticationFailed,
+    CallErrorReported,
+    CallId,
+    CallInfo,
+    CallReceived,
+    CallRef,
+    CallStateChanged,
+    ConnectStateChanged,
+    DialStateChanged,
+    FailureCause,
+    InboundCallRefused,
+    LivenessLost,
+    PlayStateChanged,
+    RelayError,
+    RequestCompleted,
+    RequestFailed,
+    SessionEnding,
+    SessionStarted,
+    UnknownEvent,
+)
+
+from ._base import CallHandler
+from ._call import Call, CallEvent
+from ._commands import Commands
+
+log = logging.getLogger("relay_asyncio")
+
+
+class Dispatch(Commands):
+    """Routes events to waiters keyed by what the events carry."""
+
+    def _track(self, info: CallInfo) -> Call:
+        call = self._calls.get(info.call_id)
+        if call is None:
+            call = Call(self, info)
+            if not info.is_final:
+                self._calls[info.call_id] = call
+        else:
+            call._update(info)
+        return call
+
+    def _forget(self, call: Call, error: RelayError | None = None) -> None:
+        """Stop following ``call``; with ``error``, its waiters raise it."""
+        if self._calls.get(CallId(call.call_id)) is call:
+            del self._calls[CallId(call.call_id)]
+        if error is not None:
+            call._close(error)
+
+    def _deliver(self, ref: CallRef | None, event: CallEvent) -> None:
+        call = None if ref is None else self._calls.get(ref.call_id)
+        if call is not None:
+            call._deliver(event)
+
+    def _offer(self, info: CallInfo) -> None:
+        handler = self._on_call
+        if handler is None or self._closing or self._handlers >= self._max_handlers:
+            log.warning("refusing inbound call %s: no free on_call handler", info.call_id)
+            assert self._session is not None
+            self._session.refuse_call(info.ref, now=self._now())
+            return
+        self._handlers += 1
+        self._spawn(self._run_handler(handler, self._track(info)))
+
+    async def _run_handler(self, handler: CallHandler, call: Call) -> None:
+        try:
+            await handler(call)
+        except Exception:
+            log.exception("on_call handler failed for call %s", call.call_id)
+        finally:
+            self._handlers -= 1
+
+    def _dispatch(self) -> None:
+        session = self._session
+        assert session is not None
+        while (event := session.next_event()) is not None:
+            match event:
+                case SessionStarted():
+                    self._started = True
+                    if self._ready is not None and not self._ready.done():
+                        self._ready.set_result(None)
+                case AuthenticationFailed():
+                    self._last_error = event.error()
+                    log.warning("RELAY authentication failed: %s", self._last_error)
+                    self._drop_socket()
+                case LivenessLost(reason=reason):
+                    self._last_error = RelayError(-1, reason)
+                    self._drop_cause = (FailureCause.TIMEOUT, reason)
+                    log.warning("RELAY connection looks dead: %s", reason)
+                    self._drop_socket()
+                case SessionEnding(restart=restart):
+                    log.info("server asked to disconnect (restart=%s)", restart)
+                case RequestCompleted(request_id=request_id):
+                    future = self._requests.pop(request_id, None)
+                    if future is not None and not future.done():
+                        future.set_result(event.result)
+                case RequestFailed(request_id=request_id):
+                    future = self._requests.pop(request_id, None)
+                    if future is not None and not future.done():
+                        future.set_exception(event.error())
+                case CallReceived(call=info):
+                    self._offer(info)
+                case InboundCallRefused(call=info):
+                    log.warning("inbound call %s refused (%s)", info.call_id, event.action)
+                case CallStateChanged(call=info):
+                    call = self._calls.get(info.call_id)
+                    if call is not None:
+                        call._update(info)
+                        if event.is_final:
+                            self._forget(call)
+                        call._deliver(event)
+                case DialStateChanged(tag=tag):
+                    dial = self._dials.get(tag)
+                    if dial is not None and not dial.done() and event.is_final:
+                        dial.set_result(event)
+                case ConnectStateChanged():
+                    self._on_connect(event)
+                case PlayStateChanged(call=ref, control_id=control_id):
+                    action = self._actions.get(control_id)
+                    if action is not None and action._update(event):
+                        del self._actions[control_id]
+                    self._deliver(ref, event)
+                case CallErrorReported(call=ref):
+                    log.warning("calling.error %s: %s", event.code, event.message)
+                    self._deliver(ref, event)
+                case UnknownEvent(call=ref):
+                    self._deliver(ref, event)
+                case _:
+                    assert_never(event)
+
+    def _on_connect(self, event: ConnectStateChanged) -> None:
+        a_leg = self._calls.get(event.call.call_id)
+        if event.peer is not None:
+            peer = self._track(event.peer)
+            peer.peer = a_leg
+            if a_leg is not None:
+                a_leg.peer = peer
+        elif event.is_final and a_leg is not None:
+            a_leg.peer = None
+        waiter = self._connects.get(event.call.call_id)
+        if waiter is not None and not waiter.done() and event.is_final:
+            waiter.set_result(event)
+        if a_leg is not None:
+            a_leg._deliver(event)

@@ -1,0 +1,125 @@
+"""The trio client's commands: requests, dials and connects, and the Call's host.
+
+Every command is ``session.send(...)`` (sync: it checks and queues) then a
+flush, then a wait on a :class:`~relay_trio._sync.Waiter` keyed by what the
+matching event carries.  A dial or connect left early is abandoned: the core
+ends its legs and the frames go out under a shield (``_await_outcome``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, TypeVar, assert_never
+
+import trio
+
+from relay_core import (
+    Command,
+    Connect,
+    ConnectStateChanged,
+    Dial,
+    DialStateChanged,
+    JSONObject,
+    Play,
+    RelayError,
+    RequestFailed,
+    SessionClosedError,
+)
+
+from ._base import _Outcome
+from ._call import Call, Playback
+from ._session_loop import SessionLoop
+from ._sync import Waiter
+
+K = TypeVar("K")
+E = TypeVar("E", DialStateChanged, ConnectStateChanged)
+
+
+class Commands(SessionLoop):
+    """Send commands and wait for their outcomes (used by Call and Playback too)."""
+
+    if TYPE_CHECKING:
+
+        def _forget(self, call: Call, error: RelayError) -> None: ...  # relay_trio._dispatch
+
+    def _start(self, command: Command) -> Waiter[_Outcome]:
+        """Queue ``command`` in the core (sync: raises before anything is sent)."""
+        request_id = self._session.send(command, now=trio.current_time())
+        waiter = Waiter[_Outcome]()
+        self._requests[request_id] = waiter
+        self._pump()
+        return waiter
+
+    async def _finish(self, waiter: Waiter[_Outcome]) -> JSONObject:
+        await self._flush()
+        outcome = await waiter.wait()
+        if isinstance(outcome, RequestFailed):
+            raise outcome.error()
+        return outcome.result
+
+    async def _request(self, command: Command) -> JSONObject:
+        return await self._finish(self._start(command))
+
+    async def _await_outcome(
+        self,
+        command: Dial | Connect,
+        waiters: dict[K, Waiter[tuple[E, Call | None]]],
+        key: K,
+        timeout: float | None = None,
+    ) -> tuple[tuple[E, Call | None] | None, RelayError | None]:
+        """Send a dial or connect and wait for its outcome event, keyed by ``key``.
+
+        If anything interrupts the wait, abandon the work and flush (so its
+        legs are ended).  Returns the outcome (``None``: ``timeout``
+        passed) and the failure of the request itself, to chain from.
+        """
+        request = self._start(command)
+        waiter = waiters[key] = Waiter[tuple[E, Call | None]]()
+        outcome: tuple[E, Call | None] | None = None
+        # From here on the request is queued: whatever ends the wait early
+        # (the timeout, a cancellation, any exception) abandons the work.
+        try:
+            with trio.move_on_after(math.inf if timeout is None else timeout):
+                await self._flush()
+                outcome = await waiter.wait()
+        finally:
+            if waiters.get(key) is waiter:
+                del waiters[key]
+            if outcome is None:
+                self._abandon(command)
+                self._pump()
+                await self._flush(self._close_timeout)
+        failure = request.value
+        return outcome, failure.error() if isinstance(failure, RequestFailed) else None
+
+    # -- what a Call asks of its client (relay_trio._call.CallHost) ---------------------
+
+    async def _play(self, call: Call, command: Play) -> Playback:
+        """Start ``command``; the returned playback follows its events."""
+        request = self._start(command)
+        playback = self._playbacks[command.control_id] = Playback(call, command.control_id)
+        await self._finish(request)
+        return playback
+
+    async def _connect(
+        self, command: Connect
+    ) -> tuple[ConnectStateChanged, Call | None, RelayError | None]:
+        """Send ``command``; its outcome, the peer leg, the request's own failure."""
+        outcome, cause = await self._await_outcome(command, self._connects, command.call.call_id)
+        assert outcome is not None  # no timeout: only an exception ends the wait early
+        event, peer = outcome
+        return event, peer, cause
+
+    def _abandon(self, command: Dial | Connect) -> None:
+        """The caller gave up: the core ends the legs; close the calls it now silences."""
+        now = trio.current_time()
+        match command:
+            case Dial(tag=tag):
+                silenced = self._session.abandon_dial(tag, now=now)
+            case Connect(call=call):
+                silenced = self._session.abandon_connect(call, now=now)
+            case _:
+                assert_never(command)
+        for ref in silenced:
+            if (leg := self._calls.get(ref.call_id)) is not None:
+                self._forget(leg, SessionClosedError(f"call {ref.call_id} was abandoned"))

@@ -1,0 +1,131 @@
+"""The trio client's dispatch: each core event to its waiter, call or consumer.
+
+Synchronous and never awaits user code: the reader dispatches a whole read
+before it flushes the replies.  Also the client's table of live calls
+(``_track``, ``_forget``, ``_deliver``) and the offer of an inbound call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import assert_never
+
+import trio
+
+from relay_core import (
+    AuthenticationFailed,
+    CallErrorReported,
+    CallInfo,
+    CallReceived,
+    CallRef,
+    CallStateChanged,
+    ConnectStateChanged,
+    DialStateChanged,
+    Event,
+    FailureCause,
+    InboundCallRefused,
+    LivenessLost,
+    PlayStateChanged,
+    RelayError,
+    RequestCompleted,
+    RequestFailed,
+    SessionClosedError,
+    SessionEnding,
+    SessionStarted,
+    UnknownEvent,
+)
+
+from ._call import Call
+from ._commands import Commands
+
+log = logging.getLogger("relay_trio")
+
+
+class Dispatch(Commands):
+    """Routes events to waiters keyed by what the events carry."""
+
+    def _dispatch(self, event: Event) -> None:
+        self._tap.put(event)
+        match event:
+            case SessionStarted(restored=restored):
+                log.info("RELAY session %s on %s", "resumed" if restored else "started", self._url)
+                self._established = True
+                self._opened.set()
+            case AuthenticationFailed(will_retry=will_retry):
+                log.warning("authentication failed: %s (code %s)", event.message, event.code)
+                if not will_retry:
+                    self._fail(event.error())
+                self._drop_socket()
+            case SessionEnding(restart=restart):
+                log.info("the server asked this client to reconnect (restart=%s)", restart)
+            case LivenessLost(reason=reason):
+                log.warning("connection looks dead (%s); reconnecting", reason)
+                self._drop_cause = (FailureCause.TIMEOUT, reason)
+                self._drop_socket()
+            case RequestCompleted(request_id=request_id) | RequestFailed(request_id=request_id):
+                waiter = self._requests.pop(request_id, None)
+                if waiter is not None:
+                    waiter.set(event)
+            case DialStateChanged(tag=tag, call=info):
+                winner = None if info is None else self._track(info)
+                dial = self._dials.get(tag)
+                if dial is not None and event.is_final:
+                    dial.set((event, winner))
+            case CallStateChanged(call=info):
+                call = self._calls.get(info.call_id)
+                if call is not None:
+                    if event.is_final:
+                        del self._calls[info.call_id]
+                    call._on_state(event)
+            case ConnectStateChanged(call=ref, peer=peer_info):
+                peer = None if peer_info is None else self._track(peer_info)
+                a_leg = self._calls.get(ref.call_id)
+                if a_leg is not None:
+                    a_leg._on_connect(event, peer)
+                connect = self._connects.get(ref.call_id)
+                if connect is not None and event.is_final:
+                    connect.set((event, peer))
+            case PlayStateChanged(call=ref, control_id=control_id):
+                playback = self._playbacks.get(control_id)
+                if playback is not None:
+                    playback._on_state(event)
+                    if playback.done:
+                        del self._playbacks[control_id]
+                self._deliver(ref, event)
+            case CallReceived(call=info):
+                self._offer(self._track(info))
+            case InboundCallRefused(call=info, action=action):
+                log.warning("refused inbound call %s (%s)", info.call_id, action)
+            case CallErrorReported(call=ref) | UnknownEvent(call=ref):
+                self._deliver(ref, event)
+            case _:
+                assert_never(event)
+
+    def _deliver(self, ref: CallRef | None, event: Event) -> None:
+        call = None if ref is None else self._calls.get(ref.call_id)
+        if call is not None:
+            call._tap.put(event)
+
+    def _track(self, info: CallInfo) -> Call:
+        call = self._calls.get(info.call_id)
+        if call is None:
+            call = Call(self, info)
+            if not info.is_final:
+                self._calls[info.call_id] = call
+        else:
+            call._update(info)
+        return call
+
+    def _forget(self, call: Call, error: RelayError) -> None:
+        """Stop following ``call``; its waiters raise ``error``."""
+        if self._calls.get(call.call_id) is call:
+            del self._calls[call.call_id]
+        call._close(error)
+
+    def _offer(self, call: Call) -> None:
+        try:
+            self._incoming.send_nowait(call)
+        except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
+            log.warning("no room for inbound call %s; refusing it", call.call_id)
+            self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
+            self._session.refuse_call(call.ref, now=trio.current_time())
