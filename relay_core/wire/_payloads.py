@@ -1,0 +1,547 @@
+"""The payload codec: the inner ``params`` of every ``calling.*`` event this library models.
+
+One class per event payload, used by both roles: the fake server builds
+every event it sends as one of these classes and sends its
+:func:`encode_payload`; the client session (and the stateless
+:func:`~relay_core.decode_event`) reads every event with
+:func:`decode_payload`.  Whatever one role writes, the other reads with the
+same code.
+
+A payload is a checked, read-only view of the wire object, not a copy:
+decoding checks the key fields (call id, tag, control id, state: non-empty
+strings, else :class:`~relay_core.RemoteProtocolError` naming the event and
+the field, never the value) and wraps the params; each field is read from
+them when asked.  That keeps decoding under a third of a microsecond on the
+hot path (an eager attrs copy of ten fields costs about 1 µs per event, 13 %
+of the whole receive loop; see the README's "Why no cattrs").  The decoder
+takes the params as they are and never changes them; nor may the caller.
+
+The fields are wire-level data: ids and states are the strings on the wire
+(the client maps states to its enums), a ``device`` is the raw JSON (the
+client parses it through its cache).  An optional field reads ``None`` when
+its key is absent or its value has the wrong type (a string; an object with
+a ``call_id`` for a nested call; anything but ``null`` for a device); such a
+pair, and every key not modelled, is in ``extra``, unchanged.  So every
+object round-trips: ``encode_payload(decode_payload(t, d)) == d``, and
+``decode_payload(t, encode_payload(p)) == p`` for a payload built from typed
+fields whose ``extra`` names no modelled key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import ClassVar, Final, Generic, TypeAlias, TypeVar, overload
+
+from .._errors import RemoteProtocolError
+from .._ids import JSONDict, JSONObject, JSONValue
+
+__all__ = [
+    "EVENT_TYPES",
+    "CallErrorPayload",
+    "CallObject",
+    "CallReceivePayload",
+    "CallStatePayload",
+    "ConnectPayload",
+    "DialPayload",
+    "Payload",
+    "PlayPayload",
+    "decode_payload",
+    "encode_payload",
+]
+
+_T = TypeVar("_T")
+_V = TypeVar("_V", bound="_View")
+_new = object.__new__
+_NO_EXTRA: Final[JSONObject] = {}
+
+#: Reads one wire value as a field: the value, or ``None`` if it has the wrong type.
+_Reader: TypeAlias = Callable[[JSONValue], object]
+
+
+# --- field readers ------------------------------------------------------------
+
+
+def _read_key(value: JSONValue) -> str | None:
+    return value if type(value) is str and value else None
+
+
+def _read_text(value: JSONValue) -> str | None:
+    return value if type(value) is str else None
+
+
+def _read_value(value: JSONValue) -> JSONValue:
+    return value
+
+
+def _read_code(value: JSONValue) -> str | int | None:
+    return value if type(value) is str or type(value) is int else None
+
+
+def _read_call(value: JSONValue) -> CallObject | None:
+    """A nested call: an object with a non-empty ``call_id``."""
+    if value is None or not isinstance(value, Mapping):
+        return None
+    call_id = value.get("call_id")
+    if type(call_id) is not str or not call_id:
+        return None
+    return CallObject._wrap(value)
+
+
+class _View:
+    """The shared part of every payload: the wrapped params, equality, repr, ``extra``.
+
+    The fields a hot handler reads are slots, read when decoded
+    (``_slot_readers``: the required key fields, and a few optional ones);
+    the others are descriptors that read the params when asked.
+    """
+
+    __slots__ = ("_params",)
+    #: slot name (= wire key) -> its reader.
+    _slot_readers: ClassVar[Mapping[str, _Reader]] = {}
+    #: every field's wire key -> its reader (what ``extra`` leaves out).
+    _readers: ClassVar[Mapping[str, _Reader]] = {}
+    _params: JSONObject
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        assert tuple(cls._slot_readers) == tuple(vars(cls).get("__slots__", ())), cls
+        readers = dict(cls._slot_readers)
+        for field in vars(cls).values():
+            if isinstance(field, _Field):
+                readers[field.key] = field.reader
+        cls._readers = readers
+
+    @classmethod
+    def _wrap(cls: type[_V], params: JSONObject) -> _V:
+        """Wrap params whose required key fields were checked."""
+        view = _new(cls)
+        view._fill(params)
+        return view
+
+    def _fill(self, params: JSONObject) -> None:
+        self._params = params
+        for key, reader in self._slot_readers.items():
+            setattr(self, key, reader(params.get(key)))
+
+    def _init(self, pairs: tuple[tuple[str, JSONValue], ...], extra: JSONObject) -> None:
+        params: JSONDict = {key: value for key, value in pairs if value is not None}
+        params.update(extra)
+        self._fill(params)
+
+    @property
+    def extra(self) -> JSONObject:
+        """The pairs no field models (unknown keys, and modelled keys with a wrong-typed value)."""
+        readers = self._readers
+        extra = {
+            key: value
+            for key, value in self._params.items()
+            if key not in readers or readers[key](value) is None
+        }
+        return extra or _NO_EXTRA
+
+    def to_wire(self) -> JSONDict:
+        """A fresh copy of the wire params."""
+        return dict(self._params)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _View)
+        return self._params == other._params
+
+    __hash__ = None  # type: ignore[assignment]  # a view of a dict: unhashable, like it
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._params!r})"
+
+
+class _Field(Generic[_T]):
+    """A field read from the params when asked (``None`` if absent or of the wrong type)."""
+
+    __slots__ = ("key", "reader")
+
+    def __init__(self, key: str, reader: Callable[[JSONValue], _T | None]) -> None:
+        self.key = key
+        self.reader = reader
+
+    @overload
+    def __get__(self, view: None, owner: type) -> _Field[_T]: ...
+    @overload
+    def __get__(self, view: _View, owner: type) -> _T | None: ...
+    def __get__(self, view: _View | None, owner: type) -> _Field[_T] | _T | None:
+        if view is None:
+            return self
+        return self.reader(view._params.get(self.key))
+
+
+class _Text(_Field[str]):
+    """An optional string field (the most common: one ``type`` test, no call)."""
+
+    __slots__ = ()
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key, _read_text)
+
+    @overload
+    def __get__(self, view: None, owner: type) -> _Text: ...
+    @overload
+    def __get__(self, view: _View, owner: type) -> str | None: ...
+    def __get__(self, view: _View | None, owner: type) -> _Text | str | None:
+        if view is None:
+            return self
+        value = view._params.get(self.key)
+        return value if type(value) is str else None
+
+
+def _checked(params: JSONObject, event_type: str, *keys: str) -> None:
+    for key in keys:
+        value = params.get(key)
+        if type(value) is not str or not value:
+            raise RemoteProtocolError(f"{event_type}: {key} must be a non-empty string")
+
+
+def _wire(call: CallObject | None) -> JSONValue:
+    return None if call is None else call._params
+
+
+def _device() -> _Field[JSONValue]:
+    return _Field("device", _read_value)
+
+
+# --- the payloads ---------------------------------------------------------------
+
+
+
+class CallObject(_View):
+    """A call nested in an event: a dial's winner (``call``), a connect's or a state's ``peer``.
+
+    ``dial_winner``, ``segment_id`` and any other key are in ``extra``.
+    """
+
+    __slots__ = ("call_id",)
+    _slot_readers = MappingProxyType({"call_id": _read_key})
+    call_id: str
+    node_id = _Text("node_id")
+    tag = _Text("tag")
+    call_state = _Text("call_state")
+    direction = _Text("direction")
+    context = _Text("context")
+    device = _device()
+
+    def __init__(
+        self,
+        call_id: str,
+        *,
+        node_id: str | None = None,
+        tag: str | None = None,
+        call_state: str | None = None,
+        direction: str | None = None,
+        context: str | None = None,
+        device: JSONValue = None,
+        extra: JSONObject = _NO_EXTRA,
+    ) -> None:
+        self._init(
+            (("call_id", call_id), ("node_id", node_id), ("tag", tag),
+             ("call_state", call_state), ("direction", direction), ("context", context),
+             ("device", device)),
+            extra,
+        )  # fmt: skip
+
+
+class CallStatePayload(_View):
+    """``calling.call.state`` (RELAY.md E.3, F.4, G.3)."""
+
+    __slots__ = ("call_id", "call_state", "end_reason", "peer")
+    _slot_readers = MappingProxyType(
+        {"call_id": _read_key, "call_state": _read_key, "end_reason": _read_text,
+         "peer": _read_call}
+    )  # fmt: skip
+    event_type: ClassVar[str] = "calling.call.state"
+    call_id: str
+    call_state: str
+    end_reason: str | None
+    peer: CallObject | None
+    node_id = _Text("node_id")
+    tag = _Text("tag")
+    direction = _Text("direction")
+    context = _Text("context")
+    device = _device()
+
+    def __init__(
+        self,
+        call_id: str,
+        call_state: str,
+        *,
+        node_id: str | None = None,
+        tag: str | None = None,
+        direction: str | None = None,
+        end_reason: str | None = None,
+        peer: CallObject | None = None,
+        context: str | None = None,
+        device: JSONValue = None,
+        extra: JSONObject = _NO_EXTRA,
+    ) -> None:
+        self._init(
+            (("node_id", node_id), ("call_id", call_id), ("tag", tag), ("direction", direction),
+             ("call_state", call_state), ("end_reason", end_reason), ("peer", _wire(peer)),
+             ("context", context), ("device", device)),
+            extra,
+        )  # fmt: skip
+
+
+class CallReceivePayload(_View):
+    """``calling.call.receive``: an inbound offer (RELAY.md I); ``tag`` is often ``""``."""
+
+    __slots__ = ("call_id", "call_state", "context", "device", "direction", "node_id", "tag")
+    _slot_readers = MappingProxyType(
+        {"call_id": _read_key, "call_state": _read_text, "context": _read_text,
+         "device": _read_value, "direction": _read_text, "node_id": _read_key, "tag": _read_text}
+    )  # fmt: skip
+    event_type: ClassVar[str] = "calling.call.receive"
+    call_id: str
+    call_state: str | None
+    context: str | None
+    device: JSONValue
+    direction: str | None
+    node_id: str
+    tag: str | None
+
+    def __init__(
+        self,
+        call_id: str,
+        node_id: str,
+        *,
+        tag: str | None = None,
+        call_state: str | None = None,
+        direction: str | None = None,
+        context: str | None = None,
+        device: JSONValue = None,
+        extra: JSONObject = _NO_EXTRA,
+    ) -> None:
+        self._init(
+            (("node_id", node_id), ("call_id", call_id), ("tag", tag),
+             ("call_state", call_state), ("direction", direction), ("context", context),
+             ("device", device)),
+            extra,
+        )  # fmt: skip
+
+
+class DialPayload(_View):
+    """``calling.call.dial``: keyed by ``tag``, the winner in ``call`` (RELAY.md F.4)."""
+
+    __slots__ = ("dial_state", "tag")
+    _slot_readers = MappingProxyType({"dial_state": _read_key, "tag": _read_key})
+    event_type: ClassVar[str] = "calling.call.dial"
+    tag: str
+    dial_state: str
+    node_id = _Text("node_id")
+    call: _Field[CallObject] = _Field("call", _read_call)
+    reason = _Text("reason")
+
+    def __init__(
+        self,
+        tag: str,
+        dial_state: str,
+        *,
+        node_id: str | None = None,
+        call: CallObject | None = None,
+        reason: str | None = None,
+        extra: JSONObject = _NO_EXTRA,
+    ) -> None:
+        self._init(
+            (("node_id", node_id), ("tag", tag), ("dial_state", dial_state),
+             ("call", _wire(call)), ("reason", reason)),
+            extra,
+        )  # fmt: skip
+
+
+class ConnectPayload(_View):
+    """``calling.call.connect``: keyed by the A leg's ``call_id`` (RELAY.md G.3)."""
+
+    __slots__ = ("call_id", "connect_state")
+    _slot_readers = MappingProxyType({"call_id": _read_key, "connect_state": _read_key})
+    event_type: ClassVar[str] = "calling.call.connect"
+    call_id: str
+    connect_state: str
+    node_id = _Text("node_id")
+    tag = _Text("tag")
+    peer: _Field[CallObject] = _Field("peer", _read_call)
+    failed_reason = _Text("failed_reason")
+
+    def __init__(
+        self,
+        call_id: str,
+        connect_state: str,
+        *,
+        node_id: str | None = None,
+        tag: str | None = None,
+        peer: CallObject | None = None,
+        failed_reason: str | None = None,
+        extra: JSONObject = _NO_EXTRA,
+    ) -> None:
+        self._init(
+            (("node_id", node_id), ("call_id", call_id), ("tag", tag),
+             ("connect_state", connect_state), ("peer", _wire(peer)),
+             ("failed_reason", failed_reason)),
+            extra,
+        )  # fmt: skip
+
+
+class PlayPayload(_View):
+    """``calling.call.play`` (RELAY.md H.4); ``call_id`` optional (a known control names it)."""
+
+    __slots__ = ("call_id", "control_id", "state")
+    _slot_readers = MappingProxyType(
+        {"call_id": _read_text, "control_id": _read_key, "state": _read_key}
+    )
+    event_type: ClassVar[str] = "calling.call.play"
+    call_id: str | None
+    control_id: str
+    state: str
+    node_id = _Text("node_id")
+
+    def __init__(
+        self,
+        control_id: str,
+        state: str,
+        *,
+        call_id: str | None = None,
+        node_id: str | None = None,
+        extra: JSONObject = _NO_EXTRA,
+    ) -> None:
+        self._init(
+            (("node_id", node_id), ("call_id", call_id), ("control_id", control_id),
+             ("state", state)),
+            extra,
+        )  # fmt: skip
+
+
+class CallErrorPayload(_View):
+    """``calling.error``: every field optional; ``code`` as sent (``"500"`` or ``500``)."""
+
+    __slots__ = ()
+    event_type: ClassVar[str] = "calling.error"
+    code: _Field[str | int] = _Field("code", _read_code)
+    message = _Text("message")
+    call_id = _Text("call_id")
+    node_id = _Text("node_id")
+
+    def __init__(
+        self,
+        *,
+        code: str | int | None = None,
+        message: str | None = None,
+        call_id: str | None = None,
+        node_id: str | None = None,
+        extra: JSONObject = _NO_EXTRA,
+    ) -> None:
+        self._init(
+            (("code", code), ("message", message), ("call_id", call_id), ("node_id", node_id)),
+            extra,
+        )
+
+
+Payload: TypeAlias = (
+    CallStatePayload
+    | CallReceivePayload
+    | DialPayload
+    | ConnectPayload
+    | PlayPayload
+    | CallErrorPayload
+)
+
+
+# --- the codec ------------------------------------------------------------------
+
+
+def decode_state(params: JSONObject) -> CallStatePayload:
+    """Read ``calling.call.state`` params (the hottest decoder: kept flat)."""
+    call_id = params.get("call_id")
+    call_state = params.get("call_state")
+    if type(call_id) is not str or not call_id:
+        raise RemoteProtocolError("calling.call.state: call_id must be a non-empty string")
+    if type(call_state) is not str or not call_state:
+        raise RemoteProtocolError("calling.call.state: call_state must be a non-empty string")
+    reason = params.get("end_reason")
+    peer = params.get("peer")
+    view = _new(CallStatePayload)
+    view._params = params
+    view.call_id = call_id
+    view.call_state = call_state
+    view.end_reason = reason if type(reason) is str else None
+    view.peer = None if peer is None else _read_call(peer)
+    return view
+
+
+def decode_play(params: JSONObject) -> PlayPayload:
+    """Read ``calling.call.play`` params (hot: kept flat)."""
+    control_id = params.get("control_id")
+    state = params.get("state")
+    if type(control_id) is not str or not control_id:
+        raise RemoteProtocolError("calling.call.play: control_id must be a non-empty string")
+    if type(state) is not str or not state:
+        raise RemoteProtocolError("calling.call.play: state must be a non-empty string")
+    call_id = params.get("call_id")
+    view = _new(PlayPayload)
+    view._params = params
+    view.call_id = call_id if type(call_id) is str else None
+    view.control_id = control_id
+    view.state = state
+    return view
+
+
+def decode_receive(params: JSONObject) -> CallReceivePayload:
+    """Read ``calling.call.receive`` params."""
+    _checked(params, CallReceivePayload.event_type, "call_id", "node_id")
+    return CallReceivePayload._wrap(params)
+
+
+def decode_dial(params: JSONObject) -> DialPayload:
+    """Read ``calling.call.dial`` params (a winner without a ``call_id`` reads ``None``)."""
+    _checked(params, DialPayload.event_type, "tag", "dial_state")
+    return DialPayload._wrap(params)
+
+
+def decode_connect(params: JSONObject) -> ConnectPayload:
+    """Read ``calling.call.connect`` params (a peer without a ``call_id`` reads ``None``)."""
+    _checked(params, ConnectPayload.event_type, "call_id", "connect_state")
+    return ConnectPayload._wrap(params)
+
+
+def decode_error(params: JSONObject) -> CallErrorPayload:
+    """Read ``calling.error`` params (nothing required)."""
+    return CallErrorPayload._wrap(params)
+
+
+_DECODERS: Final[Mapping[str, Callable[[JSONObject], Payload]]] = {
+    CallStatePayload.event_type: decode_state,
+    CallReceivePayload.event_type: decode_receive,
+    DialPayload.event_type: decode_dial,
+    ConnectPayload.event_type: decode_connect,
+    PlayPayload.event_type: decode_play,
+    CallErrorPayload.event_type: decode_error,
+}
+
+#: The event types the payload codec models.
+EVENT_TYPES: Final = frozenset(_DECODERS)
+
+
+def decode_payload(event_type: str, params: JSONObject) -> Payload | None:
+    """The payload of one event, or ``None`` for a type the codec does not model.
+
+    Raises:
+        RemoteProtocolError: a modelled payload lacks a key field (the
+            message names the event type and the field, never a value).
+    """
+    decoder = _DECODERS.get(event_type)
+    return None if decoder is None else decoder(params)
+
+
+def encode_payload(payload: Payload) -> JSONDict:
+    """The wire ``params`` of ``payload`` (its event type is ``payload.event_type``).
+
+    Built payloads put the modelled fields first, in the order of RELAY.md's
+    examples (``None`` ones left out), then ``extra``.  A fresh dict each call.
+    """
+    return payload.to_wire()
