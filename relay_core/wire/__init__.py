@@ -2,8 +2,10 @@
 
 The JSON-RPC 2.0 envelope codec (:func:`decode` is the single decode
 boundary of the client session and of the fake server; ``encode_*`` write
-frames), the device and media values with their wire converters, and the
-frame description used for logging (a frame is described, never quoted).
+frames), the payload codec of the ``calling.*`` events
+(:func:`decode_payload` and :func:`encode_payload`, used by both roles), the
+device and media values with their wire converters, and the frame
+description used for logging (a frame is described, never quoted).
 Nothing here knows sessions, calls or time.
 """
 
@@ -17,6 +19,19 @@ from ._convert import (
     media_list,
     media_list_to_wire,
     media_to_wire,
+)
+from ._payloads import (
+    EVENT_TYPES,
+    CallErrorPayload,
+    CallObject,
+    CallReceivePayload,
+    CallStatePayload,
+    ConnectPayload,
+    DialPayload,
+    Payload,
+    PlayPayload,
+    decode_payload,
+    encode_payload,
 )
 from ._redact import describe_frame, wire_logger
 from ._values import (
@@ -52,6 +67,17 @@ from ._wire import (
 
 __all__ = [
     "CONVERTER",
+    "EVENT_TYPES",
+    "CallErrorPayload",
+    "CallObject",
+    "CallReceivePayload",
+    "CallStatePayload",
+    "ConnectPayload",
+    "DialPayload",
+    "Payload",
+    "PlayPayload",
+    "decode_payload",
+    "encode_payload",
     "MAX_DEPTH",
     "AudioMedia",
     "Device",
