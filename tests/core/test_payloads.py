@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -229,3 +231,14 @@ def test_every_event_the_fake_server_sends_decodes_with_the_clients_codec() -> N
         assert decode_event(event_type, params).event_type == event_type
         seen.add(event_type)
     assert seen == EVENT_TYPES - {"calling.error"}  # the fake server never sends one
+
+
+def test_the_library_imports_without_cattrs() -> None:
+    """cattrs left the dependencies (README: "Why no cattrs"): nothing may import it."""
+    code = (
+        "import sys; sys.modules['cattrs'] = None\n"
+        "import relay_core, relay_core.testing, relay_core.wire\n"
+        "assert relay_core.CONVERTER.structure({'type': 'silence', 'params': {'duration': 1}},"
+        " relay_core.SilenceMedia).duration == 1\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
