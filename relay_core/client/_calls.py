@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import sys
 
-from .._ids import CallId, ControlId, JSONObject, NodeId, Tag
+from .._ids import CallId, JSONObject, NodeId, Tag
 from ..wire._device_cache import server_device
 from ..wire._payloads import (
     CallStatePayload,
@@ -119,7 +119,7 @@ class CallControl(_DialsAndConnects):
         # The hottest handler (benchmarks/profile_core): the codec checks the
         # key fields and wraps the params; each field is read once.
         payload = decode_state(params)
-        call_id = CallId(payload.call_id)
+        call_id = payload.call_id
         raw_state = payload.call_state
         state = _CALL_STATES.get(raw_state) or CallState(raw_state)
         call = self.calls.get(call_id)
@@ -230,13 +230,13 @@ class CallControl(_DialsAndConnects):
 
     def _on_play(self, params: JSONObject) -> None:
         payload = decode_play(params)
-        control_id = ControlId(payload.control_id)
+        control_id = payload.control_id
         raw_state = payload.state
         state = _PLAY_STATES.get(raw_state) or PlayState(raw_state)
         play = self.plays.get(control_id)
         if play is None:
             call_id = payload.call_id
-            call = None if call_id is None else self.calls.get(CallId(call_id))
+            call = None if call_id is None else self.calls.get(call_id)
             if call is None or call.hidden:
                 self.dropped_events += 1
                 return
@@ -272,7 +272,7 @@ class CallControl(_DialsAndConnects):
 
     def _on_receive(self, params: JSONObject) -> None:
         payload = decode_receive(params)
-        call_id = CallId(payload.call_id)
+        call_id = payload.call_id
         node_id = NodeId(sys.intern(payload.node_id))
         if call_id in self.calls:
             # A re-delivered offer (e.g. after a resume): the call and its

@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import ClassVar, Final, TypeAlias
 
 from .._errors import RemoteProtocolError
-from .._ids import JSONDict, JSONObject, JSONValue
+from .._ids import CallId, ControlId, JSONDict, JSONObject, JSONValue, NodeId
 from ._payload_view import (
     _NO_EXTRA,
     CallObject,
@@ -81,7 +81,7 @@ class CallStatePayload(_View):
          "peer": _read_call}
     )  # fmt: skip
     event_type: ClassVar[str] = "calling.call.state"
-    call_id: str
+    call_id: CallId
     call_state: str
     end_reason: str | None
     peer: CallObject | None
@@ -122,12 +122,12 @@ class CallReceivePayload(_View):
          "device": _read_value, "direction": _read_text, "node_id": _read_key, "tag": _read_text}
     )  # fmt: skip
     event_type: ClassVar[str] = "calling.call.receive"
-    call_id: str
+    call_id: CallId
     call_state: str | None
     context: str | None
     device: JSONValue
     direction: str | None
-    node_id: str
+    node_id: NodeId
     tag: str | None
 
     def __init__(
@@ -219,8 +219,8 @@ class PlayPayload(_View):
         {"call_id": _read_text, "control_id": _read_key, "state": _read_key}
     )
     event_type: ClassVar[str] = "calling.call.play"
-    call_id: str | None
-    control_id: str
+    call_id: CallId | None
+    control_id: ControlId
     state: str
     node_id = _Text("node_id")
 
@@ -290,7 +290,7 @@ def decode_state(params: JSONObject) -> CallStatePayload:
     peer = params.get("peer")
     view = _new(CallStatePayload)
     view._params = params
-    view.call_id = call_id
+    view.call_id = call_id  # type: ignore[assignment]  # a checked str: no NewType call
     view.call_state = call_state
     view.end_reason = reason if type(reason) is str else None
     view.peer = None if peer is None else _read_call(peer)
@@ -308,16 +308,34 @@ def decode_play(params: JSONObject) -> PlayPayload:
     call_id = params.get("call_id")
     view = _new(PlayPayload)
     view._params = params
-    view.call_id = call_id if type(call_id) is str else None
-    view.control_id = control_id
+    view.call_id = call_id if type(call_id) is str else None  # type: ignore[assignment]
+    view.control_id = control_id  # type: ignore[assignment]
     view.state = state
     return view
 
 
 def decode_receive(params: JSONObject) -> CallReceivePayload:
-    """Read ``calling.call.receive`` params."""
-    _checked(params, CallReceivePayload.event_type, "call_id", "node_id")
-    return CallReceivePayload._wrap(params)
+    """Read ``calling.call.receive`` params (every offer: kept flat)."""
+    call_id = params.get("call_id")
+    node_id = params.get("node_id")
+    if type(call_id) is not str or not call_id:
+        raise RemoteProtocolError("calling.call.receive: call_id must be a non-empty string")
+    if type(node_id) is not str or not node_id:
+        raise RemoteProtocolError("calling.call.receive: node_id must be a non-empty string")
+    get = params.get
+    tag, call_state, direction, context = (
+        get("tag"), get("call_state"), get("direction"), get("context")
+    )  # fmt: skip
+    view = _new(CallReceivePayload)
+    view._params = params
+    view.call_id = call_id  # type: ignore[assignment]
+    view.node_id = node_id  # type: ignore[assignment]
+    view.tag = tag if type(tag) is str else None
+    view.call_state = call_state if type(call_state) is str else None
+    view.direction = direction if type(direction) is str else None
+    view.context = context if type(context) is str else None
+    view.device = get("device")
+    return view
 
 
 def decode_dial(params: JSONObject) -> DialPayload:
