@@ -11,6 +11,7 @@ Nothing here knows sessions, calls or time.
 
 from ._convert import (
     CONVERTER,
+    ValueConverter,
     device_from_wire,
     device_plan,
     device_plan_to_wire,
@@ -19,6 +20,7 @@ from ._convert import (
     media_list,
     media_list_to_wire,
     media_to_wire,
+    register_value_hooks,
 )
 from ._payloads import (
     EVENT_TYPES,
@@ -96,6 +98,7 @@ __all__ = [
     "SipDevice",
     "SipHeader",
     "TtsMedia",
+    "ValueConverter",
     "WireId",
     "decode",
     "describe_frame",
@@ -113,5 +116,6 @@ __all__ = [
     "media_list_to_wire",
     "media_to_wire",
     "parse_code",
+    "register_value_hooks",
     "wire_logger",
 ]
