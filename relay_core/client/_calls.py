@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import sys
 
+from .._errors import RemoteProtocolError
 from .._ids import CallId, JSONObject, NodeId, Tag
 from ..wire._device_cache import server_device
 from ..wire._payloads import (
@@ -273,6 +274,8 @@ class CallControl(_DialsAndConnects):
     def _on_receive(self, params: JSONObject) -> None:
         payload = decode_receive(params)
         call_id = payload.call_id
+        if not payload.node_id:  # RELAY.md I: an offer we could not answer
+            raise RemoteProtocolError("calling.call.receive: node_id must be a non-empty string")
         node_id = NodeId(sys.intern(payload.node_id))
         if call_id in self.calls:
             # A re-delivered offer (e.g. after a resume): the call and its

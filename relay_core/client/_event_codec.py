@@ -7,7 +7,7 @@ server's CLI log, a test's journal) need the typed event without a session.
 event's :attr:`event_type` the wire name it came from.  The params are
 read by the wire payload codec (``relay_core.wire._payloads``), so the
 rules are the session's: the key of each event (call id, tag, control id,
-state; a receive's node id) is required, other fields are optional.
+state) is required, other fields are optional.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import ClassVar, Final, TypeAlias
 
 from .._errors import RemoteProtocolError
-from .._ids import CallId, ControlId, JSONDict, JSONObject, JSONValue, NodeId
+from .._ids import CallId, ControlId, JSONDict, JSONObject, JSONValue
 from ._payload_view import (
     _NO_EXTRA,
     CallObject,
@@ -114,12 +114,16 @@ class CallStatePayload(_View):
 
 
 class CallReceivePayload(_View):
-    """``calling.call.receive``: an inbound offer (RELAY.md I); ``tag`` is often ``""``."""
+    """``calling.call.receive``: an inbound offer (RELAY.md I); ``tag`` is often ``""``.
+
+    ``node_id`` is optional here, as everywhere in the codec; the session
+    refuses an offer without one (it could not answer it).
+    """
 
     __slots__ = ("call_id", "call_state", "context", "device", "direction", "node_id", "tag")
     _slot_readers = MappingProxyType(
         {"call_id": _read_key, "call_state": _read_text, "context": _read_text,
-         "device": _read_value, "direction": _read_text, "node_id": _read_key, "tag": _read_text}
+         "device": _read_value, "direction": _read_text, "node_id": _read_text, "tag": _read_text}
     )  # fmt: skip
     event_type: ClassVar[str] = "calling.call.receive"
     call_id: CallId
@@ -127,13 +131,13 @@ class CallReceivePayload(_View):
     context: str | None
     device: JSONValue
     direction: str | None
-    node_id: NodeId
+    node_id: str | None
     tag: str | None
 
     def __init__(
         self,
         call_id: str,
-        node_id: str,
+        node_id: str | None,
         *,
         tag: str | None = None,
         call_state: str | None = None,
@@ -320,8 +324,6 @@ def decode_receive(params: JSONObject) -> CallReceivePayload:
     node_id = params.get("node_id")
     if type(call_id) is not str or not call_id:
         raise RemoteProtocolError("calling.call.receive: call_id must be a non-empty string")
-    if type(node_id) is not str or not node_id:
-        raise RemoteProtocolError("calling.call.receive: node_id must be a non-empty string")
     get = params.get
     tag, call_state, direction, context = (
         get("tag"), get("call_state"), get("direction"), get("context")
@@ -329,7 +331,7 @@ def decode_receive(params: JSONObject) -> CallReceivePayload:
     view = _new(CallReceivePayload)
     view._params = params
     view.call_id = call_id  # type: ignore[assignment]
-    view.node_id = node_id  # type: ignore[assignment]
+    view.node_id = node_id if type(node_id) is str else None
     view.tag = tag if type(tag) is str else None
     view.call_state = call_state if type(call_state) is str else None
     view.direction = direction if type(direction) is str else None

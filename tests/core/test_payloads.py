@@ -95,7 +95,7 @@ PAYLOADS: dict[type, st.SearchStrategy[Any]] = {
 #: The required key fields of each payload (all must be non-empty strings).
 REQUIRED = {
     CallStatePayload: ("call_id", "call_state"),
-    CallReceivePayload: ("call_id", "node_id"),
+    CallReceivePayload: ("call_id",),
     DialPayload: ("tag", "dial_state"),
     ConnectPayload: ("call_id", "connect_state"),
     PlayPayload: ("control_id", "state"),
