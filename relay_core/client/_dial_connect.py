@@ -80,9 +80,7 @@ class _DialsAndConnects(_CallAbandon):
             self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot()))
         elif state is DialState.FAILED:
             del self.dials[tag]
-            self._emit(
-                DialStateChanged(tag=tag, state=state, reason=payload.reason or None)
-            )
+            self._emit(DialStateChanged(tag=tag, state=state, reason=payload.reason or None))
         else:
             self._emit(DialStateChanged(tag=tag, state=state))
 

@@ -376,7 +376,5 @@ class PhoneNetwork(_LegEngine):
 
     def _emit_play(self, playback: _Playback, state: str) -> None:
         leg = playback.leg
-        event = PlayPayload(
-            playback.control_id, state, call_id=leg.call_id, node_id=leg.node_id
-        )
+        event = PlayPayload(playback.control_id, state, call_id=leg.call_id, node_id=leg.node_id)
         self._send(leg.owner, event)

@@ -71,7 +71,6 @@ __all__ = [
 # --- the payloads ---------------------------------------------------------------
 
 
-
 class CallStatePayload(_View):
     """``calling.call.state`` (RELAY.md E.3, F.4, G.3)."""
 
