@@ -1,4 +1,4 @@
-"""The machinery of the payload codec: checked, read-only views of a wire object.
+"""The machinery of the payload codec: checked views of a wire object (read-only by contract).
 
 A payload (``_payloads``) wraps the params it was decoded from; its hot
 fields are slots read once when decoded, the others descriptors that read
