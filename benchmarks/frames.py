@@ -25,7 +25,9 @@ UUID-shaped ids; they average about 650 bytes.  Play events name control ids
 the client does not know, so a client routes them by ``call_id`` only
 (RELAY.md E.2.7).
 
-Templates are encoded once; filling one is a few byte joins, so the load
+The inner params are written by the wire payload codec
+(``relay_core.wire.encode_payload``), the one the fake server writes with and
+the client reads with.  Templates are encoded once; filling one is a few byte joins, so the load
 server can push far faster than any client consumes.
 """
 
@@ -36,6 +38,14 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 import orjson
+
+from relay_core.wire import (
+    CallReceivePayload,
+    CallStatePayload,
+    Payload,
+    PlayPayload,
+    encode_payload,
+)
 
 LIVE_CALLS: Final = 100
 STEPS: Final = 9
@@ -110,26 +120,27 @@ def _segment(slot: int, step: int) -> str:
 
 
 def _inner(slot: int, step: int) -> tuple[str, dict[str, Any]]:
-    """The event type and inner params of ``step`` for the call in ``slot``."""
-    common: dict[str, Any] = {"node_id": NODE_ID, "call_id": _CALL_PH}
+    """The event type and inner params of ``step`` for the call in ``slot`` (the wire codec's)."""
+    event: Payload
     if step in (3, 4, 5, 6):
         control = f"c0de{slot:04x}-7a7a-4b4b-8c8c-{step // 5:012x}"
         state = "playing" if step in (3, 5) else "finished"
-        return "calling.call.play", {**common, "control_id": control, "state": state}
-    params: dict[str, Any] = {
-        **common,
-        "tag": "",
-        "call_state": {0: "created", 1: "ringing", 2: "answered", 7: "ending", 8: "ended"}[step],
-        "direction": "inbound",
-        "context": CONTEXT,
-        "segment_id": _segment(slot, 0),
-        "device": _phone(slot),
-    }
-    if step >= 7:
-        params["end_reason"] = "hangup"
+        event = PlayPayload(control, state, call_id=_CALL_PH, node_id=NODE_ID)
+        return event.event_type, encode_payload(event)
+    call_state = {0: "created", 1: "ringing", 2: "answered", 7: "ending", 8: "ended"}[step]
+    extra = {"segment_id": _segment(slot, 0)}
     if step == 0:
-        return "calling.call.receive", params
-    return "calling.call.state", params
+        event = CallReceivePayload(
+            _CALL_PH, NODE_ID, tag="", call_state=call_state, direction="inbound",
+            context=CONTEXT, device=_phone(slot), extra=extra,
+        )  # fmt: skip
+    else:
+        event = CallStatePayload(
+            _CALL_PH, call_state, node_id=NODE_ID, tag="", direction="inbound",
+            end_reason="hangup" if step >= 7 else None, context=CONTEXT, device=_phone(slot),
+            extra=extra,
+        )  # fmt: skip
+    return event.event_type, encode_payload(event)
 
 
 def ws_header(length: int, opcode: int = 0x1) -> bytes:

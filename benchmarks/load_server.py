@@ -48,6 +48,8 @@ from typing import Any
 
 import orjson
 
+from relay_core.wire import CallObject, CallStatePayload, DialPayload, Payload, encode_payload
+
 from . import frames
 
 try:  # websockets ships a C helper; fall back to pure Python.
@@ -300,9 +302,11 @@ class Connection(asyncio.Protocol):
             self.job = self.server.jobs.popleft()
             asyncio.get_running_loop().call_later(self.job.settle, self._start)
 
-    def _event(self, event_type: str, params: dict[str, Any]) -> bytes:
+    def _event(self, event: Payload) -> bytes:
+        """One event frame, its params written by the wire payload codec."""
         self.event_seq += 1
-        outer = frames.envelope(event_type, params, stamp=round(time.time(), 6))
+        params = encode_payload(event)
+        outer = frames.envelope(event.event_type, params, stamp=round(time.time(), 6))
         payload = orjson.dumps(frames.event_request(f"dial-ev-{self.event_seq:028d}", outer))
         return frames.ws_header(len(payload)) + payload
 
@@ -310,38 +314,29 @@ class Connection(asyncio.Protocol):
         server = self.server
         index = server.dials
         server.dials += 1
-        tag = params.get("tag", "")
+        tag = params.get("tag")
+        tag = tag if isinstance(tag, str) else ""
         device: Any = None
         with contextlib.suppress(LookupError, TypeError):
             device = params["devices"][0][0]
         leg = frames.dial_call_id(index)
-        segment = f"5e9e0000-2c1d-4e8f-9a0b-{index:012x}"
-        state: dict[str, Any] = {
-            "node_id": _NODE,
-            "call_id": leg,
-            "tag": tag,
-            "direction": "outbound",
-            "call_state": "created",
-            "segment_id": segment,
-            "device": device,
-        }
+        segment = {"segment_id": f"5e9e0000-2c1d-4e8f-9a0b-{index:012x}"}
+
+        def state(call_state: str, end_reason: str | None = None) -> CallStatePayload:
+            return CallStatePayload(
+                leg, call_state, node_id=_NODE, tag=tag, direction="outbound",
+                end_reason=end_reason, device=device, extra=segment,
+            )  # fmt: skip
+
+        winner = CallObject(
+            leg, node_id=_NODE, tag=tag, call_state="answered", direction="outbound",
+            device=device, extra={"dial_winner": True, **segment},
+        )  # fmt: skip
         out = [_result(request_id, {"code": "200", "message": "Dialing"})]
-        out.append(self._event("calling.call.state", state))
-        out.append(self._event("calling.call.state", {**state, "call_state": "answered"}))
-        winner = {
-            "call_id": leg,
-            "node_id": _NODE,
-            "tag": tag,
-            "dial_winner": True,
-            "call_state": "answered",
-            "direction": "outbound",
-            "segment_id": segment,
-            "device": device,
-        }
-        dial = {"node_id": _NODE, "tag": tag, "dial_state": "answered", "call": winner}
-        out.append(self._event("calling.call.dial", dial))
-        ended = {**state, "call_state": "ended", "end_reason": "hangup"}
-        out.append(self._event("calling.call.state", ended))
+        out.append(self._event(state("created")))
+        out.append(self._event(state("answered")))
+        out.append(self._event(DialPayload(tag, "answered", node_id=_NODE, call=winner)))
+        out.append(self._event(state("ended", "hangup")))
         self.write(b"".join(out))
 
     # -- pushing -----------------------------------------------------------

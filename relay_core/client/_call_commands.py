@@ -9,11 +9,12 @@ before it leaves, so its first events can never beat the registration
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from .._errors import LOCAL_FAILURE_CODE, CallGoneError, LocalProtocolError, RemoteProtocolError
-from .._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, RequestId, Tag
+from .._errors import LOCAL_FAILURE_CODE, CallGoneError, LocalProtocolError
+from .._ids import CallId, ControlId, JSONObject, NodeId, RequestId, Tag
+from ..wire._payloads import CallObject
 from ._commands import (
     Command,
     Connect,
@@ -74,30 +75,14 @@ _PLAY_STATES: Final = {member.value: member for member in PlayState}
 ENDED_PLAYS_REMEMBERED: Final = 64
 
 
-def _text(params: JSONObject, key: str, event_type: str) -> str:
-    value = params.get(key)
-    if not isinstance(value, str) or not value:
-        raise RemoteProtocolError(f"{event_type}: {key} must be a non-empty string")
-    return value
-
-
-def _optional_text(params: JSONObject, key: str) -> str | None:
-    value = params.get(key)
-    return value if isinstance(value, str) and value else None
-
-
 def _shared(text: str | None) -> str | None:
     """One copy of strings every call repeats (node ids, directions, contexts)."""
     return None if text is None else sys.intern(text)
 
 
-def _ref(value: JSONValue) -> CallRef | None:
-    if isinstance(value, Mapping):
-        call_id = value.get("call_id")
-        node_id = value.get("node_id")
-        if isinstance(call_id, str) and isinstance(node_id, str):
-            return CallRef(CallId(call_id), NodeId(node_id))
-    return None
+def _ref(call: CallObject) -> CallRef | None:
+    node_id = call.node_id
+    return None if node_id is None else CallRef(CallId(call.call_id), NodeId(node_id))
 
 
 class _CallTable:

@@ -39,18 +39,23 @@ from __future__ import annotations
 import sys
 
 from .._errors import RemoteProtocolError
-from .._ids import CallId, ControlId, JSONObject, NodeId, Tag
+from .._ids import CallId, JSONObject, NodeId, Tag
 from ..wire._device_cache import server_device
+from ..wire._payloads import (
+    CallStatePayload,
+    decode_error,
+    decode_play,
+    decode_receive,
+    decode_state,
+)
 from ..wire._wire import parse_code
 from ._call_commands import (
     _CALL_STATES,
     _PLAY_STATES,
     ENDED_PLAYS_REMEMBERED,
     OVERFLOW_POLICIES,
-    _optional_text,
     _ref,
     _shared,
-    _text,
 )
 from ._commands import (
     Hangup,
@@ -111,34 +116,33 @@ class CallControl(_DialsAndConnects):
         self._emit(UnknownEvent(event_type=event_type, params=params))
 
     def _on_state(self, params: JSONObject) -> None:
-        # The hottest handler: checks are inlined (benchmarks/profile_core).
-        call_id = params.get("call_id")
-        raw_state = params.get("call_state")
-        if type(call_id) is not str or not call_id:
-            raise RemoteProtocolError("calling.call.state: call_id must be a non-empty string")
-        if type(raw_state) is not str or not raw_state:
-            raise RemoteProtocolError("calling.call.state: call_state must be a non-empty string")
+        # The hottest handler (benchmarks/profile_core): the codec checks the
+        # key fields and wraps the params; each field is read once.
+        payload = decode_state(params)
+        call_id = payload.call_id
+        raw_state = payload.call_state
         state = _CALL_STATES.get(raw_state) or CallState(raw_state)
-        call = self.calls.get(CallId(call_id))
+        call = self.calls.get(call_id)
         if call is None:
-            call = self._new_leg(CallId(call_id), params)
+            call = self._new_leg(call_id, payload)
             if call is None:
                 if state is CallState.ENDED and call_id in self.connects:
                     # A connect on a call this session does not track (one of
                     # an earlier session, say) ends with its A leg too.
-                    self._connect_call_ended(CallId(call_id))
+                    self._connect_call_ended(call_id)
                 self.dropped_events += 1
                 return
         elif not call_transition(call.state, state):
             self.dropped_events += 1
             return
         call.state = state
-        reason = params.get("end_reason")
-        if isinstance(reason, str):
+        reason = payload.end_reason
+        if reason is not None:
             call.end_reason = reason
-        peer = params.get("peer")
-        if peer is not None and call.peer is None:
-            call.peer = _ref(peer)
+        if call.peer is None:
+            peer = payload.peer
+            if peer is not None:
+                call.peer = _ref(peer)
         if not call.hidden:
             self._emit(
                 CallStateChanged(
@@ -152,10 +156,10 @@ class CallControl(_DialsAndConnects):
         elif call.hidden and state in LIVE_CALL_STATES:
             self._end_leg(call)
 
-    def _new_leg(self, call_id: CallId, params: JSONObject) -> _Call | None:
+    def _new_leg(self, call_id: CallId, payload: CallStatePayload) -> _Call | None:
         """Create a call for a state event whose tag names live work (E.2.6)."""
-        tag_text = _optional_text(params, "tag")
-        if tag_text is None:
+        tag_text = payload.tag
+        if not tag_text:
             return None
         tag = Tag(tag_text)
         if self._uncertain:
@@ -164,10 +168,10 @@ class CallControl(_DialsAndConnects):
         connect_call = self._connect_tags.get(tag)
         if dial is None and connect_call is None:
             return None
-        node_id = NodeId(sys.intern(_optional_text(params, "node_id") or ""))
+        node_id = NodeId(sys.intern(payload.node_id or ""))
         call = _Call(call_id, node_id, tag)
-        call.direction = _shared(_optional_text(params, "direction"))
-        call.device = server_device(params.get("device"))
+        call.direction = _shared(payload.direction or None)
+        call.device = server_device(payload.device)
         if dial is not None:
             call.hidden = dial.phase is DialPhase.ABANDONED
         else:
@@ -223,18 +227,14 @@ class CallControl(_DialsAndConnects):
             del self._expiry[tag]
 
     def _on_play(self, params: JSONObject) -> None:
-        raw_control_id = params.get("control_id")
-        raw_state = params.get("state")
-        if type(raw_control_id) is not str or not raw_control_id:
-            raise RemoteProtocolError("calling.call.play: control_id must be a non-empty string")
-        if type(raw_state) is not str or not raw_state:
-            raise RemoteProtocolError("calling.call.play: state must be a non-empty string")
-        control_id = ControlId(raw_control_id)
+        payload = decode_play(params)
+        control_id = payload.control_id
+        raw_state = payload.state
         state = _PLAY_STATES.get(raw_state) or PlayState(raw_state)
         play = self.plays.get(control_id)
         if play is None:
-            call_id = params.get("call_id")
-            call = self.calls.get(CallId(call_id)) if type(call_id) is str else None
+            call_id = payload.call_id
+            call = None if call_id is None else self.calls.get(call_id)
             if call is None or call.hidden:
                 self.dropped_events += 1
                 return
@@ -269,22 +269,25 @@ class CallControl(_DialsAndConnects):
             call.plays.discard(play.control_id)
 
     def _on_receive(self, params: JSONObject) -> None:
-        call_id = CallId(_text(params, "call_id", "calling.call.receive"))
-        node_id = NodeId(sys.intern(_text(params, "node_id", "calling.call.receive")))
+        payload = decode_receive(params)
+        call_id = payload.call_id
+        if not payload.node_id:  # RELAY.md I: an offer we could not answer
+            raise RemoteProtocolError("calling.call.receive: node_id must be a non-empty string")
+        node_id = NodeId(sys.intern(payload.node_id))
         if call_id in self.calls:
             # A re-delivered offer (e.g. after a resume): the call and its
             # plays are already tracked and the user already has it.
             self.dropped_events += 1
             return
-        call = _Call(call_id, node_id, Tag(_optional_text(params, "tag") or "") or None)
-        call.direction = _shared(_optional_text(params, "direction")) or "inbound"
-        raw_state = _optional_text(params, "call_state") or "created"
+        call = _Call(call_id, node_id, Tag(payload.tag or "") or None)
+        call.direction = _shared(payload.direction or None) or "inbound"
+        raw_state = payload.call_state or "created"
         call.state = _CALL_STATES.get(raw_state) or CallState(raw_state)
         if call.state is CallState.ENDED:
             self.dropped_events += 1  # an offer of a call already over: nothing to track
             return
-        call.device = server_device(params.get("device"))
-        call.context = _shared(_optional_text(params, "context"))
+        call.device = server_device(payload.device)
+        call.context = _shared(payload.context or None)
         if len(self.calls) >= self._max_calls:
             self._refuse(call.snapshot())
             return
@@ -299,16 +302,15 @@ class CallControl(_DialsAndConnects):
         self._emit(InboundCallRefused(call=call, action=OVERFLOW_POLICIES[self._overflow_policy]))
 
     def _on_error(self, params: JSONObject) -> None:
-        code = params.get("code")
-        message = params.get("message")
-        call_id = params.get("call_id")
-        call = self.calls.get(CallId(call_id)) if isinstance(call_id, str) else None
-        number = parse_code(code)
+        payload = decode_error(params)
+        call_id = payload.call_id
+        call = None if call_id is None else self.calls.get(CallId(call_id))
+        number = parse_code(payload.code)
         self._emit(
             CallErrorReported(
                 call=None if call is None else call.ref,
                 code=-1 if number is None else number,
-                message=message if isinstance(message, str) else "",
+                message=payload.message or "",
                 params=params,
             )
         )

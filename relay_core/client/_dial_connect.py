@@ -7,12 +7,11 @@ The winner may be reported before its own state event (RELAY.md F.4).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from .._ids import CallId, JSONObject, NodeId, Tag
 from ..wire._device_cache import server_device
+from ..wire._payloads import CallObject, decode_connect, decode_dial
 from ._call_abandon import _CallAbandon
-from ._call_commands import _CONNECT_STATES, _DIAL_STATES, MALFORMED_EVENT, _optional_text, _text
+from ._call_commands import _CONNECT_STATES, _DIAL_STATES, MALFORMED_EVENT
 from ._events import (
     CallInfo,
     CallRef,
@@ -39,8 +38,9 @@ class _DialsAndConnects(_CallAbandon):
     """Dial and connect events of call control."""
 
     def _on_dial(self, params: JSONObject) -> None:
-        tag = Tag(_text(params, "tag", "calling.call.dial"))
-        raw_state = _text(params, "dial_state", "calling.call.dial")
+        payload = decode_dial(params)
+        tag = Tag(payload.tag)
+        raw_state = payload.dial_state
         state = _DIAL_STATES.get(raw_state) or DialState(raw_state)
         if self._uncertain:
             self._uncertain.pop(tag, None)
@@ -48,25 +48,22 @@ class _DialsAndConnects(_CallAbandon):
         if dial is None:
             self.dropped_events += 1
             return
-        winner = params.get("call")
+        winner = payload.call
         if dial.phase is DialPhase.ABANDONED:
             self._touch(tag)
             if state in (DialState.ANSWERED, DialState.FAILED):
                 dial.outcome_seen = True
-            if state is DialState.ANSWERED and isinstance(winner, Mapping):
+            if state is DialState.ANSWERED and winner is not None:
                 leg = self._winner(tag, winner)
-                if leg is not None:
-                    leg.hidden = True
-                    self._end_leg(leg)
+                leg.hidden = True
+                self._end_leg(leg)
             self._drop_settled_abandoned(tag)
             return
         new_phase = DIAL_TRANSITIONS.get((dial.phase, state))
         if new_phase is None:
             self.dropped_events += 1
             return
-        if state is DialState.ANSWERED and not (
-            isinstance(winner, Mapping) and _optional_text(winner, "call_id")
-        ):
+        if state is DialState.ANSWERED and winner is None:
             # Check, then act: an outcome we cannot read fails the dial now
             # (the caller must not wait forever) and every leg of it is ended,
             # the winner included, now or when it shows up.
@@ -77,33 +74,28 @@ class _DialsAndConnects(_CallAbandon):
             return
         dial.phase = new_phase
         if state is DialState.ANSWERED:
-            assert isinstance(winner, Mapping)
+            assert winner is not None
             leg = self._winner(tag, winner)
-            assert leg is not None
             del self.dials[tag]
             self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot()))
         elif state is DialState.FAILED:
             del self.dials[tag]
-            self._emit(
-                DialStateChanged(tag=tag, state=state, reason=_optional_text(params, "reason"))
-            )
+            self._emit(DialStateChanged(tag=tag, state=state, reason=payload.reason or None))
         else:
             self._emit(DialStateChanged(tag=tag, state=state))
 
-    def _winner(self, tag: Tag, winner: JSONObject) -> _Call | None:
+    def _winner(self, tag: Tag, winner: CallObject) -> _Call:
         """The winning leg of a dial, created or caught up (RELAY.md F.4, K.16)."""
-        call_id = _optional_text(winner, "call_id")
-        if call_id is None:
-            return None
-        call = self.calls.get(CallId(call_id))
+        call_id = CallId(winner.call_id)
+        call = self.calls.get(call_id)
         if call is None:
-            node_id = NodeId(_optional_text(winner, "node_id") or "")
-            call = _Call(CallId(call_id), node_id, tag)
-            call.direction = _optional_text(winner, "direction") or "outbound"
-            call.device = server_device(winner.get("device"))
+            node_id = NodeId(winner.node_id or "")
+            call = _Call(call_id, node_id, tag)
+            call.direction = winner.direction or "outbound"
+            call.device = server_device(winner.device)
             self.calls[call.call_id] = call
         if not call.node_id:
-            call.node_id = NodeId(_optional_text(winner, "node_id") or "")
+            call.node_id = NodeId(winner.node_id or "")
             call.ref = CallRef(call.call_id, call.node_id)
         # dial(answered) may beat the winner's own state(answered).
         if call_transition(call.state, CallState.ANSWERED):
@@ -131,8 +123,9 @@ class _DialsAndConnects(_CallAbandon):
         )
 
     def _on_connect(self, params: JSONObject) -> None:
-        call_id = CallId(_text(params, "call_id", "calling.call.connect"))
-        raw_state = _text(params, "connect_state", "calling.call.connect")
+        payload = decode_connect(params)
+        call_id = CallId(payload.call_id)
+        raw_state = payload.connect_state
         state = _CONNECT_STATES.get(raw_state) or ConnectState(raw_state)
         connect = self.connects.get(call_id)
         a_leg = self.calls.get(call_id)
@@ -145,34 +138,31 @@ class _DialsAndConnects(_CallAbandon):
             self._emit(
                 ConnectStateChanged(
                     call=a_leg.ref,
-                    tag=Tag(_optional_text(params, "tag") or "") or None,
+                    tag=Tag(payload.tag or "") or None,
                     state=state,
                     peer=None,
-                    failed_reason=_optional_text(params, "failed_reason"),
+                    failed_reason=payload.failed_reason or None,
                 )
             )
             return
         if self._uncertain:
             self._uncertain.pop(connect.tag, None)
-        peer_params = params.get("peer")
+        peer_call = payload.peer
         if connect.phase is ConnectPhase.ABANDONED:
             self._touch(connect.tag)
             if state in (ConnectState.CONNECTED, ConnectState.FAILED):
                 connect.outcome_seen = True
-            if state is ConnectState.CONNECTED and isinstance(peer_params, Mapping):
-                peer = self._peer(connect, peer_params)
-                if peer is not None:
-                    peer.hidden = True
-                    self._end_leg(peer)
+            if state is ConnectState.CONNECTED and peer_call is not None:
+                peer = self._peer(connect, peer_call)
+                peer.hidden = True
+                self._end_leg(peer)
             self._drop_settled_abandoned(connect.tag)
             return
         new_phase = CONNECT_TRANSITIONS.get((connect.phase, state))
         if new_phase is None:
             self.dropped_events += 1
             return
-        if state is ConnectState.CONNECTED and not (
-            isinstance(peer_params, Mapping) and _optional_text(peer_params, "call_id")
-        ):
+        if state is ConnectState.CONNECTED and peer_call is None:
             # As for a dial: fail the connect now and end its peer legs.
             self.malformed_events += 1
             self._give_up_connect(connect, MALFORMED_EVENT)
@@ -180,9 +170,8 @@ class _DialsAndConnects(_CallAbandon):
         connect.phase = new_phase
         peer_info: CallInfo | None = None
         if state is ConnectState.CONNECTED:
-            assert isinstance(peer_params, Mapping)
-            peer = self._peer(connect, peer_params)
-            assert peer is not None
+            assert peer_call is not None
+            peer = self._peer(connect, peer_call)
             if a_leg is not None:
                 a_leg.peer = peer.ref
             peer_info = peer.snapshot()
@@ -194,23 +183,19 @@ class _DialsAndConnects(_CallAbandon):
                 tag=connect.tag,
                 state=state,
                 peer=peer_info,
-                failed_reason=_optional_text(params, "failed_reason"),
+                failed_reason=payload.failed_reason or None,
             )
         )
         if new_phase in TERMINAL_CONNECT_PHASES:
             self._drop_connect(connect)
 
-    def _peer(self, connect: _Connect, peer: JSONObject) -> _Call | None:
-        call_id = _optional_text(peer, "call_id")
-        if call_id is None:
-            return None
-        call = self.calls.get(CallId(call_id))
+    def _peer(self, connect: _Connect, peer: CallObject) -> _Call:
+        call_id = CallId(peer.call_id)
+        call = self.calls.get(call_id)
         if call is None:
-            call = _Call(
-                CallId(call_id), NodeId(_optional_text(peer, "node_id") or ""), connect.tag
-            )
+            call = _Call(call_id, NodeId(peer.node_id or ""), connect.tag)
             call.direction = "outbound"
-            call.device = server_device(peer.get("device"))
+            call.device = server_device(peer.device)
             self.calls[call.call_id] = call
         call.peer = connect.call
         if call_transition(call.state, CallState.ANSWERED):

@@ -12,9 +12,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._errors import LocalProtocolError
-from .._ids import CallId, IdFactory, JSONDict, JSONObject, NodeId
+from .._ids import CallId, IdFactory, JSONObject, NodeId
 from ..client._events import CallRef
 from ..client._state import CallState
+from ..wire._payloads import (
+    CallObject,
+    CallReceivePayload,
+    CallStatePayload,
+    ConnectPayload,
+    DialPayload,
+    Payload,
+    encode_payload,
+)
 from ._behaviours import (
     Answers,
     Busy,
@@ -71,11 +80,7 @@ class _LegEngine:
     def _start_attempt(self, attempt: _Attempt, now: float) -> None:
         a_leg = attempt.a_leg
         if attempt.kind == "dial":
-            params: JSONDict = {"node_id": self.node_id}
-            if attempt.tag is not None:
-                params["tag"] = attempt.tag
-            params["dial_state"] = "dialing"
-            self._deliver(attempt.owner, "calling.call.dial", params)
+            self._send(attempt.owner, self._dial_event(attempt, "dialing"))
         else:
             assert a_leg is not None
             if not a_leg.live:
@@ -149,17 +154,16 @@ class _LegEngine:
         leg.state = CallState.ANSWERED
         self._emit_state(leg)
         if attempt.kind == "dial":
-            winner: JSONDict = {"call_id": leg.call_id, "node_id": leg.node_id}
-            if leg.tag is not None:
-                winner["tag"] = leg.tag
-            winner.update(
-                dial_winner=True, call_state="answered", direction="outbound", device=leg.device
+            winner = CallObject(
+                leg.call_id,
+                node_id=leg.node_id,
+                tag=leg.tag,
+                call_state="answered",
+                direction="outbound",
+                device=leg.device,
+                extra={"dial_winner": True},
             )
-            params: JSONDict = {"node_id": self.node_id}
-            if attempt.tag is not None:
-                params["tag"] = attempt.tag
-            params.update(dial_state="answered", call=winner)
-            self._deliver(attempt.owner, "calling.call.dial", params)
+            self._send(attempt.owner, self._dial_event(attempt, "answered", call=winner))
         else:
             a_leg = attempt.a_leg
             assert a_leg is not None
@@ -167,10 +171,7 @@ class _LegEngine:
             bridge = _Bridge(a_leg, leg, attempt.tag)
             a_leg.bridge = leg.bridge = bridge
             a_leg.peer = leg
-            peer: JSONDict = {"call_id": leg.call_id, "node_id": leg.node_id}
-            if attempt.tag is not None:
-                peer["tag"] = attempt.tag
-            peer["device"] = leg.device
+            peer = CallObject(leg.call_id, node_id=leg.node_id, tag=attempt.tag, device=leg.device)
             self._emit_connect(a_leg, attempt.tag, "connected", peer=peer)
         # RELAY.md F.7: the server cancels the losers by itself.
         for other in attempt.legs:
@@ -226,11 +227,8 @@ class _LegEngine:
         attempt.finished = True
         self._forget_attempt(attempt)
         if attempt.kind == "dial":
-            params: JSONDict = {"node_id": self.node_id}
-            if attempt.tag is not None:
-                params["tag"] = attempt.tag
-            params.update(dial_state="failed", reason=reason, source="outbound")
-            self._deliver(attempt.owner, "calling.call.dial", params)
+            failed = self._dial_event(attempt, "failed", reason=reason)
+            self._send(attempt.owner, failed)
         else:
             assert a_leg is not None
             a_leg.connecting = None
@@ -247,18 +245,18 @@ class _LegEngine:
         tag: str | None,
         state: str,
         *,
-        peer: JSONDict | None = None,
+        peer: CallObject | None = None,
         failed_reason: str | None = None,
     ) -> None:
-        params: JSONDict = {"node_id": a_leg.node_id, "call_id": a_leg.call_id}
-        if tag is not None:
-            params["tag"] = tag
-        params["connect_state"] = state
-        if peer is not None:
-            params["peer"] = peer
-        if failed_reason is not None:
-            params["failed_reason"] = failed_reason
-        self._deliver(a_leg.owner, "calling.call.connect", params)
+        event = ConnectPayload(
+            a_leg.call_id,
+            state,
+            node_id=a_leg.node_id,
+            tag=tag,
+            peer=peer,
+            failed_reason=failed_reason,
+        )
+        self._send(a_leg.owner, event)
 
     def _unbridge(self, bridge: _Bridge, *, survivor: _Leg | None) -> None:
         """Tear a bridge down; ``survivor`` gets ``connect(disconnected)`` (RELAY.md G.5)."""
@@ -271,11 +269,7 @@ class _LegEngine:
         if survivor is None:
             return
         other = b if survivor is a else a
-        peer: JSONDict = {
-            "call_id": other.call_id,
-            "node_id": other.node_id,
-            "device": other.device,
-        }
+        peer = CallObject(other.call_id, node_id=other.node_id, device=other.device)
         if survivor.live:
             self._emit_connect(survivor, bridge.tag, "disconnected", peer=peer)
 
@@ -331,19 +325,38 @@ class _LegEngine:
             del ended[call_id], ended_at[call_id]
 
     def _emit_state(self, leg: _Leg) -> None:
-        params: JSONDict = {"node_id": leg.node_id, "call_id": leg.call_id}
-        if leg.tag is not None:
-            params["tag"] = leg.tag
-        params["direction"] = leg.direction
-        params["call_state"] = leg.state.value
-        if leg.end_reason is not None and leg.state in (CallState.ENDING, CallState.ENDED):
-            params["end_reason"] = leg.end_reason
-        if leg.peer is not None:
-            params["peer"] = {"call_id": leg.peer.call_id, "node_id": leg.peer.node_id}
-        if leg.context is not None:
-            params["context"] = leg.context
-        params["device"] = leg.device
-        self._deliver(leg.owner, "calling.call.state", params)
+        ending = leg.state in (CallState.ENDING, CallState.ENDED)
+        peer = leg.peer
+        event = CallStatePayload(
+            leg.call_id,
+            leg.state.value,
+            node_id=leg.node_id,
+            tag=leg.tag,
+            direction=leg.direction,
+            end_reason=leg.end_reason if ending else None,
+            peer=None if peer is None else CallObject(peer.call_id, node_id=peer.node_id),
+            context=leg.context,
+            device=leg.device,
+        )
+        self._send(leg.owner, event)
+
+    def _dial_event(
+        self, attempt: _Attempt, state: str, *, call: CallObject | None = None, reason: str = ""
+    ) -> DialPayload:
+        """A ``calling.call.dial`` event of ``attempt``."""
+        assert attempt.tag is not None  # calling.dial requires one
+        return DialPayload(
+            attempt.tag,
+            state,
+            node_id=self.node_id,
+            call=call,
+            reason=reason or None,
+            extra={"source": "outbound"} if state == "failed" else {},
+        )
+
+    def _send(self, owner: SessionKey | None, event: Payload) -> None:
+        """Deliver one event, written by the wire payload codec (the one the client reads with)."""
+        self._deliver(owner, event.event_type, encode_payload(event))
 
     # -- scripting -----------------------------------------------------------
 
@@ -425,19 +438,16 @@ class _LegEngine:
             return
         self._pending_offers.pop(leg.call_id, None)
         leg.owner = owner
-        self._deliver(
-            owner,
-            "calling.call.receive",
-            {
-                "node_id": leg.node_id,
-                "call_id": leg.call_id,
-                "tag": "",
-                "call_state": leg.state.value,
-                "direction": "inbound",
-                "context": leg.context,
-                "device": leg.device,
-            },
+        offer = CallReceivePayload(
+            leg.call_id,
+            leg.node_id,
+            tag="",
+            call_state=leg.state.value,
+            direction="inbound",
+            context=leg.context,
+            device=leg.device,
         )
+        self._send(owner, offer)
 
 
 def _rejects_at_once(behavior: DestinationBehavior) -> bool:

@@ -35,6 +35,7 @@ from typing import final
 
 from .._ids import CallId, IdFactory, JSONDict, JSONObject, NodeId
 from ..client._state import CallState
+from ..wire._payloads import PlayPayload
 from ._behaviours import Directory, _positive_seconds
 from ._leg_engine import _LegEngine
 from ._legs import (
@@ -375,13 +376,5 @@ class PhoneNetwork(_LegEngine):
 
     def _emit_play(self, playback: _Playback, state: str) -> None:
         leg = playback.leg
-        self._deliver(
-            leg.owner,
-            "calling.call.play",
-            {
-                "node_id": leg.node_id,
-                "call_id": leg.call_id,
-                "control_id": playback.control_id,
-                "state": state,
-            },
-        )
+        event = PlayPayload(playback.control_id, state, call_id=leg.call_id, node_id=leg.node_id)
+        self._send(leg.owner, event)

@@ -2,13 +2,16 @@
 
 The JSON-RPC 2.0 envelope codec (:func:`decode` is the single decode
 boundary of the client session and of the fake server; ``encode_*`` write
-frames), the device and media values with their wire converters, and the
-frame description used for logging (a frame is described, never quoted).
+frames), the payload codec of the ``calling.*`` events
+(:func:`decode_payload` and :func:`encode_payload`, used by both roles), the
+device and media values with their wire converters, and the frame
+description used for logging (a frame is described, never quoted).
 Nothing here knows sessions, calls or time.
 """
 
 from ._convert import (
     CONVERTER,
+    ValueConverter,
     device_from_wire,
     device_plan,
     device_plan_to_wire,
@@ -17,6 +20,20 @@ from ._convert import (
     media_list,
     media_list_to_wire,
     media_to_wire,
+    register_value_hooks,
+)
+from ._payloads import (
+    EVENT_TYPES,
+    CallErrorPayload,
+    CallObject,
+    CallReceivePayload,
+    CallStatePayload,
+    ConnectPayload,
+    DialPayload,
+    Payload,
+    PlayPayload,
+    decode_payload,
+    encode_payload,
 )
 from ._redact import describe_frame, wire_logger
 from ._values import (
@@ -52,6 +69,17 @@ from ._wire import (
 
 __all__ = [
     "CONVERTER",
+    "EVENT_TYPES",
+    "CallErrorPayload",
+    "CallObject",
+    "CallReceivePayload",
+    "CallStatePayload",
+    "ConnectPayload",
+    "DialPayload",
+    "Payload",
+    "PlayPayload",
+    "decode_payload",
+    "encode_payload",
     "MAX_DEPTH",
     "AudioMedia",
     "Device",
@@ -70,6 +98,7 @@ __all__ = [
     "SipDevice",
     "SipHeader",
     "TtsMedia",
+    "ValueConverter",
     "WireId",
     "decode",
     "describe_frame",
@@ -87,5 +116,6 @@ __all__ = [
     "media_list_to_wire",
     "media_to_wire",
     "parse_code",
+    "register_value_hooks",
     "wire_logger",
 ]

@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import re
 
-# ``Sequence`` is unused here but must be in scope: ``JSONValue`` is a string alias that names
-# it, and attrs.resolve_types (which cattrs runs) evaluates these classes' annotations here.
+# ``Sequence`` is unused here but must be in scope: ``JSONValue`` is a string alias that
+# names it, and attrs.resolve_types (which a cattrs converter runs) evaluates these
+# classes' annotations here.
 from collections.abc import Callable, Mapping, Sequence  # noqa: F401
 from types import MappingProxyType
 from typing import TypeAlias, TypeVar, final

@@ -30,6 +30,7 @@ from relay_core.wire._convert import (
     media_list,
     media_list_to_wire,
     media_to_wire,
+    register_value_hooks,
 )
 from relay_core.wire._values import (
     AudioMedia,
@@ -737,9 +738,9 @@ def test_lenient_media_parsing(obj: JSONValue, expected: Media) -> None:
     assert media_from_wire(obj, strict=False) == expected
 
 
-# --- the cattrs converter -----------------------------------------------------
+# --- the converters: CONVERTER (no cattrs) and a cattrs converter given the hooks ----
 
-# cattrs types ``structure()`` for classes; a union needs a cast to say what comes back.
+# ``structure()`` is typed for classes; a union needs a cast to say what comes back.
 DEVICE = cast("type[Device]", Device)
 MEDIA = cast("type[Media]", Media)
 
@@ -752,19 +753,34 @@ class _Command:
     ringtone: RingtoneMedia
 
 
-def test_converter_structures_and_unstructures_nested_shapes() -> None:
+def test_value_hooks_teach_a_cattrs_converter_nested_shapes() -> None:
+    """cattrs is no dependency of the library; an application's cattrs codec can still use it."""
+    cattrs = pytest.importorskip("cattrs")
+    converter = cattrs.Converter()
+    register_value_hooks(converter)
     raw: JSONDict = {
         "devices": json.loads(F7_DEVICES),
         "device": {"type": "webrtc", "params": {"to": "x"}},
         "media": json.loads(H4_PLAY),
         "ringtone": {"type": "ringtone", "params": {"name": "us"}},
     }
-    command = CONVERTER.structure(raw, _Command)
+    command = converter.structure(raw, _Command)
     assert command.devices == device_plan(json.loads(F7_DEVICES))
     assert command.device == OtherDevice(type="webrtc", params={"to": "x"})
     assert command.media == media_list(json.loads(H4_PLAY))
     assert command.ringtone == RingtoneMedia(name="us")
-    assert CONVERTER.unstructure(command) == raw
+    assert converter.unstructure(command) == raw
+    phone = converter.structure(PHONE_OK, DEVICE)
+    assert converter.unstructure(phone, unstructure_as=Device) == PHONE_OK
+    with pytest.raises(LocalProtocolError, match="expected a PhoneDevice, got a SipDevice"):
+        converter.structure({"type": "sip", "params": {"to": "sip:a@b"}}, PhoneDevice)
+
+
+def test_converter_refuses_types_it_does_not_know() -> None:
+    with pytest.raises(TypeError, match="devices and media only"):
+        CONVERTER.structure({}, _Command)
+    with pytest.raises(TypeError, match="cannot unstructure"):
+        CONVERTER.unstructure(object())
 
 
 def test_converter_dispatches_unions_on_type() -> None:

@@ -27,11 +27,13 @@ import orjson
 from relay_core import (
     Answer,
     CallGoneError,
+    CallId,
     CallRef,
     Connect,
     Dial,
     Hangup,
     LocalProtocolError,
+    NodeId,
     Play,
     RelayConfig,
     RelaySession,
@@ -121,6 +123,7 @@ class ClientHarness:
         self.tally = tally
         self.mutator = Mutator(rng)
         self.now = 0.0
+        self.pending_calls = 0
         self._new_id = Ids(prefix="c")
         self.session = self._fresh()
 
@@ -208,7 +211,10 @@ class ClientHarness:
     def ensure_pending(self) -> None:
         """Have a request waiting for its answer (responses then meet a live waiter)."""
         if not self.session._pending and self.session.state is SessionState.READY:
-            self.session.send(Answer(call=CallRef("cx", "n1")), now=self.now)  # type: ignore[arg-type]
+            # A call id never seen before: one the core saw end (or hung up) is refused.
+            self.pending_calls += 1
+            call = CallRef(CallId(f"cx-{self.pending_calls}"), NodeId("n1"))
+            self.session.send(Answer(call=call), now=self.now)
             self._drain()
 
     def frame(self, kind: int | None = None) -> str | bytes:

@@ -1,0 +1,80 @@
+"""The ``relay_trio`` arm: this library's trio adapter."""
+
+from __future__ import annotations
+
+import argparse
+import tracemalloc
+from typing import Any
+
+from ._common import (
+    DEVICES,
+    DialLevel,
+    _accepts,
+    _statistics,
+    _trio_line,
+    _wait_for,
+    client_kwargs,
+    measure_memory,
+    run_dial_levels,
+    say,
+    skip,
+)
+
+
+def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
+    try:
+        import trio
+
+        import relay_trio
+    except Exception as exc:  # any import failure means "not available"
+        skip(f"relay_trio does not import: {type(exc).__name__}: {exc}")
+    opener = getattr(relay_trio, "open_relay_client", None)
+    if opener is None:
+        skip("relay_trio.open_relay_client is missing (not available yet)")
+    say({"ready": True})
+
+    async def consume_calls(client: Any) -> None:
+        incoming = client.incoming_calls()
+        if hasattr(incoming, "__aenter__"):
+            async with incoming as calls:
+                async for _call in calls:
+                    pass
+        else:
+            async for _call in incoming:
+                pass
+
+    async def main() -> None:
+        await _wait_for("go", _trio_line)
+        memory = mode == "memory"
+        if memory:
+            tracemalloc.start()
+        kwargs = client_kwargs(args.host, opener, ("max_pending_calls", "max_calls"))
+        async with opener(**kwargs) as client, trio.open_nursery() as nursery:
+            say({"connected": True})
+            if hasattr(client, "incoming_calls"):
+                nursery.start_soon(consume_calls, client)
+            if mode == "events":
+                await _wait_for("stop", _trio_line)
+                say({"stats": _statistics(client)})
+            elif mode == "dials":
+                await trio_dials(client)
+            else:
+                await measure_memory(client, trio.sleep, _trio_line)
+            nursery.cancel_scope.cancel()
+
+    async def trio_dials(client: Any) -> None:
+        dial_takes_keyword = _accepts(client.dial, "devices")
+
+        async def dial() -> Any:
+            if dial_takes_keyword:
+                return await client.dial(devices=DEVICES)
+            return await client.dial(DEVICES)
+
+        async def run_workers(level: DialLevel, concurrency: int) -> None:
+            async with trio.open_nursery() as workers:
+                for _ in range(concurrency):
+                    workers.start_soon(level.worker)
+
+        await run_dial_levels(dial, args.levels, args.totals, run_workers)
+
+    trio.run(main)
