@@ -235,7 +235,7 @@ class CallControl(_DialsAndConnects):
         play = self.plays.get(control_id)
         if play is None:
             call_id = payload.call_id
-            call = None if call_id is None else self.calls.get(CallId(call_id))
+            call = None if call_id is None else self.calls.get(call_id)
             if call is None or call.hidden:
                 self.dropped_events += 1
                 return

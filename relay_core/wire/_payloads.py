@@ -217,13 +217,14 @@ class ConnectPayload(_View):
 class PlayPayload(_View):
     """``calling.call.play`` (RELAY.md H.4); ``call_id`` optional (a known control names it)."""
 
-    __slots__ = ("control_id", "state")
-    _slot_readers = MappingProxyType({"control_id": _read_key, "state": _read_key})
+    __slots__ = ("call_id", "control_id", "state")
+    _slot_readers = MappingProxyType(
+        {"call_id": _read_text, "control_id": _read_key, "state": _read_key}
+    )
     event_type: ClassVar[str] = "calling.call.play"
+    call_id: CallId | None
     control_id: ControlId
     state: str
-    #: Read when asked: the client needs it only for a play it does not track.
-    call_id = _Text("call_id")
     node_id = _Text("node_id")
 
     def __init__(
@@ -307,8 +308,10 @@ def decode_play(params: JSONObject) -> PlayPayload:
         raise RemoteProtocolError("calling.call.play: control_id must be a non-empty string")
     if type(state) is not str or not state:
         raise RemoteProtocolError("calling.call.play: state must be a non-empty string")
+    call_id = params.get("call_id")
     view = _new(PlayPayload)
     view._params = params
+    view.call_id = call_id if type(call_id) is str else None  # type: ignore[assignment]
     view.control_id = control_id  # type: ignore[assignment]
     view.state = state
     return view
