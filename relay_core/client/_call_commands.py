@@ -9,6 +9,7 @@ before it leaves, so its first events can never beat the registration
 from __future__ import annotations
 
 import sys
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
@@ -141,7 +142,9 @@ class _CallTable:
         #: how long the resumed session may stay silent about them.
         self._uncertain: dict[Tag, float | None] = {}
         #: Recently ended calls (insertion order; see ENDED_CALLS_REMEMBERED).
-        self._ended: dict[CallId, None] = {}
+        #: An OrderedDict: dropping the oldest of a plain dict rescans the
+        #: holes its deletions left (~0.8 µs per ended call at 1024 entries).
+        self._ended: OrderedDict[CallId, None] = OrderedDict()
         #: Tags of abandoned work and of legs the core is ending → when they
         #: are forgotten if nothing more is heard of them (re-armed by each
         #: event that names them).  Bounds what a silent server leaves behind.
@@ -170,9 +173,10 @@ class _CallTable:
 
     def _remember_ended(self, call_id: CallId) -> None:
         """Refuse later commands on ``call_id`` (bounded: ENDED_CALLS_REMEMBERED)."""
-        self._ended[call_id] = None
-        if len(self._ended) > ENDED_CALLS_REMEMBERED:
-            del self._ended[next(iter(self._ended))]
+        ended = self._ended
+        ended[call_id] = None
+        if len(ended) > ENDED_CALLS_REMEMBERED:
+            ended.popitem(last=False)
 
     def check(self, command: Command) -> None:
         """Raise :class:`LocalProtocolError` if ``command`` cannot start now.

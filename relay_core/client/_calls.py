@@ -186,7 +186,8 @@ class CallControl(_DialsAndConnects):
             play = self.plays.get(control_id)
             if play is not None:
                 self._end_play(play, "call_ended")
-        self._connect_call_ended(call.call_id)
+        if call.call_id in self.connects:
+            self._connect_call_ended(call.call_id)
         self._forget(call)
         self._remember_ended(call.call_id)
         self._drop_settled_abandoned(call.tag)

@@ -146,9 +146,9 @@ class RelaySession(_SessionBase):
     def _on_event(self, envelope: JSONObject) -> None:
         event_type = envelope.get("event_type")
         params = envelope.get("params")
-        if not isinstance(event_type, str) or not event_type:
+        if (type(event_type) is not str and not isinstance(event_type, str)) or not event_type:
             raise RemoteProtocolError("signalwire.event without an event_type")
-        if not isinstance(params, dict):
+        if type(params) is not dict and not isinstance(params, dict):
             raise RemoteProtocolError(f"{event_type}: event params must be an object")
         handler = self._calls.handlers.get(event_type)
         if handler is not None:

@@ -6,12 +6,31 @@ carry immutable snapshots (``_Call.snapshot``), never these objects.
 
 from __future__ import annotations
 
+from typing import Final
+
+import attrs
+
 from .._ids import CallId, ControlId, NodeId, RequestId, Tag
 from ..wire._values import Device
 from ._events import CallInfo, CallRef
 from ._state import CallState, ConnectPhase, DialPhase, PlayState
 
 __all__ = ["_Call", "_Connect", "_Dial", "_Play"]
+
+# CallInfo is a frozen attrs class: its __init__ sets each field through
+# object.__setattr__ (~1.5 µs for nine fields, a tenth of an event's whole
+# receive path).  ``_Call.snapshot`` sets its slots through their descriptors
+# instead (~0.8 µs).  Every field must be set: checked here at import.
+_new = object.__new__
+_SLOTS: Final = (
+    "call_id", "node_id", "tag", "direction", "state", "device", "context", "peer", "end_reason"
+)  # fmt: skip
+if tuple(field.name for field in attrs.fields(CallInfo)) != _SLOTS:  # pragma: no cover
+    raise RuntimeError("_Call.snapshot does not set exactly CallInfo's fields")
+(
+    _set_call_id, _set_node_id, _set_tag, _set_direction, _set_state, _set_device,
+    _set_context, _set_peer, _set_end_reason,
+) = (vars(CallInfo)[name].__set__ for name in _SLOTS)  # fmt: skip
 
 
 class _Call:
@@ -53,17 +72,18 @@ class _Call:
         self.end_sent = False
 
     def snapshot(self) -> CallInfo:
-        return CallInfo(
-            call_id=self.call_id,
-            node_id=self.node_id,
-            tag=self.tag,
-            direction=self.direction,
-            state=self.state,
-            device=self.device,
-            context=self.context,
-            peer=self.peer,
-            end_reason=self.end_reason,
-        )
+        # Taken for most call events: the slots are set directly (see _SLOTS).
+        info = _new(CallInfo)
+        _set_call_id(info, self.call_id)
+        _set_node_id(info, self.node_id)
+        _set_tag(info, self.tag)
+        _set_direction(info, self.direction)
+        _set_state(info, self.state)
+        _set_device(info, self.device)
+        _set_context(info, self.context)
+        _set_peer(info, self.peer)
+        _set_end_reason(info, self.end_reason)
+        return info
 
 
 class _Dial:

@@ -286,6 +286,14 @@ def encode_request(request_id: WireId | None, method: str, params: JSONObject) -
 def encode_result(request_id: WireId, result: JSONObject = _EMPTY) -> str:
     """Encode a success response; the empty-result form is the event ack."""
     if not result:
+        # The ack of every event: a plain string id is quoted inline (no call).
+        if (
+            type(request_id) is str
+            and '"' not in request_id
+            and "\\" not in request_id
+            and request_id.isprintable()
+        ):
+            return f'{{"jsonrpc":"2.0","id":"{request_id}","result":{{}}}}'
         return f'{{"jsonrpc":"2.0","id":{_id_text(request_id)},"result":{{}}}}'
     return dumps({"jsonrpc": "2.0", "id": request_id, "result": result})
 

@@ -629,3 +629,38 @@ def test_none_tag_and_control_id_mean_fresh_ones() -> None:
     assert play.control_id
     with pytest.raises(LocalProtocolError, match="tag"):
         Dial(devices=[[A]], tag="")
+
+
+def test_a_call_snapshot_is_the_call_info_its_constructor_builds() -> None:
+    # _Call.snapshot sets CallInfo's slots directly (speed): same value, hash,
+    # repr and frozenness as CallInfo(...), every field carried.
+    import attrs
+
+    from relay_core import CallInfo, CallRef, CallState
+    from relay_core._ids import CallId, NodeId, Tag
+    from relay_core.client._trackers import _Call
+    from relay_core.wire._devices import device_from_wire
+
+    call = _Call(CallId("c-1"), NodeId("n-1"), Tag("t-1"))
+    call.direction = "outbound"
+    call.state = CallState.ANSWERED
+    call.device = device_from_wire({"type": "phone", "params": {"to_number": "+15551110001"}})
+    call.context = "office"
+    call.peer = CallRef(CallId("c-2"), NodeId("n-2"))
+    call.end_reason = "hangup"
+    snap = call.snapshot()
+    built = CallInfo(
+        call_id=CallId("c-1"),
+        node_id=NodeId("n-1"),
+        tag=Tag("t-1"),
+        direction="outbound",
+        state=CallState.ANSWERED,
+        device=call.device,
+        context="office",
+        peer=CallRef(CallId("c-2"), NodeId("n-2")),
+        end_reason="hangup",
+    )
+    assert snap == built and hash(snap) == hash(built) and repr(snap) == repr(built)
+    assert attrs.asdict(snap, recurse=False) == attrs.asdict(built, recurse=False)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        snap.state = CallState.ENDED  # type: ignore[misc]

@@ -104,3 +104,4 @@ def test_the_memory_of_ended_calls_is_bounded(count: int) -> None:
     remembered = session._calls._ended
     assert len(remembered) == min(count, ENDED_CALLS_REMEMBERED)
     assert f"c-{count - 1}" in remembered  # the newest are kept
+    assert ("c-0" in remembered) == (count <= ENDED_CALLS_REMEMBERED)  # the oldest go first
