@@ -58,6 +58,7 @@ from relay_core import (
     check_count,
     check_text,
     check_timeout,
+    check_tls_option,
     credentials_from,
     endpoint,
     space_host,
@@ -103,7 +104,8 @@ class RelayClient(Dispatch):
             failure to reach it is then raised at once, saying so.
         max_active_calls: cap on live calls; offers over it are passed.
         ssl: TLS context for ``wss://`` (default: system trust store, or the
-            CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``); unused with ``ws://``.
+            CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``, which ``ws://`` ignores);
+            refused with a ``ws://`` host (:func:`relay_core.check_tls_option`).
         request_timeout: seconds each request waits for its answer; a timeout
             fails only that request.
         max_concurrent_handlers: ``on_call`` handlers running at once; an
@@ -155,7 +157,7 @@ class RelayClient(Dispatch):
             request_timeout=request_timeout,
             **limits,
         )
-        # TLS only for wss://: websockets rejects any ssl= with a ws:// URI.
+        check_tls_option(self.url, ssl is not None, name="ssl")
         secure = self.url.startswith("wss://")
         ca_file = env("SIGNALWIRE_RELAY_CA_FILE")
         if secure and ssl is None and ca_file:

@@ -100,7 +100,13 @@ from .client import (
     http_status_cause,
 )
 from .client._credentials import Credentials, credentials_from
-from .client._endpoint import MAX_FRAME_BYTES, Endpoint, endpoint, space_host
+from .client._endpoint import (
+    MAX_FRAME_BYTES,
+    Endpoint,
+    check_tls_option,
+    endpoint,
+    space_host,
+)
 from .client._event_codec import decode_event
 from .testing import (
     Answers,
@@ -264,6 +270,7 @@ __all__ = [
     "device_plan",
     "device_plan_to_wire",
     "device_to_wire",
+    "check_tls_option",
     "endpoint",
     "http_status_cause",
     "media_from_wire",

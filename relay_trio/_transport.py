@@ -34,7 +34,7 @@ from relay_core import (
     DEFAULT_HOST,
     MAX_FRAME_BYTES,
     FailureCause,
-    LocalProtocolError,
+    check_tls_option,
     endpoint,
     http_status_cause,
     space_host,
@@ -80,11 +80,11 @@ def tls_context(url: str, ssl_context: ssl.SSLContext | None = None) -> ssl.SSLC
     the CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE`` on top of the system's.
 
     Raises:
-        LocalProtocolError: ``ssl_context`` was given for a ``ws://`` URL.
+        InvalidArgumentError: ``ssl_context`` was given for a ``ws://`` URL
+            (:func:`relay_core.check_tls_option`).
     """
+    check_tls_option(url, ssl_context is not None, name="ssl_context")
     if url.startswith("ws://"):
-        if ssl_context is not None:
-            raise LocalProtocolError(f"ssl_context: given, but {url!r} is not a wss:// URL")
         return None
     if ssl_context is not None:
         return ssl_context

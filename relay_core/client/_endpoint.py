@@ -19,7 +19,7 @@ import attrs
 from .._errors import InvalidArgumentError
 from ._connect_policy import DEFAULT_HOST
 
-__all__ = ["MAX_FRAME_BYTES", "Endpoint", "endpoint", "space_host"]
+__all__ = ["MAX_FRAME_BYTES", "Endpoint", "check_tls_option", "endpoint", "space_host"]
 
 #: RELAY.md A: the largest inbound frame (10 MiB); the socket closes (1009) above it.
 MAX_FRAME_BYTES: Final = 10 * 1024 * 1024
@@ -128,3 +128,23 @@ def space_host(host: str | None, env: Mapping[str, str]) -> tuple[str, bool]:
     """
     chosen = host or env.get("SIGNALWIRE_SPACE") or None
     return (DEFAULT_HOST, True) if chosen is None else (chosen, False)
+
+
+def check_tls_option(url: str, given: bool, *, name: str) -> None:
+    """Refuse a TLS context for a ``ws://`` URL, before anything is opened.
+
+    A context says "verify this way"; on a plain socket it would be silently
+    unused, so a program that meant ``wss://`` would talk in clear without a
+    word.  Both adapters refuse it alike (``ssl_context=`` in relay_trio,
+    ``ssl=`` in relay_asyncio).  ``SIGNALWIRE_RELAY_CA_FILE`` is different: a
+    machine-wide setting, it applies to ``wss://`` URLs only and is ignored for
+    ``ws://`` ones (the fake server on loopback).
+
+    Raises:
+        InvalidArgumentError: ``given`` and ``url`` is ``ws://``, naming ``name``.
+    """
+    if given and url.startswith("ws://"):
+        raise InvalidArgumentError(
+            f"{name}: a TLS context was given, but {url!r} is a ws:// URL (no TLS): "
+            f"use a wss:// URL or drop {name}"
+        )

@@ -12,6 +12,7 @@ import ast
 import asyncio
 import inspect
 import pathlib
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +136,24 @@ def test_clients_refuse_a_bad_host_before_opening(env: Env) -> None:
                 raise AssertionError("opened")
 
     env.run(body)
+
+
+def test_both_refuse_a_tls_context_for_a_ws_url() -> None:
+    # One rule (relay_core.check_tls_option), each adapter's own argument name.
+    context = ssl.create_default_context()
+    url = "ws://127.0.0.1:1"
+    with pytest.raises(InvalidArgumentError, match=r"^ssl: .*ws:// URL"):
+        relay_asyncio.RelayClient(project="p", token="t", host=url, ssl=context)
+
+    async def trio_body() -> None:
+        with pytest.raises(InvalidArgumentError, match=r"^ssl_context: .*ws:// URL"):
+            async with relay_trio.open_relay_client(
+                project="p", token="t", host=url, ssl_context=context
+            ):
+                raise AssertionError("opened")
+
+    trio.run(trio_body)
+    assert relay_trio._transport.tls_context(url) is None  # no context given: plain ws://
 
 
 # -- the frame limit -----------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 import trustme
 
 from relay_asyncio import RelayClient, RelayError
+from relay_core import InvalidArgumentError
 
 from .scripted import scenario, scripted_server
 
@@ -59,13 +60,14 @@ async def test_ssl_argument_and_verification_by_default(ca: trustme.CA) -> None:
 
 
 @scenario()
-async def test_ws_url_ignores_the_ca_file_and_ssl_argument(
+async def test_ws_url_ignores_the_ca_file_and_refuses_an_ssl_argument(
     ca: trustme.CA, ca_file_in_env: None
 ) -> None:
-    # websockets rejects ssl= with a ws:// URI: TLS settings apply to wss:// only.
+    # The CA file is machine-wide: it applies to wss:// only.  An ssl= context
+    # with a ws:// host is a contradiction: refused before anything is opened.
     async with scripted_server() as server:
         assert server.url.startswith("ws://")
         async with RelayClient(project="p", token="t", host=server.url) as client:
             assert client.relay_protocol
-        async with RelayClient(project="p", token="t", host=server.url, ssl=trusting(ca)) as client:
-            assert client.relay_protocol
+        with pytest.raises(InvalidArgumentError, match=r"^ssl: "):
+            RelayClient(project="p", token="t", host=server.url, ssl=trusting(ca))
