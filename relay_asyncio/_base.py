@@ -102,7 +102,9 @@ class ClientBase:
 
     def _live(self) -> RelaySession:
         if self._session is None or self._tg is None:
-            raise SessionClosedError("the RelayClient is not open: use `async with client:`")
+            raise self._fatal or SessionClosedError(
+                "the RelayClient is not open: use `async with client:` or `await client.connect()`"
+            )
         return self._session
 
     def _future(self) -> asyncio.Future[_T]:

@@ -170,6 +170,9 @@ class RelayClient(Dispatch):
         self._on_call: CallHandler | None = None
         self._session: RelaySession | None = None
         self._tg: asyncio.TaskGroup | None = None
+        #: The task holding a ``connect()``'s session open, and what ends it.
+        self._runner: asyncio.Task[None] | None = None
+        self._stop: asyncio.Event | None = None
         self._reset()
 
     def __repr__(self) -> str:
@@ -260,6 +263,78 @@ class RelayClient(Dispatch):
         raise work_error(event.error(), failure if isinstance(failure, RelayError) else None)
 
     # -- lifecycle -----------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Open the session outside ``async with`` (the official SDK's ``connect()``).
+
+        Returns once the server accepted ``signalwire.connect``.  The session
+        then runs in a task of its own, with what ``async with`` gives:
+        reconnects resume it until :meth:`disconnect`, which is prompt and
+        leaves nothing running.  A later ``connect()`` opens a new session.
+        If the session dies for good meanwhile (credentials rejected on a
+        reconnect, the policy gave up), every waiter gets the error, later
+        requests raise it, and ``disconnect()`` just tidies up.
+
+        Raises:
+            LocalProtocolError: the client is already open.
+            ConnectionFailedError, AuthenticationError: as ``async with``.
+        """
+        if self._runner is not None and not self._runner.done():
+            raise LocalProtocolError("this RelayClient is already connected")
+        if self._host_task is not None:
+            raise LocalProtocolError("this RelayClient is already open (async with)")
+        opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        stop = self._stop = asyncio.Event()
+        runner = self._runner = asyncio.create_task(self._hold_open(opened, stop))
+        try:
+            await asyncio.shield(opened)
+        except BaseException:
+            # Failed or cancelled while opening: nothing stays behind.
+            runner.cancel()
+            with contextlib.suppress(BaseException):
+                await runner
+            self._runner = None
+            raise
+
+    async def disconnect(self) -> None:
+        """Close what :meth:`connect` opened: prompt (as leaving ``async with``).
+
+        Abandons ringing dials and connects (their legs are ended), fails every
+        waiter with :class:`relay_core.SessionClosedError` and returns when no
+        task of the client is left.  A no-op when not connected.
+        """
+        runner, self._runner = self._runner, None
+        if runner is None:
+            if self._host_task is not None:
+                raise LocalProtocolError(
+                    "this RelayClient was opened by `async with`: leaving the block closes it"
+                )
+            return
+        if self._stop is not None:
+            self._stop.set()
+        await runner
+
+    async def _hold_open(self, opened: asyncio.Future[None], stop: asyncio.Event) -> None:
+        """The session of a ``connect()``: ``async with self`` in a task of its own.
+
+        A fatal failure cancels this task (not the caller of ``connect()``);
+        ``__aexit__`` then raises it, logged here and kept for later requests.
+        """
+        try:
+            async with self:
+                opened.set_result(None)
+                await stop.wait()
+        except BaseException as exc:
+            if opened.done():
+                if not isinstance(exc, RelayError):
+                    raise
+                # Logged by the session when it died; requests raise it from now on.
+                self._fatal = self._fatal or exc
+            elif isinstance(exc, asyncio.CancelledError):
+                opened.cancel()
+                raise
+            else:
+                opened.set_exception(exc)
 
     def run(self) -> None:
         """Connect and serve inbound calls until Ctrl-C (blocking)."""
