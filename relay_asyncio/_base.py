@@ -62,6 +62,7 @@ class ClientBase:
 
     # Set by RelayClient.__init__ (and ``_loop`` by ``__aenter__``).
     url: str
+    project: str | None
     _config: RelayConfig
     _ssl: ssl_module.SSLContext | None
     _policy: ConnectPolicy

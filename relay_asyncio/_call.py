@@ -52,6 +52,8 @@ from relay_core import (
     device_to_wire,
 )
 
+from ._sdk_events import RelayEvent, sdk_event
+
 __all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
 
 log = logging.getLogger("relay_asyncio")
@@ -194,6 +196,9 @@ class Call:
         self._device_info: Device | None = None
         self._device: dict[str, JSONValue] | None = None
         self.end_reason: str | None = None
+        #: The official SDK's ``project_id`` and ``segment_id`` (set by the client).
+        self.project_id: str = ""
+        self.segment_id: str = ""
         #: The other leg of the bridge, while there is one.
         self.peer: Call | None = None
         # Built on first use (a listener, a waiter, a delivery to a listener):
@@ -202,12 +207,12 @@ class Call:
         self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] | None = None
         # Bounded (CALL_EVENT_BUFFER): a listener that never returns costs at
         # most that many events; past it the oldest are dropped and counted.
-        self._inbox: deque[tuple[list[EventHandler], CallEvent]] | None = None
+        self._inbox: deque[tuple[list[EventHandler], RelayEvent]] | None = None
         #: Events dropped because this call's listeners fell behind.
         self.dropped_events = 0
         self._worker: asyncio.Task[None] | None = None
         self._ended: asyncio.Event | None = None
-        self._end_event: CallStateChanged | None = None
+        self._end_event: RelayEvent | None = None
         self._closed: RelayError | None = None
         self._update(info)
 
@@ -325,7 +330,9 @@ class Call:
 
         ``event_type`` is the wire name (``"calling.call.state"``,
         ``"calling.call.play"``, ``"calling.call.connect"``, ...); the event is
-        the core's typed event.  Coroutine listeners are awaited in order.
+        the official SDK's class for it (:class:`~relay_asyncio.CallStateEvent`,
+        ``.params`` and all; its ``.core`` is the core's typed event).
+        Coroutine listeners are awaited in order.
 
         Listeners run in one task per call and never slow the reader: while
         they are busy, up to ``relay_core``'s ``CALL_EVENT_BUFFER`` (256)
@@ -350,7 +357,11 @@ class Call:
     async def wait_for(
         self, event_type: str, predicate: Predicate | None = None, timeout: float | None = None
     ) -> Any:
-        """Wait for the next ``event_type`` event that satisfies ``predicate``."""
+        """Wait for the next ``event_type`` event that satisfies ``predicate``.
+
+        ``predicate`` gets, and this returns, the official SDK's event class
+        (as :meth:`on`'s listeners).
+        """
         check_text("event_type", event_type)
         timeout = check_timeout("timeout", timeout, allow_none=True)
         if predicate is not None and not callable(predicate):
@@ -370,8 +381,11 @@ class Call:
             if entry in waiters:
                 waiters.remove(entry)
 
-    async def wait_for_ended(self, timeout: float | None = None) -> CallStateChanged | None:
-        """Wait until the call has ended; returns the ``ended`` state event."""
+    async def wait_for_ended(self, timeout: float | None = None) -> RelayEvent | None:
+        """Wait until the call has ended; returns the ``ended`` :class:`CallStateEvent`.
+
+        Raises the client's error if the session closed first.
+        """
         timeout = check_timeout("timeout", timeout, allow_none=True)
         if self._end_event is None and self._closed is None:
             if self._ended is None:
@@ -382,24 +396,31 @@ class Call:
             raise self._closed
         return self._end_event
 
-    async def wait_for_ringing(self, timeout: float | None = None) -> None:
-        """Wait until the call rings (or is past it)."""
-        await self._wait_for_state(CallState.RINGING, timeout)
+    async def wait_for_ringing(self, timeout: float | None = None) -> RelayEvent:
+        """Wait until the call rings (or is past it); returns the state event."""
+        return await self._wait_for_state(CallState.RINGING, timeout)
 
-    async def wait_for_answered(self, timeout: float | None = None) -> None:
-        """Wait until the call is answered (or is past it)."""
-        await self._wait_for_state(CallState.ANSWERED, timeout)
+    async def wait_for_answered(self, timeout: float | None = None) -> RelayEvent:
+        """Wait until the call is answered (or is past it); returns the state event."""
+        return await self._wait_for_state(CallState.ANSWERED, timeout)
 
-    async def wait_for_ending(self, timeout: float | None = None) -> None:
-        """Wait until the call is ending (or is past it)."""
-        await self._wait_for_state(CallState.ENDING, timeout)
+    async def wait_for_ending(self, timeout: float | None = None) -> RelayEvent:
+        """Wait until the call is ending (or is past it); returns the state event."""
+        return await self._wait_for_state(CallState.ENDING, timeout)
 
-    async def _wait_for_state(self, target: CallState, timeout: float | None) -> None:
+    async def _wait_for_state(self, target: CallState, timeout: float | None) -> RelayEvent:
         timeout = check_timeout("timeout", timeout, allow_none=True)
-        if not CallState(self.state).reached(target):  # the core's rule, as relay_trio's
-            await self.wait_for(
-                CallStateChanged.event_type, lambda e: e.state.reached(target), timeout
+        if CallState(self.state).reached(target):  # the core's rule, as relay_trio's
+            # Already there (or past it): as the official SDK, a bare event.
+            return RelayEvent(
+                event_type=CallStateChanged.event_type, params={"call_state": self.state}
             )
+        event: RelayEvent = await self.wait_for(
+            CallStateChanged.event_type,
+            lambda e: CallState(e.call_state).reached(target),
+            timeout,
+        )
+        return event
 
     # -- plumbing for the client --------------------------------------------
 
@@ -416,22 +437,26 @@ class Call:
 
     def _deliver(self, event: CallEvent) -> None:
         event_type = event.event_type
+        # The official class is built once, and only for a waiter or a listener.
+        built: RelayEvent | None = None
         if self._waiters:
             for entry in list(self._waiters):
                 kind, predicate, future = entry
                 if kind != event_type or future.done():
                     continue
+                built = built or sdk_event(event)
                 try:
-                    if predicate is None or predicate(event):
-                        future.set_result(event)
+                    if predicate is None or predicate(built):
+                        future.set_result(built)
                 except Exception as exc:
                     future.set_exception(exc)
         if isinstance(event, CallStateChanged) and event.is_final:
-            self._end_event = event
+            self._end_event = built or sdk_event(event)
             if self._ended is not None:
                 self._ended.set()
         handlers = self._listeners.get(event_type) if self._listeners else None
         if handlers:
+            built = built or sdk_event(event)
             inbox = self._inbox
             if inbox is None:
                 inbox = self._inbox = deque(maxlen=CALL_EVENT_BUFFER)
@@ -446,7 +471,7 @@ class Call:
                         self.call_id,
                         CALL_EVENT_BUFFER,
                     )
-            inbox.append((list(handlers), event))
+            inbox.append((list(handlers), built))
             if self._worker is None:
                 self._worker = self._client._spawn(self._run_listeners())
 

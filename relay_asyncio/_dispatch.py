@@ -46,6 +46,7 @@ class Dispatch(Commands):
         call = self._calls.get(info.call_id)
         if call is None:
             call = Call(self, info)
+            call.project_id = self.project or ""  # the official SDK's default
             if not info.is_final:
                 self._calls[info.call_id] = call
         else:
@@ -64,7 +65,8 @@ class Dispatch(Commands):
         if call is not None:
             call._deliver(event)
 
-    def _offer(self, info: CallInfo) -> None:
+    def _offer(self, event: CallReceived) -> None:
+        info = event.call
         handler = self._on_call
         if handler is None or self._closing or self._handlers >= self._max_handlers:
             log.warning("refusing inbound call %s: no free on_call handler", info.call_id)
@@ -72,7 +74,14 @@ class Dispatch(Commands):
             self._session.refuse_call(info.ref, now=self._now())
             return
         self._handlers += 1
-        self._spawn(self._run_handler(handler, self._track(info)))
+        call = self._track(info)
+        # Not modelled by the core; the official SDK's Call carries them as sent.
+        project_id, segment_id = event.params.get("project_id"), event.params.get("segment_id")
+        if isinstance(project_id, str) and project_id:
+            call.project_id = project_id
+        if isinstance(segment_id, str):
+            call.segment_id = segment_id
+        self._spawn(self._run_handler(handler, call))
 
     async def _run_handler(self, handler: CallHandler, call: Call) -> None:
         try:
@@ -110,8 +119,8 @@ class Dispatch(Commands):
                     future = self._requests.pop(request_id, None)
                     if future is not None and not future.done():
                         future.set_exception(event.error())
-                case CallReceived(call=info):
-                    self._offer(info)
+                case CallReceived():
+                    self._offer(event)
                 case InboundCallRefused(call=info):
                     log.warning("inbound call %s refused (%s)", info.call_id, event.action)
                 case CallStateChanged(call=info):

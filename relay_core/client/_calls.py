@@ -146,7 +146,11 @@ class CallControl(_DialsAndConnects):
         if not call.hidden:
             self._emit(
                 CallStateChanged(
-                    call=call.snapshot(), state=state, tag=call.tag, end_reason=call.end_reason
+                    call=call.snapshot(),
+                    state=state,
+                    tag=call.tag,
+                    end_reason=call.end_reason,
+                    params=params,
                 )
             )
         else:
@@ -239,13 +243,17 @@ class CallControl(_DialsAndConnects):
             if call is None or call.hidden:
                 self.dropped_events += 1
                 return
-            self._emit(PlayStateChanged(call=call.ref, control_id=control_id, state=state))
+            self._emit(
+                PlayStateChanged(call=call.ref, control_id=control_id, state=state, params=params)
+            )
             return
         if PLAY_TRANSITIONS.get((play.state, state)) is None:
             self.dropped_events += 1
             return
         play.state = state
-        self._emit(PlayStateChanged(call=play.call, control_id=control_id, state=state))
+        self._emit(
+            PlayStateChanged(call=play.call, control_id=control_id, state=state, params=params)
+        )
         if state in TERMINAL_PLAY_STATES:
             self._drop_play(play)
 
@@ -293,7 +301,7 @@ class CallControl(_DialsAndConnects):
             self._refuse(call.snapshot())
             return
         self.calls[call_id] = call
-        self._emit(CallReceived(call=call.snapshot(), context=call.context))
+        self._emit(CallReceived(call=call.snapshot(), context=call.context, params=params))
 
     def _refuse(self, call: CallInfo) -> None:
         if self._overflow_policy == "decline":

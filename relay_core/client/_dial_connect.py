@@ -77,12 +77,13 @@ class _DialsAndConnects(_CallAbandon):
             assert winner is not None
             leg = self._winner(tag, winner)
             del self.dials[tag]
-            self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot()))
+            self._emit(DialStateChanged(tag=tag, state=state, call=leg.snapshot(), params=params))
         elif state is DialState.FAILED:
             del self.dials[tag]
-            self._emit(DialStateChanged(tag=tag, state=state, reason=payload.reason or None))
+            reason = payload.reason or None
+            self._emit(DialStateChanged(tag=tag, state=state, reason=reason, params=params))
         else:
-            self._emit(DialStateChanged(tag=tag, state=state))
+            self._emit(DialStateChanged(tag=tag, state=state, params=params))
 
     def _winner(self, tag: Tag, winner: CallObject) -> _Call:
         """The winning leg of a dial, created or caught up (RELAY.md F.4, K.16)."""
@@ -142,6 +143,7 @@ class _DialsAndConnects(_CallAbandon):
                     state=state,
                     peer=None,
                     failed_reason=payload.failed_reason or None,
+                    params=params,
                 )
             )
             return
@@ -184,6 +186,7 @@ class _DialsAndConnects(_CallAbandon):
                 state=state,
                 peer=peer_info,
                 failed_reason=payload.failed_reason or None,
+                params=params,
             )
         )
         if new_phase in TERMINAL_CONNECT_PHASES:

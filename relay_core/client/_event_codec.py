@@ -83,7 +83,7 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
     if isinstance(payload, CallStatePayload):
         info = _info(payload, direction="")
         return CallStateChanged(
-            call=info, state=info.state, tag=info.tag, end_reason=info.end_reason
+            call=info, state=info.state, tag=info.tag, end_reason=info.end_reason, params=params
         )
     if isinstance(payload, PlayPayload):
         if payload.call_id is None:
@@ -92,10 +92,11 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
             call=_ref(payload.call_id, payload.node_id),
             control_id=ControlId(payload.control_id),
             state=PlayState(payload.state),
+            params=params,
         )
     if isinstance(payload, CallReceivePayload):
         info = _info(payload, direction="inbound")
-        return CallReceived(call=info, context=info.context)
+        return CallReceived(call=info, context=info.context, params=params)
     if isinstance(payload, DialPayload):
         winner = payload.call
         return DialStateChanged(
@@ -103,6 +104,7 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
             state=DialState(payload.dial_state),
             call=None if winner is None else _info(winner, direction=""),
             reason=payload.reason or None,
+            params=params,
         )
     if isinstance(payload, ConnectPayload):
         peer = payload.peer
@@ -112,6 +114,7 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
             state=ConnectState(payload.connect_state),
             peer=None if peer is None else _info(peer, direction=""),
             failed_reason=payload.failed_reason or None,
+            params=params,
         )
     if isinstance(payload, CallErrorPayload):
         code = parse_code(payload.code)

@@ -7,6 +7,7 @@ never read raw params.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar, TypeAlias, final
 
 import attrs
@@ -48,6 +49,10 @@ __all__ = [
     "SessionStarted",
     "UnknownEvent",
 ]
+
+
+#: ``params`` of an event the session made itself (no server event behind it).
+NO_PARAMS: JSONObject = MappingProxyType({})
 
 
 @final
@@ -221,6 +226,10 @@ class CallReceived:
 
     call: CallInfo
     context: str | None
+    #: The server's params this event was read from (empty when the session
+    #: made the event itself); read-only by contract.  Neither compared nor
+    #: shown: the typed fields are the event.
+    params: JSONObject = attrs.field(default=NO_PARAMS, eq=False, repr=False)
 
 
 @final
@@ -248,6 +257,10 @@ class CallStateChanged:
     state: CallState
     tag: Tag | None
     end_reason: str | None
+    #: The server's params this event was read from (empty when the session
+    #: made the event itself); read-only by contract.  Neither compared nor
+    #: shown: the typed fields are the event.
+    params: JSONObject = attrs.field(default=NO_PARAMS, eq=False, repr=False)
 
     @property
     def is_final(self) -> bool:
@@ -273,6 +286,10 @@ class DialStateChanged:
     call: CallInfo | None = None
     reason: str | None = None
     message: str | None = None
+    #: The server's params this event was read from (empty when the session
+    #: made the event itself); read-only by contract.  Neither compared nor
+    #: shown: the typed fields are the event.
+    params: JSONObject = attrs.field(default=NO_PARAMS, eq=False, repr=False)
 
     @property
     def is_final(self) -> bool:
@@ -306,6 +323,10 @@ class ConnectStateChanged:
     state: ConnectState
     peer: CallInfo | None = None
     failed_reason: str | None = None
+    #: The server's params this event was read from (empty when the session
+    #: made the event itself); read-only by contract.  Neither compared nor
+    #: shown: the typed fields are the event.
+    params: JSONObject = attrs.field(default=NO_PARAMS, eq=False, repr=False)
 
     @property
     def is_final(self) -> bool:
@@ -341,6 +362,10 @@ class PlayStateChanged:
     control_id: ControlId
     state: PlayState
     reason: str | None = None
+    #: The server's params this event was read from (empty when the session
+    #: made the event itself); read-only by contract.  Neither compared nor
+    #: shown: the typed fields are the event.
+    params: JSONObject = attrs.field(default=NO_PARAMS, eq=False, repr=False)
 
     @property
     def is_final(self) -> bool:
