@@ -1,0 +1,144 @@
+"""The official SDK's event classes: same fields and values as ``signalwire.relay``'s.
+
+``parse_event`` of both libraries reads the same payloads into classes of the
+same name with equal fields; listeners and waiters of a live call get them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import signalwire.relay as official
+from hypothesis import given
+from hypothesis import strategies as st
+
+import relay_asyncio
+from relay_asyncio import CallStateEvent, PlayEvent, RelayClient, RelayEvent, parse_event
+from relay_asyncio.testing import FakeRelayHandle
+from relay_core import CallState, CallStateChanged
+from tests.json_strategies import json_values
+
+from .scripted import scenario
+from .served import phone
+
+ids = st.text(st.characters(codec="ascii", categories=("L", "N")), min_size=1, max_size=12)
+device = st.just({"type": "phone", "params": {"to_number": "+15551", "from_number": "+15552"}})
+extras = st.fixed_dictionaries(
+    {}, optional={"timestamp": st.floats(0, 2e9), "segment_id": ids, "project_id": ids}
+)
+
+
+def _state(call_state: str, **more: Any) -> dict[str, Any]:
+    return {"call_id": "c1", "node_id": "n1", "call_state": call_state, **more}
+
+
+#: Well-formed payloads of every event type the core models (and one it does not).
+payloads = st.one_of(
+    st.builds(
+        lambda s, e, d, x: {"event_type": "calling.call.state", "params": _state(s, **e, **x,
+                                                                                   device=d)},
+        st.sampled_from([s.value for s in CallState]),
+        st.fixed_dictionaries({}, optional={"end_reason": ids, "direction": ids, "tag": ids}),
+        device,
+        extras,
+    ),
+    st.builds(
+        lambda s, x: {"event_type": "calling.call.receive",
+                      "params": _state(s, context="office", direction="inbound", tag="", **x)},
+        st.sampled_from(["created", "ringing"]),
+        extras,
+    ),
+    st.builds(
+        lambda s, c: {"event_type": "calling.call.play",
+                      "params": {"call_id": "c1", "node_id": "n1", "control_id": c, "state": s}},
+        st.sampled_from(["playing", "paused", "finished", "error"]),
+        ids,
+    ),
+    st.builds(
+        lambda s, peer: {"event_type": "calling.call.connect",
+                         "params": {"call_id": "c1", "node_id": "n1", "connect_state": s,
+                                    **({"peer": peer} if peer else {})}},
+        st.sampled_from(["connecting", "connected", "disconnected", "failed"]),
+        st.none() | st.builds(lambda i: {"call_id": i, "node_id": "n2"}, ids),
+    ),
+    st.builds(
+        lambda s, t: {"event_type": "calling.call.dial",
+                      "params": {"tag": t, "node_id": "n1", "dial_state": s,
+                                 **({"call": {"call_id": "c9", "node_id": "n1"}}
+                                    if s == "answered" else {})}},
+        st.sampled_from(["dialing", "answered", "failed"]),
+        ids,
+    ),
+    st.builds(
+        lambda c, m: {"event_type": "calling.error", "params": {"code": c, "message": m}},
+        st.sampled_from(["404", "5001"]),
+        ids,
+    ),
+    st.builds(
+        lambda p: {"event_type": "calling.call.custom", "params": {"call_id": "c1", **p}},
+        st.dictionaries(ids, ids, max_size=3),
+    ),
+)  # fmt: skip
+
+
+def fields(event: Any) -> tuple[str, dict[str, Any]]:
+    return type(event).__name__, dataclasses.asdict(event)
+
+
+@given(payloads)
+def test_parse_event_matches_the_official_sdk(payload: dict[str, Any]) -> None:
+    assert fields(parse_event(payload)) == fields(official.parse_event(payload))
+
+
+@given(st.sampled_from(sorted(relay_asyncio._sdk_events.EVENT_CLASS_MAP)), json_values)
+def test_parse_event_never_raises_on_hostile_params(event_type: str, params: Any) -> None:
+    event = parse_event({"event_type": event_type, "params": params})
+    assert type(event).__name__ == type(official.parse_event({"event_type": event_type,
+                                                               "params": {}})).__name__  # fmt: skip
+    assert event.event_type == event_type and isinstance(event.params, dict)
+
+
+def test_from_payload_and_the_core_behind_an_event() -> None:
+    payload = {"event_type": "calling.call.state", "params": _state("ended", end_reason="busy")}
+    event = CallStateEvent.from_payload(payload)
+    assert (event.call_state, event.end_reason, event.params["call_state"]) == (
+        "ended",
+        "busy",
+        "ended",
+    )
+    core = event.core
+    assert isinstance(core, CallStateChanged) and core.state is CallState.ENDED
+    assert event.is_final and event.state is CallState.ENDED  # the typed event's, looked up
+    # A payload of another type: the asked-for class, with its defaults.
+    other = PlayEvent.from_payload(payload)
+    assert type(other) is PlayEvent and other.control_id == "" and other.call_id == "c1"
+    assert RelayEvent(event_type="x", params={}).core is None
+
+
+@scenario()
+async def test_listeners_and_waiters_get_the_official_classes(fake: FakeRelayHandle) -> None:
+    async with RelayClient(project="test-project", token="test-token", host=fake.url) as client:
+        call = await client.dial([[phone("+15552222222")]])
+        assert call.project_id == "test-project" and call.segment_id == ""
+        seen: list[Any] = []
+        call.on(relay_asyncio.EVENT_CALL_STATE, lambda event: seen.append(event))
+        play = await call.play([{"type": "silence", "params": {"duration": 0.01}}])
+        finished = await call.wait_for(
+            "calling.call.play", lambda e: e.params["state"] == "finished", timeout=2
+        )
+        assert isinstance(finished, PlayEvent) and finished.control_id == play.control_id
+        already = await call.wait_for_answered()
+        assert type(already) is RelayEvent and already.params == {"call_state": "answered"}
+        ending = asyncio.create_task(call.wait_for_ending())
+        await call.hangup()
+        ended = await call.wait_for_ended()
+        assert isinstance(ended, CallStateEvent) and ended.call_state == "ended"
+        assert ended.params["call_state"] == relay_asyncio.CALL_STATE_ENDED
+        assert ended.call_id == call.call_id and ended.device == call.device
+        event = await ending
+        assert isinstance(event, CallStateEvent) and event.call_state == "ending"
+        await asyncio.sleep(0.01)  # listeners run in the call's task
+        assert [e.call_state for e in seen] == ["ending", "ended"]
+        assert all(type(e) is CallStateEvent for e in seen)
