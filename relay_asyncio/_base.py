@@ -62,7 +62,7 @@ class ClientBase:
 
     # Set by RelayClient.__init__ (and ``_loop`` by ``__aenter__``).
     url: str
-    project: str | None
+    project: str
     _config: RelayConfig
     _ssl: ssl_module.SSLContext | None
     _policy: ConnectPolicy

@@ -61,6 +61,7 @@ from relay_core import (
     check_tls_option,
     credentials_from,
     endpoint,
+    max_calls_from,
     space_host,
     work_error,
 )
@@ -102,7 +103,9 @@ class RelayClient(Dispatch):
             ``wss://`` URL.  Without ``host`` and ``SIGNALWIRE_SPACE`` the
             client dials ``relay.signalwire.com`` (as the official SDK); a
             failure to reach it is then raised at once, saying so.
-        max_active_calls: cap on live calls; offers over it are passed.
+        max_active_calls: cap on live calls; offers over it are passed.  Without
+            it, ``RELAY_MAX_ACTIVE_CALLS`` (as the official SDK), else 1000;
+            :func:`relay_core.max_calls_from` decides.
         ssl: TLS context for ``wss://`` (default: system trust store, or the
             CA bundle named by ``SIGNALWIRE_RELAY_CA_FILE``, which ``ws://`` ignores);
             refused with a ``ws://`` host (:func:`relay_core.check_tls_option`).
@@ -120,6 +123,9 @@ class RelayClient(Dispatch):
     and the cause) when no session can be opened, and
     :class:`relay_core.AuthenticationError` when the credentials are rejected.
     """
+
+    #: The project (``""`` with a JWT that carries it), as the official SDK's attribute.
+    project: str
 
     def __init__(
         self,
@@ -139,12 +145,12 @@ class RelayClient(Dispatch):
         credentials = credentials_from(project, token, jwt_token, os.environ)
         request_timeout = check_timeout("request_timeout", request_timeout)
         open_timeout = check_timeout("open_timeout", open_timeout, allow_none=True)
-        check_count("max_active_calls", max_active_calls, allow_none=True)
+        max_active_calls = max_calls_from(max_active_calls, os.environ)
         check_count("max_concurrent_handlers", max_concurrent_handlers)
         if ssl is not None and not isinstance(ssl, ssl_module.SSLContext):
             raise InvalidArgumentError(f"ssl: {ssl!r} is not an ssl.SSLContext")
         env = os.environ.get
-        self.project = credentials.project
+        self.project = credentials.project or ""
         self.host, self._default_host = space_host(host, os.environ)
         self.contexts = list(check_contexts(contexts or ()))
         self.url = websocket_url(self.host)
@@ -180,6 +186,16 @@ class RelayClient(Dispatch):
         return f"<RelayClient {self.url} {state}>"
 
     # -- public API ------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        """The API token in use, or ``""`` (the official SDK's attribute; never logged)."""
+        return self._config.token or ""
+
+    @property
+    def jwt_token(self) -> str:
+        """The JWT in use, or ``""`` (the official SDK's attribute; never logged)."""
+        return self._config.jwt_token or ""
 
     @property
     def relay_protocol(self) -> str:

@@ -46,7 +46,7 @@ class Dispatch(Commands):
         call = self._calls.get(info.call_id)
         if call is None:
             call = Call(self, info)
-            call.project_id = self.project or ""  # the official SDK's default
+            call.project_id = self.project  # the official SDK's default
             if not info.is_final:
                 self._calls[info.call_id] = call
         else:

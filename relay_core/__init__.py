@@ -51,6 +51,7 @@ from ._ids import (
 )
 from .client import (
     DEFAULT_HOST,
+    MAX_CALLS_VARIABLE,
     Answer,
     AuthenticationFailed,
     CallErrorReported,
@@ -98,6 +99,7 @@ from .client import (
     UnknownEvent,
     Unreceive,
     http_status_cause,
+    max_calls_from,
 )
 from .client._credentials import Credentials, credentials_from
 from .client._endpoint import (
@@ -157,6 +159,7 @@ __all__ = [
     "CLIENT_EVENT_BUFFER",
     "CONVERTER",
     "DEFAULT_HOST",
+    "MAX_CALLS_VARIABLE",
     "MAX_FRAME_BYTES",
     "ConnectPolicy",
     "ConnectionFailedError",
@@ -273,6 +276,7 @@ __all__ = [
     "check_tls_option",
     "endpoint",
     "http_status_cause",
+    "max_calls_from",
     "media_from_wire",
     "media_list",
     "media_list_to_wire",

@@ -24,7 +24,7 @@ from ._commands import (
     Receive,
     Unreceive,
 )
-from ._config import RelayConfig, SessionStatistics
+from ._config import MAX_CALLS_VARIABLE, RelayConfig, SessionStatistics, max_calls_from
 from ._connect_policy import (
     DEFAULT_HOST,
     ConnectionFailedError,
@@ -57,6 +57,7 @@ from ._session import RelaySession
 from ._state import CallState, ConnectState, DialState, PlayState, SessionState
 
 __all__ = [
+    "MAX_CALLS_VARIABLE",
     "DEFAULT_HOST",
     "Answer",
     "AuthenticationFailed",
@@ -105,4 +106,5 @@ __all__ = [
     "UnknownEvent",
     "Unreceive",
     "http_status_cause",
+    "max_calls_from",
 ]

@@ -7,7 +7,7 @@ shows a credential.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final, final
 
 import attrs
@@ -27,10 +27,12 @@ from .._ids import JSONDict
 from ._call_commands import OVERFLOW_POLICIES
 from ._state import SessionState
 
-__all__ = ["RelayConfig", "SessionStatistics"]
+__all__ = ["MAX_CALLS_VARIABLE", "RelayConfig", "SessionStatistics", "max_calls_from"]
 
 PROTOCOL_VERSION: Final = {"major": 2, "minor": 0, "revision": 0}
 DEFAULT_AGENT: Final = "sansio-relay/0.1"
+#: The variable the official SDK reads for its live-call cap.
+MAX_CALLS_VARIABLE: Final = "RELAY_MAX_ACTIVE_CALLS"
 #: JSON-RPC code for a stale or corrupt ``authorization_state`` (RELAY.md C.2).
 STALE_AUTHORIZATION_CODE: Final = -32003
 
@@ -151,3 +153,26 @@ class SessionStatistics:
     malformed_frames: int
     dropped_events: int
     connections: int
+
+
+def max_calls_from(max_active_calls: int | None, env: Mapping[str, str]) -> int | None:
+    """The live-call cap: the argument, else ``RELAY_MAX_ACTIVE_CALLS``, else ``None``.
+
+    ``None`` leaves :attr:`RelayConfig.max_calls` at its default (1000, as
+    the official SDK's).  Unlike the official SDK, a variable that is not an
+    integer >= 1 is refused rather than silently replaced by the default.
+
+    Raises:
+        InvalidArgumentError: the argument or the variable is not an integer
+            >= 1 (the message names which, and shows the value).
+    """
+    if max_active_calls is not None:
+        return check_count("max_active_calls", max_active_calls)
+    raw = env.get(MAX_CALLS_VARIABLE, "").strip()
+    if not raw:
+        return None
+    try:
+        value: object = int(raw)
+    except ValueError:
+        value = raw
+    return check_count(MAX_CALLS_VARIABLE, value)
