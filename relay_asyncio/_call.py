@@ -132,8 +132,8 @@ class Action:
         self.call = call
         self.control_id = control_id
         self.state: str | None = None
-        #: The terminal event, once there is one.
-        self.result: PlayStateChanged | None = None
+        #: The terminal event (the official SDK's class), once there is one.
+        self.result: RelayEvent | None = None
         self._done = asyncio.Event()
 
     @property
@@ -143,8 +143,11 @@ class Action:
 
     is_done = completed
 
-    async def wait(self, timeout: float | None = None) -> PlayStateChanged:
-        """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds)."""
+    async def wait(self, timeout: float | None = None) -> RelayEvent:
+        """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds).
+
+        The event is the official SDK's class (a :class:`PlayEvent` for a play).
+        """
         timeout = check_timeout("timeout", timeout, allow_none=True)
         async with asyncio.timeout(timeout):
             await self._done.wait()
@@ -154,7 +157,7 @@ class Action:
     def _update(self, event: PlayStateChanged) -> bool:
         self.state = event.state
         if event.is_final:
-            self.result = event
+            self.result = sdk_event(event)
             self._done.set()
             return True
         return False

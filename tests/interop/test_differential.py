@@ -1,0 +1,199 @@
+"""Differential tests: one program, two libraries, the same wire and the same output.
+
+Each program in ``tests/interop/programs/`` uses only the official SDK's
+public API.  It runs twice against a fresh fake server (TLS, as the SDK
+insists on ``wss://``): as written, and with its ``from signalwire.relay
+import`` line pointing at relay_asyncio.  The test compares
+
+* the journals: every request the client sent (method, params, order), ids
+  replaced by the order they first appeared in (``<id1>``...), pings and the
+  handshake's own fields aside (``HANDSHAKE_DIFFERENCES``);
+* what the program printed.
+
+A deliberate difference is written into ``Family.differences``: what each
+side does instead, so the test states it rather than hides it.
+
+To add a family: drop a program in ``programs/`` and add a :class:`Family`
+(with a ``setup`` if it needs the fake server prepared, e.g. an inbound call).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relay_asyncio.testing import FakeRelayHandle, open_fake_relay_server
+from relay_core.testing import CLIENT_TO_SERVER, FakeRelayServer
+
+from .test_official_sdk import PROJECT, TOKEN, directory
+
+pytestmark = [pytest.mark.interop, pytest.mark.asyncio]
+
+PROGRAMS = Path(__file__).parent / "programs"
+OFFICIAL_IMPORT = "from signalwire.relay import "
+OURS_IMPORT = "from relay_asyncio import "
+
+#: Keys whose values are ids: compared by the order they first appear, not by value.
+ID_KEYS = frozenset({"call_id", "node_id", "control_id", "tag", "protocol", "message_id"})
+#: Requests left out of the comparison: keep-alives come whenever each library's timer says.
+UNCOMPARED = frozenset({"signalwire.ping"})
+#: The handshake fields each library fills with its own values (on purpose).
+HANDSHAKE_DIFFERENCES = {
+    "agent": "each library names itself (the SDK: signalwire-agents-python/1.0)",
+}
+
+Setup = Callable[[FakeRelayHandle], Awaitable[None]]
+
+
+async def _no_setup(fake: FakeRelayHandle) -> None:
+    del fake
+
+
+async def _offer_one_call(fake: FakeRelayHandle) -> None:
+    # Offered once a session receives "office" (RELAY.md I): the program's client.
+    fake.inject_inbound_call(context="office", from_number="+15553334444", to_number="+15551234567")
+
+
+@dataclass(frozen=True)
+class Family:
+    """One verb family: its program, what the fake needs first, and the known differences."""
+
+    program: str
+    setup: Setup = _no_setup
+    #: Output lines that differ on purpose: {official line: our line}, each with a comment.
+    differences: dict[str, str] = field(default_factory=dict)
+    #: Request params only relay_asyncio sends, on purpose: {(method, key): why}.
+    only_ours: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+FAMILIES = {
+    "dial": Family("dial.py"),
+    "play": Family("play.py"),
+    "connect": Family(
+        "connect.py",
+        # The official connect() returns on the server's ack; ours waits for the bridge and
+        # returns the ack plus the outcome (same "code"; "state", "peer" added).  A waiter
+        # started before connect() sees the bridge event in both (the program does that).
+        differences={
+            # ... and the server echoes that tag in the peer it reports.
+            "peer: ['call_id', 'device', 'node_id']": (
+                "peer: ['call_id', 'device', 'node_id', 'tag']"
+            ),
+        },
+        only_ours={
+            ("calling.connect", "tag"): (
+                "the core tags every connect, so the peer legs' events route to it before the "
+                "bridge is reported (RELAY.md E.2.6) and an abandoned connect's legs are ended"
+            ),
+        },
+    ),
+    "inbound": Family("inbound.py", setup=_offer_one_call),
+}
+
+
+@dataclass
+class Run:
+    output: list[str]
+    requests: list[tuple[str, Any]]
+    handshake: dict[str, Any]
+
+
+class _Ids:
+    """Replace each id by its order of first appearance, so two runs compare."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def name(self, value: str) -> str:
+        return self.seen.setdefault(value, f"<id{len(self.seen) + 1}>")
+
+    def scrub(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self.scrub(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        if key in ID_KEYS and isinstance(value, str):
+            return self.name(value)
+        return value
+
+
+def _source(family: Family, library: str) -> str:
+    text = (PROGRAMS / family.program).read_text()
+    assert text.count(OFFICIAL_IMPORT) == 1, f"{family.program}: one official import line"
+    return text if library == "official" else text.replace(OFFICIAL_IMPORT, OURS_IMPORT)
+
+
+@contextlib.contextmanager
+def _environment(monkeypatch: pytest.MonkeyPatch, fake: FakeRelayHandle) -> Iterator[None]:
+    assert fake.ca_path is not None
+    with monkeypatch.context() as env:
+        env.setenv("SIGNALWIRE_PROJECT_ID", PROJECT)
+        env.setenv("SIGNALWIRE_API_TOKEN", TOKEN)
+        env.setenv("SIGNALWIRE_SPACE", fake.host)
+        env.setenv("SIGNALWIRE_RELAY_CA_FILE", fake.ca_path)
+        env.delenv("SIGNALWIRE_JWT_TOKEN", raising=False)
+        env.delenv("RELAY_MAX_ACTIVE_CALLS", raising=False)
+        yield
+
+
+async def run_program(family: Family, library: str, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Run one family's program with one library against a fresh fake server."""
+    server = FakeRelayServer(credentials={PROJECT: TOKEN}, directory=directory())
+    async with open_fake_relay_server(server, tls=True) as fake:
+        with _environment(monkeypatch, fake):
+            await family.setup(fake)
+            namespace: dict[str, Any] = {"__name__": f"program_{library}"}
+            exec(compile(_source(family, library), family.program, "exec"), namespace)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                async with asyncio.timeout(10):
+                    await namespace["main"]()
+            await fake.wait_until(lambda: fake.server.unacked_events() == [])
+        ids = _Ids()
+        requests: list[tuple[str, Any]] = []
+        handshake: dict[str, Any] = {}
+        for entry in fake.server.journal:
+            method = entry.method
+            if entry.direction != CLIENT_TO_SERVER or method is None or method in UNCOMPARED:
+                continue
+            params = ids.scrub(dict(entry.params))
+            if method == "signalwire.connect":
+                handshake = {k: params.pop(k, None) for k in HANDSHAKE_DIFFERENCES}
+            requests.append((method, params))
+        text = out.getvalue()
+        for value in sorted(ids.seen, key=len, reverse=True):  # ids printed: by name too
+            text = text.replace(value, ids.seen[value])
+        return Run(text.splitlines(), requests, handshake)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+async def test_same_wire_and_output_as_the_official_sdk(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    family = FAMILIES[name]
+    theirs = await run_program(family, "official", monkeypatch)
+    ours = await run_program(family, "ours", monkeypatch)
+    mine = []
+    for method, params in ours.requests:
+        for key in [k for m, k in family.only_ours if m == method]:
+            assert key in params, f"{method}: we no longer send {key}; drop the difference"
+            params = {k: v for k, v in params.items() if k != key}
+        mine.append((method, params))
+    for method, key in family.only_ours:
+        assert all(key not in p for m, p in theirs.requests if m == method)
+    assert mine == theirs.requests
+    # Every stated difference still happens (else it is stale: remove it).
+    assert sorted(set(family.differences) - set(theirs.output)) == []
+    expected = [family.differences.get(line, line) for line in theirs.output]
+    assert ours.output == expected
+    assert theirs.output, "the program printed nothing: nothing was compared"
+    # The handshake's own fields differ on purpose, and only those.
+    assert set(ours.handshake) == set(HANDSHAKE_DIFFERENCES)
+    assert ours.handshake["agent"] != theirs.handshake["agent"]
