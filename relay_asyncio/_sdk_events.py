@@ -333,9 +333,23 @@ EVENT_CLASS_MAP: dict[str, type[RelayEvent]] = {
 }
 
 
+def _from_other(event: Any) -> RelayEvent:
+    """An event of a kind this module does not know yet: the base class, from its wire form."""
+    payload = getattr(event, "payload", None)
+    raw = payload.to_wire() if payload is not None else getattr(event, "params", None)
+    params = dict(raw) if isinstance(raw, Mapping) else {}
+    call = getattr(event, "call", None)
+    return RelayEvent(
+        event_type=str(getattr(event, "event_type", "")),
+        params=params,
+        call_id=str(getattr(call, "call_id", "") or _text(params, "call_id")),
+        timestamp=_number(params, "timestamp"),
+    )
+
+
 def sdk_event(event: CoreEvent) -> RelayEvent:
     """The official class's view of one of the core's events."""
-    built = _BUILDERS[type(event)](event)
+    built = _BUILDERS.get(type(event), _from_other)(event)
     built.__dict__["_core"] = event
     return built
 

@@ -16,6 +16,7 @@ from relay_asyncio import (
     AuthenticationError,
     LocalProtocolError,
     RelayClient,
+    RelayError,
     SessionClosedError,
 )
 from relay_asyncio.testing import FakeRelayHandle
@@ -123,3 +124,25 @@ async def test_disconnect_inside_async_with_is_refused(fake: FakeRelayHandle) ->
         with pytest.raises(LocalProtocolError, match="async with"):
             await client.disconnect()
         assert (await client.dial([[phone("+15552222222")]])).state == "answered"
+
+
+@pytest.mark.usefixtures("fast_reconnect")
+@scenario()
+async def test_a_session_that_dies_while_connected_fails_waiters_and_later_requests(
+    fake: FakeRelayHandle,
+) -> None:
+    client = client_for(fake)
+    await client.connect()
+    ringing = asyncio.create_task(client.dial([[phone(RINGS_ON)]]))
+    await fake.wait_until(lambda: bool(fake.server.calls()))
+    # The server stops accepting the credentials, then drops the socket: every
+    # reconnect is rejected and the core gives up.  No task of ours is cancelled.
+    fake.server._credentials.clear()
+    fake.drop(fake.connections()[0])
+    with pytest.raises(RelayError):  # the core's word on the lost dial
+        await ringing
+    await fake.wait_until(lambda: client_tasks() == [])
+    with pytest.raises(AuthenticationError):  # later requests say why
+        await client.dial([[phone("+15552222222")]])
+    await client.disconnect()  # tidy, and quiet: the error was already raised
+    assert client_tasks() == []

@@ -142,3 +142,21 @@ async def test_listeners_and_waiters_get_the_official_classes(fake: FakeRelayHan
         await asyncio.sleep(0.01)  # listeners run in the call's task
         assert [e.call_state for e in seen] == ["ending", "ended"]
         assert all(type(e) is CallStateEvent for e in seen)
+
+
+def test_an_event_kind_not_known_here_still_gets_the_base_class() -> None:
+    """A core event this module has no class for (a newer one) is a RelayEvent, not a crash."""
+
+    class Newer:
+        def __init__(self) -> None:
+            self.event_type = "calling.call.newer"
+            self.params = {"call_id": "c1", "timestamp": 5.0, "x": 1}
+
+    event = relay_asyncio._sdk_events.sdk_event(Newer())  # type: ignore[arg-type]
+    assert type(event) is RelayEvent
+    assert (event.event_type, event.call_id, event.timestamp, event.params["x"]) == (
+        "calling.call.newer",
+        "c1",
+        5.0,
+        1,
+    )
