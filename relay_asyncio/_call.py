@@ -144,10 +144,7 @@ class Action:
     is_done = completed
 
     async def wait(self, timeout: float | None = None) -> RelayEvent:
-        """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds).
-
-        The event is the official SDK's class (a :class:`PlayEvent` for a play).
-        """
+        """Wait for the terminal event, a ``PlayEvent`` (``TimeoutError`` after ``timeout``)."""
         timeout = check_timeout("timeout", timeout, allow_none=True)
         async with asyncio.timeout(timeout):
             await self._done.wait()
@@ -360,11 +357,7 @@ class Call:
     async def wait_for(
         self, event_type: str, predicate: Predicate | None = None, timeout: float | None = None
     ) -> Any:
-        """Wait for the next ``event_type`` event that satisfies ``predicate``.
-
-        ``predicate`` gets, and this returns, the official SDK's event class
-        (as :meth:`on`'s listeners).
-        """
+        """Wait for the next ``event_type`` event (as :meth:`on` gets it) passing ``predicate``."""
         check_text("event_type", event_type)
         timeout = check_timeout("timeout", timeout, allow_none=True)
         if predicate is not None and not callable(predicate):
@@ -385,10 +378,7 @@ class Call:
                 waiters.remove(entry)
 
     async def wait_for_ended(self, timeout: float | None = None) -> RelayEvent | None:
-        """Wait until the call has ended; returns the ``ended`` :class:`CallStateEvent`.
-
-        Raises the client's error if the session closed first.
-        """
+        """Wait until the call has ended; returns the ``ended`` ``CallStateEvent``."""
         timeout = check_timeout("timeout", timeout, allow_none=True)
         if self._end_event is None and self._closed is None:
             if self._ended is None:

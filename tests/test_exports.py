@@ -35,6 +35,8 @@ CORE = {
     "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_count",
     "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
     "http_status_cause",
+    # the official SDK's RELAY_MAX_ACTIVE_CALLS, read the same way by every adapter
+    "MAX_CALLS_VARIABLE", "max_calls_from", "check_tls_option",
 }  # fmt: skip
 
 TESTING = {
@@ -80,6 +82,20 @@ ASYNCIO = {
     "InvalidArgumentError",
     "ConnectionFailedError",
     "DialTimeoutError",
+    # the official SDK's event classes and constants (issue 14)
+    "CallReceiveEvent", "CallStateEvent", "CallingErrorEvent", "ConnectEvent", "DialEvent",
+    "PlayEvent", "RelayEvent", "parse_event",
+    "CALL_STATE_ANSWERED", "CALL_STATE_CREATED", "CALL_STATE_ENDED", "CALL_STATE_ENDING",
+    "CALL_STATE_RINGING", "CONNECT_STATE_CONNECTED", "CONNECT_STATE_CONNECTING",
+    "CONNECT_STATE_DISCONNECTED", "CONNECT_STATE_FAILED", "EVENT_CALLING_ERROR",
+    "EVENT_CALL_COLLECT", "EVENT_CALL_CONNECT", "EVENT_CALL_DENOISE", "EVENT_CALL_DETECT",
+    "EVENT_CALL_DIAL", "EVENT_CALL_ECHO", "EVENT_CALL_FAX", "EVENT_CALL_PAY", "EVENT_CALL_PLAY",
+    "EVENT_CALL_QUEUE", "EVENT_CALL_RECEIVE", "EVENT_CALL_RECORD", "EVENT_CALL_REFER",
+    "EVENT_CALL_SEND_DIGITS", "EVENT_CALL_STATE", "EVENT_CALL_STREAM", "EVENT_CALL_TAP",
+    "EVENT_CALL_TRANSCRIBE", "EVENT_CONFERENCE", "EVENT_MESSAGING_RECEIVE",
+    "EVENT_MESSAGING_STATE", "MESSAGE_STATE_DELIVERED", "MESSAGE_STATE_FAILED",
+    "MESSAGE_STATE_INITIATED", "MESSAGE_STATE_QUEUED", "MESSAGE_STATE_RECEIVED",
+    "MESSAGE_STATE_SENT", "MESSAGE_STATE_UNDELIVERED",
 }  # fmt: skip
 
 
