@@ -334,13 +334,19 @@ EVENT_CLASS_MAP: dict[str, type[RelayEvent]] = {
 
 
 def _from_other(event: Any) -> RelayEvent:
-    """An event of a kind this module does not know yet: the base class, from its wire form."""
+    """A verb's event (a ``payload`` view: its official class), else the base class."""
+    from ._sdk_action_events import ACTION_EVENT_CLASSES, from_payload_view  # (a cycle)
+
     payload = getattr(event, "payload", None)
     raw = payload.to_wire() if payload is not None else getattr(event, "params", None)
     params = dict(raw) if isinstance(raw, Mapping) else {}
+    event_type = str(getattr(event, "event_type", ""))
+    cls = ACTION_EVENT_CLASSES.get(event_type)
+    if cls is not None and payload is not None:
+        return from_payload_view(cls, event_type, payload, params)
     call = getattr(event, "call", None)
     return RelayEvent(
-        event_type=str(getattr(event, "event_type", "")),
+        event_type=event_type,
         params=params,
         call_id=str(getattr(call, "call_id", "") or _text(params, "call_id")),
         timestamp=_number(params, "timestamp"),

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 from typing import Any
 
+import pytest
 import signalwire.relay as official
 from hypothesis import given
 from hypothesis import strategies as st
@@ -160,3 +161,72 @@ def test_an_event_kind_not_known_here_still_gets_the_base_class() -> None:
         5.0,
         1,
     )
+
+
+# -- the verbs' events (issue 13's payloads): built from a payload view ----------------------
+
+VERB_PARAMS: dict[str, dict[str, Any]] = {
+    "calling.call.record": {"control_id": "r1", "state": "finished",
+                            "record": {"url": "https://x/r.mp3", "duration": 3.5, "size": 512}},
+    "calling.call.collect": {"control_id": "c1", "state": "finished", "final": True,
+                             "result": {"type": "digit", "params": {"digits": "12"}}},
+    "calling.call.detect": {"control_id": "d1", "detect": {"type": "machine",
+                                                           "params": {"event": "HUMAN"}}},
+    "calling.call.fax": {"control_id": "f1", "fax": {"type": "finished", "params": {"pages": 2}}},
+    "calling.call.tap": {"control_id": "t1", "state": "tapping", "tap": {"type": "audio"},
+                         "device": {"type": "rtp", "params": {"addr": "1.2.3.4"}}},
+    "calling.call.stream": {"control_id": "s1", "state": "streaming", "url": "wss://x",
+                            "name": "n"},
+    "calling.call.send_digits": {"control_id": "sd1", "state": "finished"},
+    "calling.call.refer": {"state": "success", "sip_refer_to": "sip:a@b",
+                           "sip_refer_response_code": "202", "sip_notify_response_code": 200},
+    "calling.call.denoise": {"denoised": True},
+    "calling.call.pay": {"control_id": "p1", "state": "finished"},
+    "calling.call.queue": {"control_id": "q1", "status": "enqueue", "id": "qid", "name": "sales",
+                           "position": 3, "size": 9},
+    "calling.call.echo": {"state": "finished"},
+    "calling.call.transcribe": {"control_id": "tr1", "state": "finished", "url": "https://x/t",
+                                "recording_id": "rec", "duration": 1.5, "size": 10},
+    "calling.call.hold": {"state": "hold"},
+    "calling.conference": {"conference_id": "conf", "name": "room", "status": "started"},
+}  # fmt: skip
+
+
+class _View:
+    """A stand-in for a core payload view: typed values only where the wire type fits."""
+
+    def __init__(self, event_type: str, params: dict[str, Any], typed: dict[str, Any]) -> None:
+        self.event_type, self._params, self._typed = event_type, params, typed
+
+    def to_wire(self) -> dict[str, Any]:
+        return dict(self._params)
+
+    def __getattr__(self, name: str) -> Any:
+        return self._typed.get(name)
+
+
+class _Activity:
+    def __init__(self, payload: _View) -> None:
+        self.payload, self.call, self.event_type = payload, None, payload.event_type
+
+
+@pytest.mark.parametrize("event_type", sorted(VERB_PARAMS))
+def test_verb_events_match_the_official_sdk(event_type: str) -> None:
+    from relay_asyncio._sdk_action_events import ACTION_EVENT_CLASSES
+    from relay_asyncio._sdk_events import sdk_event
+
+    params = {"call_id": "c1", "node_id": "n1", "timestamp": 12.5, **VERB_PARAMS[event_type]}
+    theirs = official.parse_event({"event_type": event_type, "params": params})
+    # Typed values win where the core reads them (a record's url inside "record", say);
+    # where it reads none, every field is the server's value (the fallback).
+    typed = TYPED.get(event_type, {})
+    built = sdk_event(_Activity(_View(event_type, params, typed)))  # type: ignore[arg-type]
+    assert type(built) is ACTION_EVENT_CLASSES[event_type]
+    assert fields(built) == fields(theirs)
+
+
+#: What the core's payload views read beyond the wire keys of the same name.
+TYPED: dict[str, dict[str, Any]] = {
+    "calling.call.record": {"url": "https://x/r.mp3", "duration": 3.5, "size": 512},
+    "calling.call.queue": {"queue_id": "qid"},
+}
