@@ -233,7 +233,10 @@ def to_tuple(value: Sequence[_T] | None) -> tuple[_T, ...] | None:
 def _plain(value: object) -> JSONValue:
     """A field value as JSON: nested commands recursively, tuples as lists."""
     if attrs.has(type(value)):
-        return to_params(cast("AttrsInstance", value))
+        own = getattr(value, "to_params", None)  # a class may refine the generic form
+        return (
+            cast("JSONValue", own()) if callable(own) else to_params(cast("AttrsInstance", value))
+        )
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     if isinstance(value, Mapping):
@@ -319,9 +322,17 @@ def from_params(cls: type[_C], params: object, prefix: str = "") -> _C:
 
 
 def nested(cls: type[_C]) -> Decode:
-    """A decoder reading a nested value class."""
+    """A decoder reading a nested value class (its own ``from_params`` if it has one)."""
 
     def decode(raw: JSONValue, name: str) -> object:
-        return from_params(cls, raw, name + ".")
+        own = getattr(cls, "from_params", None)
+        if not callable(own):
+            return from_params(cls, raw, name + ".")
+        if not isinstance(raw, Mapping):
+            raise InvalidArgumentError(f"{name}: {raw!r:.60} is not a JSON object")
+        try:
+            return own(raw)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"{name}.{exc.message}") from None
 
     return decode
