@@ -56,7 +56,7 @@ def _decode_call(params: JSONValue, prefix: str) -> object:
 #: Metadata of a ``call: CallRef`` field: ``node_id`` + ``call_id`` in params.
 CALL = wire("", encode=_encode_call, decode=_decode_call)
 #: Metadata of a ``control_id`` field.
-CONTROL_ID = wire("control_id")
+CONTROL_ID = wire("control_id", required=True)
 
 
 def control_id_or_new(value: str | None) -> ControlId:

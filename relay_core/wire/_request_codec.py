@@ -27,7 +27,7 @@ import attrs
 from attrs import AttrsInstance
 
 from .._checks import check_choice, check_count, check_flag, check_text
-from .._errors import InvalidArgumentError
+from .._errors import InvalidArgumentError, LocalProtocolError
 from .._ids import JSONDict, JSONObject, JSONValue
 
 __all__ = [
@@ -67,14 +67,23 @@ class WireSpec:
     name: str
     encode: Encode | None = None
     decode: Decode | None = None
+    required: bool = False
 
 
 def wire(
-    path: str, *, encode: Encode | None = None, decode: Decode | None = None
+    path: str,
+    *,
+    encode: Encode | None = None,
+    decode: Decode | None = None,
+    required: bool = False,
 ) -> dict[str, WireSpec]:
-    """Field metadata: the field lives at dotted ``path`` ("" = merged into params)."""
+    """Field metadata: the field lives at dotted ``path`` ("" = merged into params).
+
+    ``required``: the wire must carry it even though the class has a default
+    (a ``control_id`` or ``tag`` the client fills in is never optional on the wire).
+    """
     parts = tuple(path.split(".")) if path else ()
-    return {_KEY: WireSpec(parts, path, encode, decode)}
+    return {_KEY: WireSpec(parts, path, encode, decode, required)}
 
 
 def _spec(field: attrs.Attribute[object]) -> WireSpec | None:
@@ -294,31 +303,34 @@ def from_params(cls: type[_C], params: object, prefix: str = "") -> _C:
     if not isinstance(params, Mapping):
         where = prefix.rstrip(".") or "params"
         raise InvalidArgumentError(f"{where}: {params!r:.60} is not a JSON object")
+    try:
+        return cls(**_read_fields(cls, params, prefix))
+    except LocalProtocolError as exc:  # InvalidArgumentError, or a device/media parser's
+        if prefix and not exc.message.startswith(prefix):
+            raise InvalidArgumentError(prefix + exc.message) from None
+        if not isinstance(exc, InvalidArgumentError):
+            raise InvalidArgumentError(exc.message) from None
+        raise
+
+
+def _read_fields(cls: type[AttrsInstance], params: JSONObject, prefix: str) -> dict[str, object]:
+    """The constructor's keyword arguments read from ``params``."""
     kwargs: dict[str, object] = {}
     for field in attrs.fields(cls):
         spec = _spec(field)
         if spec is None:
-            continue
-        name = prefix + spec.name
+            continue  # client-only: the class default
         if not spec.path:
             assert spec.decode is not None, "a merged field needs a decoder"
             kwargs[field.alias] = spec.decode(params, prefix)
             continue
         raw = _lookup(params, spec, prefix)
-        if raw is None:
-            if field.default is attrs.NOTHING:
-                raise InvalidArgumentError(f"{name}: required")
+        if raw is None:  # absent or null: the same on the wire
+            if spec.required or field.default is attrs.NOTHING:
+                raise InvalidArgumentError(f"{prefix + spec.name}: required")
             continue
-        if spec.decode is not None:
-            kwargs[field.alias] = spec.decode(raw, name)
-        else:
-            kwargs[field.alias] = tuple(raw) if isinstance(raw, list) else raw
-    try:
-        return cls(**kwargs)
-    except InvalidArgumentError as exc:
-        if prefix and not exc.message.startswith(prefix):
-            raise InvalidArgumentError(prefix + exc.message) from None
-        raise
+        kwargs[field.alias] = raw if spec.decode is None else spec.decode(raw, prefix + spec.name)
+    return kwargs
 
 
 def nested(cls: type[_C]) -> Decode:
