@@ -29,7 +29,8 @@ from ..wire._request_codec import wire
 from ..wire._values import DevicePlan, Media
 from ._command_base import CodecCommand
 from ._events import CallRef
-from ._request_fields import CALL, decode_media, encode_media
+from ._request_fields import CALL, as_call_ref, decode_media, encode_media
+from ._verb_union import VerbCommand
 
 __all__ = [
     "Answer",
@@ -98,15 +99,6 @@ def _check_direction(_instance: object, _attribute: object, value: str | None) -
 
 def _check_loop(_instance: object, _attribute: object, value: int | None) -> None:
     check_count("loop", value, minimum=0, allow_none=True)
-
-
-def _call_ref(value: object) -> CallRef:
-    if isinstance(value, CallRef):
-        return value
-    ref = getattr(value, "ref", None)  # a CallInfo, or an adapter's Call
-    if isinstance(ref, CallRef):
-        return ref
-    raise InvalidArgumentError(f"call: {value!r} is not a call reference")
 
 
 def _ringback(value: Sequence[object] | None) -> tuple[Media, ...] | None:
@@ -205,7 +197,7 @@ class Connect(CodecCommand):
     """
 
     method: ClassVar[str] = "calling.connect"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     devices: DevicePlan = attrs.field(metadata=wire("devices"), converter=device_plan)
     ringback: tuple[Media, ...] | None = attrs.field(
         metadata=wire("ringback", encode=encode_media, decode=decode_media),
@@ -246,7 +238,7 @@ class Disconnect(CodecCommand):
     """``calling.disconnect``: tear down the bridge of ``call`` (both legs stay up)."""
 
     method: ClassVar[str] = "calling.disconnect"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -259,7 +251,7 @@ class Answer(CodecCommand):
     """``calling.answer``: answer an inbound call."""
 
     method: ClassVar[str] = "calling.answer"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     max_duration: float | None = attrs.field(
         metadata=wire("max_duration"), default=None, validator=_positive("max_duration")
     )
@@ -277,7 +269,7 @@ class Hangup(CodecCommand):
     """``calling.end``: end a call with ``reason`` (default ``hangup``)."""
 
     method: ClassVar[str] = "calling.end"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     reason: str = attrs.field(metadata=wire("reason"), default="hangup", converter=_end_reason)
 
     def to_params(self) -> JSONDict:
@@ -293,7 +285,7 @@ class Pass(CodecCommand):
     """``calling.pass``: decline an offered inbound call so another client gets it."""
 
     method: ClassVar[str] = "calling.pass"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -306,7 +298,7 @@ class Play(CodecCommand):
     """``calling.play``: play media on a call; events follow by ``control_id``."""
 
     method: ClassVar[str] = "calling.play"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     media: tuple[Media, ...] = attrs.field(
         metadata=wire("play", encode=encode_media, decode=decode_media), converter=_media
     )
@@ -349,7 +341,7 @@ class PlayStop(CodecCommand):
     """``calling.play.stop``: stop a playback."""
 
     method: ClassVar[str] = "calling.play.stop"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True), validator=_check_control_id
     )
@@ -365,7 +357,7 @@ class PlayPause(CodecCommand):
     """``calling.play.pause``: pause a playback."""
 
     method: ClassVar[str] = "calling.play.pause"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True), validator=_check_control_id
     )
@@ -386,7 +378,7 @@ class PlayResume(CodecCommand):
     """``calling.play.resume``: resume a paused playback."""
 
     method: ClassVar[str] = "calling.play.resume"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True), validator=_check_control_id
     )
@@ -402,7 +394,7 @@ class PlayVolume(CodecCommand):
     """``calling.play.volume``: change a playback's volume (dB, -40 to 40)."""
 
     method: ClassVar[str] = "calling.play.volume"
-    call: CallRef = attrs.field(converter=_call_ref, metadata=CALL)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True), validator=_check_control_id
     )
@@ -502,4 +494,5 @@ Command: TypeAlias = (
     | Unreceive
     | Ping
     | RawRequest
+    | VerbCommand
 )
