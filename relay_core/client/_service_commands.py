@@ -90,6 +90,10 @@ class Pay(ActionStart):
     payment_connector_url: str = attrs.field(
         validator=text(optional=False), metadata=wire("payment_connector_url")
     )
+    charge_amount: str | float | None = attrs.field(
+        default=None, validator=_loose_number(), metadata=wire("charge_amount")
+    )
+    currency: str | None = attrs.field(default=None, validator=text(), metadata=wire("currency"))
     input: str | None = attrs.field(
         default=None, validator=choice(frozenset({"dtmf", "voice"})), metadata=wire("input")
     )
@@ -119,10 +123,6 @@ class Pay(ActionStart):
         validator=choice(frozenset({"reusable", "one-time"})),
         metadata=wire("token_type"),
     )
-    charge_amount: str | float | None = attrs.field(
-        default=None, validator=_loose_number(), metadata=wire("charge_amount")
-    )
-    currency: str | None = attrs.field(default=None, validator=text(), metadata=wire("currency"))
     language: str | None = attrs.field(default=None, validator=text(), metadata=wire("language"))
     voice: str | None = attrs.field(default=None, validator=text(), metadata=wire("voice"))
     description: str | None = attrs.field(
