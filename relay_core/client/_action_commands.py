@@ -8,6 +8,7 @@ and reads them from the fields' wire paths.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Self, TypeVar, final
 
 import attrs
@@ -147,8 +148,8 @@ class Record(ActionStart):
     @classmethod
     def from_params(cls, params: JSONObject) -> Self:
         """Read the command from wire params (``record.audio`` required)."""
-        record = params.get("record") if isinstance(params, dict) else None
-        if not isinstance(record, dict) or not isinstance(record.get("audio"), dict):
+        record = params.get("record") if isinstance(params, Mapping) else {"audio": {}}
+        if not isinstance(record, Mapping) or not isinstance(record.get("audio"), Mapping):
             raise InvalidArgumentError(
                 f"record.audio: required, a JSON object (got record={record!r:.40})"
             )
@@ -318,8 +319,8 @@ class Tap(ActionStart):
     @classmethod
     def from_params(cls, params: JSONObject) -> Self:
         """Read the command from wire params (``tap.type`` must be ``audio``)."""
-        tap = params.get("tap") if isinstance(params, dict) else None
-        kind = tap.get("type") if isinstance(tap, dict) else None
+        tap = params.get("tap") if isinstance(params, Mapping) else {"type": "audio"}
+        kind = tap.get("type") if isinstance(tap, Mapping) else None
         if kind != "audio":
             raise InvalidArgumentError(f"tap.type: {kind!r} is not one of audio")
         return from_params(cls, params)

@@ -7,6 +7,7 @@ wire path is its metadata: the generic request codec writes and reads them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Self, TypeVar, final
 
 import attrs
@@ -115,7 +116,7 @@ class ReferDevice(CodecCommand):
     @classmethod
     def from_params(cls, params: JSONObject) -> Self:
         """Read the device (``type`` must be ``sip``)."""
-        kind = params.get("type") if isinstance(params, dict) else None
+        kind = params.get("type") if isinstance(params, Mapping) else "sip"
         if kind != "sip":
             raise InvalidArgumentError(f"type: {kind!r} is not one of sip")
         return from_params(cls, params)

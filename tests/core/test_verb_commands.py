@@ -126,9 +126,7 @@ COMMANDS: dict[str, Any] = {
         currency="usd",
         max_attempts="2",
     ),
-    "req-120": Transcribe(
-        call=A, control_id="trn-1", status_url="https://example.com/transcripts"
-    ),
+    "req-120": Transcribe(call=A, control_id="trn-1", status_url="https://example.com/transcripts"),
     "req-122": SendDigits(call=B, control_id="dtmf-1", digits="1w234#"),
     "req-124": QueueEnter(call=A, control_id="q-1", queue_name="support"),
     "req-126": Refer(call=S, device=ReferDevice(to="sip:helpdesk@pbx.example.com")),
