@@ -41,7 +41,9 @@ from relay_core import (
     Transcribe,
     TtsMedia,
 )
+from relay_core.client._action_kinds import ActionKind
 
+from .command_cases import kwargs_for
 from .helpers import ready_session
 
 TRANSCRIPT = Path(__file__).parent.parent / "data" / "h5_requests.jsonl"
@@ -156,3 +158,47 @@ def test_h5_request_reproduced_exactly(line: str) -> None:
     assert session.messages_to_send() == [line]
     params = json.loads(line)["params"]
     assert type(command).from_params(params) == command
+
+
+def _action_classes() -> list[type[Any]]:
+    import relay_core
+
+    return [
+        cls
+        for cls in (getattr(relay_core, name) for name in relay_core.__all__)
+        if isinstance(cls, type) and isinstance(getattr(cls, "action", None), ActionKind)
+    ]
+
+
+def test_action_commands_declare_kind_method_and_control() -> None:
+    starters = subs = 0
+    for cls in _action_classes():
+        control = getattr(cls, "control", None)
+        if control is None:
+            starters += 1
+            expected = "calling.queue.enter" if cls.action is ActionKind.QUEUE else None
+            assert cls.method == (expected or f"calling.{cls.action.value}")
+            a, b = cls(**kwargs_for(cls.__name__)), cls(**kwargs_for(cls.__name__))
+            assert a.control_id != b.control_id  # a fresh uuid, known before sending
+        else:
+            subs += 1
+            assert cls.method == f"calling.{cls.action.value}.{control}"
+            with pytest.raises(TypeError):  # a sub-command names its action
+                cls(
+                    call=A,
+                    **{k: v for k, v in kwargs_for(cls.__name__).items() if k != "control_id"},
+                )
+    assert starters == len(ActionKind) and subs >= 16
+
+
+def test_detect_wait_for_beep_is_client_only() -> None:
+    detect = Detect(call=B, detect=Detector(type="machine"), wait_for_beep=True)
+    assert "wait_for_beep" not in json.dumps(detect.to_params())
+    assert Detect.from_params(detect.to_params()).wait_for_beep is False
+
+
+def test_secrets_stay_out_of_reprs() -> None:
+    stream = Stream(call=A, url="wss://x", authorization_bearer_token="tok-SECRET")
+    refer = Refer(call=S, device=ReferDevice(to="sip:a@b", password="pw-SECRET"))
+    assert "SECRET" not in repr(stream) + repr(refer)
+    assert stream.to_params()["authorization_bearer_token"] == "tok-SECRET"
