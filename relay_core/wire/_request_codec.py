@@ -19,6 +19,7 @@ its errors prefixed with the parent path.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Final, TypeVar, cast
@@ -89,6 +90,16 @@ def wire(
 def _spec(field: attrs.Attribute[object]) -> WireSpec | None:
     spec = field.metadata.get(_KEY)
     return spec if isinstance(spec, WireSpec) else None
+
+
+@functools.cache  # one entry per command class: bounded by the classes defined
+def _layout(cls: type[AttrsInstance]) -> tuple[tuple[str, str, WireSpec, bool], ...]:
+    """Each wire field of ``cls``: (attribute name, keyword, spec, has no default)."""
+    return tuple(
+        (field.name, field.alias, spec, field.default is attrs.NOTHING)
+        for field in attrs.fields(cls)
+        if (spec := _spec(field)) is not None
+    )
 
 
 def field_name(field: attrs.Attribute[object]) -> str:
@@ -256,11 +267,8 @@ def _plain(value: object) -> JSONValue:
 def to_params(command: AttrsInstance) -> JSONDict:
     """The wire params of ``command`` (``None`` fields are not sent)."""
     params: JSONDict = {}
-    for field in attrs.fields(type(command)):
-        spec = _spec(field)
-        if spec is None:
-            continue
-        value = getattr(command, field.name)
+    for attribute, _, spec, _ in _layout(type(command)):
+        value = getattr(command, attribute)
         if value is None:
             continue
         encoded = spec.encode(value) if spec.encode is not None else _plain(value)
@@ -316,20 +324,17 @@ def from_params(cls: type[_C], params: object, prefix: str = "") -> _C:
 def _read_fields(cls: type[AttrsInstance], params: JSONObject, prefix: str) -> dict[str, object]:
     """The constructor's keyword arguments read from ``params``."""
     kwargs: dict[str, object] = {}
-    for field in attrs.fields(cls):
-        spec = _spec(field)
-        if spec is None:
-            continue  # client-only: the class default
+    for _, keyword, spec, no_default in _layout(cls):
         if not spec.path:
             assert spec.decode is not None, "a merged field needs a decoder"
-            kwargs[field.alias] = spec.decode(params, prefix)
+            kwargs[keyword] = spec.decode(params, prefix)
             continue
         raw = _lookup(params, spec, prefix)
         if raw is None:  # absent or null: the same on the wire
-            if spec.required or field.default is attrs.NOTHING:
+            if spec.required or no_default:
                 raise InvalidArgumentError(f"{prefix + spec.name}: required")
             continue
-        kwargs[field.alias] = raw if spec.decode is None else spec.decode(raw, prefix + spec.name)
+        kwargs[keyword] = raw if spec.decode is None else spec.decode(raw, prefix + spec.name)
     return kwargs
 
 
