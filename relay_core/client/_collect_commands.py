@@ -124,6 +124,11 @@ class PlayAndCollect(ActionStart):
     partial_results: bool | None = attrs.field(
         default=None, validator=flag(), metadata=wire("collect.partial_results")
     )
+    #: [INFERRED] sent inside ``collect`` like calling.collect's top-level key
+    #: (H.5.4); the action machine then keeps the collect open after results.
+    continuous: bool | None = attrs.field(
+        default=None, validator=flag(), metadata=wire("collect.continuous")
+    )
     volume: float | None = attrs.field(
         default=None, validator=number(minimum=-40, maximum=40), metadata=wire("volume")
     )

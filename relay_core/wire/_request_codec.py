@@ -13,8 +13,18 @@ the attribute's metadata.  A field without wire metadata is client-only (not
 sent, not read: detect's ``wait_for_beep``).  The empty path ``""`` merges an
 encoded object into ``params`` itself (``call`` -> ``node_id`` + ``call_id``);
 its decoder then receives the whole ``params``.  A nested value class (an
-attrs class with wire fields of its own) is encoded and decoded recursively,
-its errors prefixed with the parent path.
+attrs class with wire fields of its own) is encoded and decoded recursively
+(with its own ``to_params``/``from_params`` when it refines them), its errors
+prefixed with the parent path.
+
+Law (hypothesis-tested): ``C.from_params(c.to_params()) == c`` up to
+client-only fields.  The one exception is ``Dial`` with ``max_duration``: it
+is sent inside every device (RELAY.md F.2), so only the params are a fixpoint.
+A value absent or ``null`` on the wire is the same: the field's default (a
+``required`` wire field, such as a starter's ``control_id``, is refused).
+Unknown keys are ignored, as the server does.  The existing commands keep
+their hand-written ``to_params`` (the hot path; same output) and read through
+this codec.
 """
 
 from __future__ import annotations
