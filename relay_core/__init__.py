@@ -51,8 +51,12 @@ from ._ids import (
 )
 from .client import (
     DEFAULT_HOST,
+    ActionFinished,
+    ActionKind,
+    ActionUpdated,
     Answer,
     AuthenticationFailed,
+    CallActivity,
     CallErrorReported,
     CallInfo,
     CallReceived,
@@ -248,6 +252,10 @@ __all__ = [
     "Tag",
     "TtsMedia",
     "UnknownEvent",
+    "ActionFinished",
+    "ActionKind",
+    "ActionUpdated",
+    "CallActivity",
     "Unreceive",
     "credentials_from",
     "check_choice",

@@ -6,6 +6,8 @@ commands a caller sends, the events it receives, and the lifecycle tables
 every state change is checked against.  Built on :mod:`relay_core.wire`.
 """
 
+from ._action_events import ActionFinished, ActionUpdated, CallActivity
+from ._action_kinds import ActionKind
 from ._commands import (
     Answer,
     Command,
@@ -103,6 +105,10 @@ __all__ = [
     "SessionState",
     "SessionStatistics",
     "UnknownEvent",
+    "ActionFinished",
+    "ActionKind",
+    "ActionUpdated",
+    "CallActivity",
     "Unreceive",
     "http_status_cause",
 ]

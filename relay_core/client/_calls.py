@@ -49,6 +49,7 @@ from ..wire._payloads import (
     decode_state,
 )
 from ..wire._wire import parse_code
+from ._action_control import _ActionControl
 from ._call_commands import (
     _CALL_STATES,
     _PLAY_STATES,
@@ -89,7 +90,7 @@ from ._trackers import _Call, _Play
 __all__ = ["CallControl"]
 
 
-class CallControl(_DialsAndConnects):
+class CallControl(_DialsAndConnects, _ActionControl):
     """The keyed call, dial, connect and play machines of one session.
 
     Args:
@@ -126,10 +127,13 @@ class CallControl(_DialsAndConnects):
         if call is None:
             call = self._new_leg(call_id, payload)
             if call is None:
-                if state is CallState.ENDED and call_id in self.connects:
-                    # A connect on a call this session does not track (one of
-                    # an earlier session, say) ends with its A leg too.
-                    self._connect_call_ended(call_id)
+                if state is CallState.ENDED:
+                    # A connect or action on a call this session does not
+                    # track (one of an earlier session, say) ends with it too.
+                    if call_id in self.connects:
+                        self._connect_call_ended(call_id)
+                    if call_id in self._call_actions:
+                        self._end_call_actions(call_id)
                 self.dropped_events += 1
                 return
         elif not call_transition(call.state, state):
@@ -188,6 +192,8 @@ class CallControl(_DialsAndConnects):
                 self._end_play(play, "call_ended")
         if call.call_id in self.connects:
             self._connect_call_ended(call.call_id)
+        if call.call_id in self._call_actions:
+            self._end_call_actions(call.call_id)
         self._forget(call)
         self._remember_ended(call.call_id)
         self._drop_settled_abandoned(call.tag)
@@ -237,8 +243,11 @@ class CallControl(_DialsAndConnects):
             call_id = payload.call_id
             call = None if call_id is None else self.calls.get(call_id)
             if call is None or call.hidden:
-                self.dropped_events += 1
+                if not (self.actions and self._on_action_play(payload)):
+                    self.dropped_events += 1
                 return
+            if self.actions and self._on_action_play(payload):
+                return  # a play_and_collect's prompt
             self._emit(PlayStateChanged(call=call.ref, control_id=control_id, state=state))
             return
         if PLAY_TRANSITIONS.get((play.state, state)) is None:

@@ -26,6 +26,7 @@ from .._errors import InvalidArgumentError
 from .._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
 from ..wire._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
 from ..wire._values import DevicePlan, Media
+from ._action_requests import ActionControlRequest, ActionRequest
 from ._events import CallRef
 
 __all__ = [
@@ -444,4 +445,7 @@ Command: TypeAlias = (
     | Unreceive
     | Ping
     | RawRequest
+    # Action starters and sub-commands, duck-typed (RELAY.md H.5; _action_kinds).
+    | ActionRequest
+    | ActionControlRequest
 )
