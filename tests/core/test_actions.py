@@ -125,7 +125,7 @@ def test_record_transcript() -> None:
         59436,
     )
     # Over: a control is refused locally, a late event dropped.
-    with pytest.raises(LocalProtocolError, match="rec-1.*the action is over"):
+    with pytest.raises(LocalProtocolError, match=r"rec-1.*the action is over"):
         session.send(cmd.RecordStop(call=A, control_id="rec-1"), now=2)  # type: ignore[arg-type]
     assert (
         feed(session, ev("ev-104", "calling.call.record", control_id="rec-1", state="finished"))
@@ -147,10 +147,10 @@ def test_record_no_input_fails_and_url_inside_record_is_read() -> None:
 
 PAC = {"node_id": "n1", "call_id": "call-A", "control_id": "pac-1"}
 PAC_TRANSCRIPT = [
-    'S→C {"jsonrpc":"2.0","id":"req-104","result":{"code":"200","message":"Playing and collecting","call_id":"call-A","control_id":"pac-1"}}',
-    'S→C {"jsonrpc":"2.0","id":"ev-104","method":"signalwire.event","params":{"event_type":"calling.call.play","params":{"node_id":"n1","call_id":"call-A","control_id":"pac-1","state":"playing"}}}',
-    'S→C {"jsonrpc":"2.0","id":"ev-105","method":"signalwire.event","params":{"event_type":"calling.call.play","params":{"node_id":"n1","call_id":"call-A","control_id":"pac-1","state":"finished"}}}',
-    'S→C {"jsonrpc":"2.0","id":"ev-106","method":"signalwire.event","params":{"event_type":"calling.call.collect","params":{"node_id":"n1","call_id":"call-A","control_id":"pac-1","final":true,"state":"finished","result":{"type":"digit","params":{"digits":"4821","terminator":"#"}}}}}',
+    'S→C {"jsonrpc":"2.0","id":"req-104","result":{"code":"200","message":"Playing and collecting","call_id":"call-A","control_id":"pac-1"}}',  # noqa: E501
+    'S→C {"jsonrpc":"2.0","id":"ev-104","method":"signalwire.event","params":{"event_type":"calling.call.play","params":{"node_id":"n1","call_id":"call-A","control_id":"pac-1","state":"playing"}}}',  # noqa: E501
+    'S→C {"jsonrpc":"2.0","id":"ev-105","method":"signalwire.event","params":{"event_type":"calling.call.play","params":{"node_id":"n1","call_id":"call-A","control_id":"pac-1","state":"finished"}}}',  # noqa: E501
+    'S→C {"jsonrpc":"2.0","id":"ev-106","method":"signalwire.event","params":{"event_type":"calling.call.collect","params":{"node_id":"n1","call_id":"call-A","control_id":"pac-1","final":true,"state":"finished","result":{"type":"digit","params":{"digits":"4821","terminator":"#"}}}}}',  # noqa: E501
 ]  # fmt: skip
 
 
@@ -187,8 +187,10 @@ def test_collect_done_only_on_the_final_result() -> None:
                       result={"type": "speech", "params": {"text": "sales", "confidence": 62.0}}),
     )  # fmt: skip
     assert len(updates(got)) == 2 and finished(got) == []
-    got = feed(session, collect_event("ev-109", "col-1", final=True, state="finished",
-               result={"type": "speech", "params": {"text": "sales please", "confidence": 91.2}}))  # fmt: skip
+    speech = {"type": "speech", "params": {"text": "sales please", "confidence": 91.2}}
+    got = feed(
+        session, collect_event("ev-109", "col-1", final=True, state="finished", result=speech)
+    )
     [done] = finished(got)
     assert done.succeeded and done.result.text == "sales please"  # type: ignore[union-attr]
     assert done.result.confidence == 91.2  # type: ignore[union-attr]
@@ -243,8 +245,8 @@ DETECT = [
 @pytest.mark.parametrize(("wait_for_beep", "deciding"), [(False, "MACHINE"), (True, "READY")])
 def test_detect_transcript(wait_for_beep: bool, deciding: str) -> None:
     session, ids = answered("call-B")
-    command = cmd.Detect(call=B, control_id="det-1", wait_for_beep=wait_for_beep,  # type: ignore[arg-type]
-                         params={"detect": {"type": "machine", "params": {}}, "timeout": 45})  # fmt: skip
+    params = {"detect": {"type": "machine", "params": {}}, "timeout": 45}
+    command = cmd.Detect(call=B, control_id="det-1", wait_for_beep=wait_for_beep, params=params)
     frame = send(session, ids, "req-110", command)
     assert "wait_for_beep" not in json.dumps(frame)  # client-only
     got = feed(session, result("req-110", {"code": "200"}), *(
