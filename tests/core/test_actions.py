@@ -196,6 +196,14 @@ def test_collect_done_only_on_the_final_result() -> None:
     assert done.result.confidence == 91.2  # type: ignore[union-attr]
 
 
+def test_a_partial_result_without_a_state_does_not_end_the_collect() -> None:
+    session, ids = answered()
+    send(session, ids, "r", cmd.Collect(call=A, control_id="c"))  # type: ignore[arg-type]
+    partial = {"type": "speech", "params": {"text": "sa"}}
+    assert finished(feed(session, collect_event("e", "c", final=False, result=partial))) == []
+    assert finished(feed(session, collect_event("e2", "c", result=partial)))  # final: missing = true
+
+
 @pytest.mark.parametrize(
     ("params", "succeeded"),
     [
