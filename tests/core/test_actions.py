@@ -201,7 +201,8 @@ def test_a_partial_result_without_a_state_does_not_end_the_collect() -> None:
     send(session, ids, "r", cmd.Collect(call=A, control_id="c"))  # type: ignore[arg-type]
     partial = {"type": "speech", "params": {"text": "sa"}}
     assert finished(feed(session, collect_event("e", "c", final=False, result=partial))) == []
-    assert finished(feed(session, collect_event("e2", "c", result=partial)))  # final: missing = true
+    # A missing final is true.
+    assert finished(feed(session, collect_event("e2", "c", result=partial)))
 
 
 @pytest.mark.parametrize(
