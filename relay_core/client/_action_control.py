@@ -46,7 +46,7 @@ from ._actions import (
 )
 from ._call_commands import _CallTable
 from ._commands import Command, RawRequest
-from ._events import FailureKind, RequestFailed
+from ._events import RequestFailed
 
 __all__ = ["_ActionControl"]
 
@@ -144,14 +144,10 @@ class _ActionControl(_CallTable):
         control_id, control = entry
         action = self.actions.get(control_id)
         if control is None and action is not None:
-            lost = failure.kind == FailureKind.CONNECTION_LOST
-            # A start lost with its socket may have reached the server; a
-            # resumed session keeps its events (like a play), so only a
-            # refusal, a timeout or a close fails it here.
-            if not lost:
-                self._move(action, _I.REQUEST_FAILED)
-            else:
-                self._action_requests[failure.request_id] = entry
+            # Whatever the failure (refused, timed out, lost with its socket,
+            # closed): the start raised for its caller, so the action is over
+            # for it, as a play's is.
+            self._move(action, _I.REQUEST_FAILED)
         return True
 
     def abandon_action(self, control_id: ControlId) -> bool:

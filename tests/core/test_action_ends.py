@@ -117,7 +117,8 @@ def test_session_lost_ends_every_action() -> None:
 def test_a_resumed_session_keeps_its_actions() -> None:
     session, ids = answered()
     send(session, ids, "r1", cmd.Stream(call=A, control_id="s"))  # type: ignore[arg-type]
-    session.connection_lost(now=2)  # the start is lost with its socket: maybe it arrived
+    feed(session, result("r1", {"code": "200"}))
+    session.connection_lost(now=2)
     ids.push("hs-2")
     session.connection_made(now=3)
     frames(session)
@@ -125,6 +126,15 @@ def test_a_resumed_session_keeps_its_actions() -> None:
     assert finished(events(session)) == []
     got = feed(session, ev("e", "calling.call.stream", control_id="s", state="finished"))
     assert finished(got)[0].reason == "finished"
+
+
+def test_a_start_lost_with_its_socket_fails_its_action() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Stream(call=A, control_id="s"))  # type: ignore[arg-type]
+    session.connection_lost(now=2)
+    got = events(session)
+    assert any(isinstance(e, RequestFailed) for e in got)
+    assert [(f.control_id, f.reason) for f in finished(got)] == [("s", "request_failed")]
 
 
 def test_close_ends_every_action() -> None:
