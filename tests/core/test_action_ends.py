@@ -4,10 +4,13 @@ events, hostile payloads and the bounds (RELAY.md H.5.1)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relay_core import (
     ActionKind,
@@ -22,8 +25,10 @@ from relay_core import (
     RequestFailed,
     decode_event,
 )
-from relay_core.client._actions import ENDED_ACTIONS_REMEMBERED
+from relay_core.client._actions import ACTIONS, ENDED_ACTIONS_REMEMBERED
 from relay_core.wire import ConferencePayload, DenoisePayload, ReferPayload
+
+from tests.json_strategies import json_values
 
 from . import _action_commands_stub as cmd
 from .helpers import CONNECT_RESULT, error, events, frames, result, server_event
@@ -322,3 +327,38 @@ def test_decode_event_reads_the_verbs_events() -> None:
     assert isinstance(activity, CallActivity) and activity.call is not None
     assert json.dumps(activity.payload.to_wire()) == '{"call_id": "c", "state": "held"}'
     _ = RelaySession
+
+
+# -- fuzz: any params for a live action of every kind ------------------------------------
+
+_STARTS = {c.action: c for c in vars(cmd).values() if isinstance(c, type) and
+           issubclass(c, cmd._Start) and c is not cmd._Start}  # fmt: skip
+_KEYS = st.sampled_from(
+    ["state", "final", "result", "detect", "fax", "record", "url", "for", "status", "id",
+     "call_id", "control_id", "event", "params", "type"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(ACTIONS)),
+    bodies=st.lists(st.dictionaries(_KEYS, json_values, max_size=5), max_size=4),
+    wait_for_beep=st.booleans(),
+)
+def test_any_params_for_a_live_action_crash_nothing(
+    kind: ActionKind, bodies: list[dict[str, Any]], wait_for_beep: bool
+) -> None:
+    session, ids = answered()
+    command = _STARTS[kind](call=A, control_id="x", wait_for_beep=wait_for_beep)
+    send(session, ids, "r", command)
+    seen = []
+    for n, body in enumerate(bodies):
+        for event_type in sorted(ACTIONS[kind].event_types):
+            params = {"node_id": "n1", "call_id": "call-A", "control_id": "x", **body}
+            with contextlib.suppress(RemoteProtocolError):
+                session.receive_text(server_event(f"e{n}", event_type, params), now=1)
+            frames(session)
+            seen += events(session)
+    seen += feed(session, ev("end", "calling.call.state", call_state="ended"))
+    assert len(finished(seen)) == 1  # exactly once, whatever came
+    assert session.statistics().live_actions == 0
