@@ -27,7 +27,6 @@ from relay_core import (
 )
 from relay_core.client._actions import ACTIONS, ENDED_ACTIONS_REMEMBERED
 from relay_core.wire import ConferencePayload, DenoisePayload, ReferPayload
-
 from tests.json_strategies import json_values
 
 from . import _action_commands_stub as cmd
