@@ -13,13 +13,15 @@ wire carries:
 * dials by ``tag`` (``calling.call.dial`` has no top-level ``call_id``);
 * connects by the A leg's ``call_id``, their peer legs through the connect's
   ``tag``;
-* plays by ``control_id``.
+* plays by ``control_id``;
+* actions (record, collect, detect...: RELAY.md H.5) by ``control_id``, in
+  ``_action_control`` (its rules are the tables of ``_actions``).
 
 Abandon: when the caller gives up on a dial or connect, every known live leg
 gets ``calling.end`` (reason ``cancel``) at once, legs that show up later get
 it when they do, and nothing of that work reaches the caller any more.
 
-When a call ends, its plays and its pending connect end with it (each with
+When a call ends, its plays, actions and pending connect end with it (each with
 its own event), so no waiter is left hanging (RELAY.md K.19).
 
 Bounds (what a silent or hostile server can leave behind):
