@@ -23,6 +23,7 @@ from ._checks import (
     check_text,
     check_timeout,
 )
+from ._drain import DEFAULT_GRACE, DRAIN_HANGUP_TIMEOUT, ServeSummary
 from ._errors import (
     AuthenticationError,
     CallGoneError,
@@ -148,6 +149,9 @@ from .wire import (
 
 __all__ = [
     "CALL_EVENT_BUFFER",
+    "DEFAULT_GRACE",
+    "DRAIN_HANGUP_TIMEOUT",
+    "ServeSummary",
     "CLIENT_EVENT_BUFFER",
     "CONVERTER",
     "DEFAULT_HOST",

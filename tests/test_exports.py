@@ -35,6 +35,8 @@ CORE = {
     "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_count",
     "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
     "http_status_cause",
+    # the serve drain both adapters run
+    "DEFAULT_GRACE", "DRAIN_HANGUP_TIMEOUT", "ServeSummary",
 }  # fmt: skip
 
 TESTING = {
