@@ -30,6 +30,8 @@ __all__ = ["serve"]
 log = logging.getLogger("relay_asyncio")
 
 Handler = Callable[[Call], Awaitable[object]]
+#: Seconds, after the drain, to wait for the last calls' ended events.
+LINGER = 1.0
 
 
 class _Serving:
@@ -95,6 +97,17 @@ async def _hang_up(call: Call) -> None:
         log.info("call %s: %s", call.call_id, exc or "hangup timed out")
 
 
+async def _unreceive(client: RelayClient, contexts: list[str]) -> None:
+    if not contexts:
+        return
+    try:
+        await client.unreceive(contexts)
+    except RelayError as exc:  # offers that still come are passed back
+        log.warning("signalwire.unreceive failed: %s", exc)
+    else:
+        log.info("unreceived %s: no new offers", ", ".join(contexts))
+
+
 async def serve(
     client: RelayClient,
     handler: Callable[[Call], Awaitable[object]],
@@ -103,10 +116,11 @@ async def serve(
     drain: asyncio.Event | None = None,
     grace: float = DEFAULT_GRACE,
 ) -> ServeSummary:
-    """Run ``await handler(call)`` for every inbound call of an open client, until drained.
+    """Open ``client``, run ``await handler(call)`` for every inbound call until drained, close it.
 
-    Call it inside ``async with client:``; it becomes the client's
-    ``on_call`` handler.  At most ``max_concurrent`` handlers run at once (and
+    As ``client.run()`` with a drain: ``serve`` sets the client's ``on_call``
+    handler (before the session opens, so no offer finds it missing), then
+    enters ``async with client:`` itself.  At most ``max_concurrent`` handlers run at once (and
     at most the client's ``max_concurrent_handlers``); an offer over either
     cap is passed to another client (``calling.pass``), as the official SDK.
     An exception from a handler is logged with its call id.
@@ -114,8 +128,9 @@ async def serve(
     Once ``drain`` is set (without one: until cancelled), the client
     unreceives its contexts, passes back every offer that still arrives,
     waits up to ``grace`` seconds for the handlers running, then cancels the
-    rest and hangs up their calls, and ``serve`` returns (the client stays
-    open and keeps passing offers back).  relay_trio's ``serve`` does the same.
+    rest and hangs up their calls; it waits (at most a second) for the
+    calls' ended events, closes the client and returns.  relay_trio's
+    ``serve`` does the same (but leaves its client open).
 
     Returns:
         What it did (:class:`relay_core.ServeSummary`).
@@ -128,32 +143,35 @@ async def serve(
         raise InvalidArgumentError(f"drain: {drain!r} is not an asyncio.Event")
     serving = _Serving(handler, max_concurrent)
     client.on_call(serving.on_call)
-    await (asyncio.Event() if drain is None else drain).wait()
-    serving.draining = True
-    contexts = list(client.contexts)
-    log.info(
-        "draining: unreceiving %s; %d calls in progress, %g s grace",
-        ", ".join(contexts) or "(no contexts)",
-        len(serving.running),
-        grace,
-    )
-    if contexts:
+    async with client:
+        await (asyncio.Event() if drain is None else drain).wait()
+        serving.draining = True
+        contexts = list(client.contexts)
+        log.info(
+            "draining: unreceiving %s; %d calls in progress, %g s grace",
+            ", ".join(contexts) or "(no contexts)",
+            len(serving.running),
+            grace,
+        )
         try:
-            await client.unreceive(contexts)
-        except RelayError as exc:  # offers that still come are passed back
-            log.warning("signalwire.unreceive failed: %s", exc)
-        else:
-            log.info("unreceived %s: no new offers", ", ".join(contexts))
-    try:
-        async with asyncio.timeout(grace):
-            await serving.idle.wait()
-    except TimeoutError:
-        tasks = list(serving.running)
-        log.info("grace over: cutting %d calls in progress", len(tasks))
-        serving.cutting.update(tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)
+            # Both within the grace: a drain with no call in progress still waits
+            # for the unreceive, so no offer can reach this client after it leaves.
+            async with asyncio.timeout(grace):
+                await asyncio.gather(_unreceive(client, contexts), serving.idle.wait())
+        except TimeoutError:
+            pass
+        if serving.running:
+            tasks = list(serving.running)
+            log.info("grace over: cutting %d calls in progress", len(tasks))
+            serving.cutting.update(tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+        # The calls' ended events, for the handlers' listeners (bounded).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LINGER
+        while client.statistics().live_calls and loop.time() < deadline:
+            await asyncio.sleep(0.02)
     return ServeSummary(
         handled=serving.handled,
         finished=serving.finished,

@@ -74,8 +74,10 @@ class _Serving:
 
     async def pass_back(self, call: Call) -> None:
         try:
-            await call.pass_()
-        except RelayError as exc:  # it ended meanwhile, or the session is gone
+            # Shielded: the pass of an offer taken from the buffer must be sent.
+            with trio.CancelScope(shield=True), trio.fail_after(DRAIN_HANGUP_TIMEOUT):
+                await call.pass_()
+        except (RelayError, trio.TooSlowError) as exc:  # it ended meanwhile, or the session is gone
             log.warning("could not pass call %s back: %s", call.call_id, exc)
         else:
             self.passed += 1
@@ -175,20 +177,34 @@ async def _drain(
     )
     async with trio.open_nursery() as passing:
         passing.start_soon(_pass_offers, serving, calls, held)
-        if contexts:
-            try:
-                await client.unreceive(contexts)
-            except RelayError as exc:  # offers that still come are passed back
-                log.warning("signalwire.unreceive failed: %s", exc)
-            else:
-                log.info("unreceived %s: no new offers", ", ".join(contexts))
+        # Both within the grace: a drain with no call in progress still waits
+        # for the unreceive, so no offer can reach this client after it leaves.
         with trio.move_on_after(grace):
-            await serving.idle.wait()
+            async with trio.open_nursery() as waits:
+                waits.start_soon(_unreceive, client, contexts)
+                waits.start_soon(serving.idle.wait)
         passing.cancel_scope.cancel()
+    while True:  # what arrived while the last pass was sent
+        try:
+            call = calls.receive_nowait()
+        except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
+            break
+        await serving.pass_back(call)
     if serving.running:
         log.info("grace over: cutting %d calls in progress", len(serving.running))
         for scope in serving.running.values():
             scope.cancel()
+
+
+async def _unreceive(client: RelayClient, contexts: tuple[str, ...]) -> None:
+    if not contexts:
+        return
+    try:
+        await client.unreceive(contexts)
+    except RelayError as exc:  # offers that still come are passed back
+        log.warning("signalwire.unreceive failed: %s", exc)
+    else:
+        log.info("unreceived %s: no new offers", ", ".join(contexts))
 
 
 async def _pass_offers(

@@ -29,6 +29,15 @@ def requests(fake: FakeRelayHandle, method: str) -> list[str]:
     ]
 
 
+async def receiving(fake: FakeRelayHandle, count: int) -> None:
+    await fake.wait_until(
+        lambda: (
+            sum("office" in s.contexts and s.connection is not None for s in fake.server.sessions())
+            >= count
+        )
+    )
+
+
 def inject(fake: FakeRelayHandle, count: int) -> None:
     for n in range(count):
         fake.inject_inbound_call(context="office", from_number=f"+1555000{n:04}", to_number="+1")
@@ -46,17 +55,20 @@ async def test_drain_lets_the_call_finish_then_offers_go_to_the_other_client() -
 
     drain = asyncio.Event()
     async with asyncio.timeout(20), open_fake_relay_server(tls=False) as fake:
-        async with client(fake) as a:
-            serving = asyncio.create_task(relay_asyncio.serve(a, handler, drain=drain, grace=5))
-            inject(fake, 1)
-            await fake.wait_until(lambda: len(requests(fake, "calling.answer")) == 1)
-            drain.set()
-            async with client(fake) as b:  # a second client in the same process
-                other = asyncio.create_task(relay_asyncio.serve(b, handler))
-                summary = await serving
-                inject(fake, 2)  # after the drain: B only
-                await fake.wait_until(lambda: len(finished) == 3 and not fake.server.calls())
-                other.cancel()
+        serving = asyncio.create_task(
+            relay_asyncio.serve(client(fake), handler, drain=drain, grace=5)
+        )
+        await receiving(fake, 1)
+        inject(fake, 1)
+        await fake.wait_until(lambda: len(requests(fake, "calling.answer")) == 1)
+        drain.set()
+        # A second client in the same process.
+        other = asyncio.create_task(relay_asyncio.serve(client(fake), handler))
+        summary = await serving
+        await receiving(fake, 1)
+        inject(fake, 2)  # after the drain: B only
+        await fake.wait_until(lambda: len(finished) == 3 and not fake.server.calls())
+        other.cancel()
     assert summary == ServeSummary(handled=1, finished=1, cut=0, passed=0, drained=True)
     answered = Counter(requests(fake, "calling.answer"))
     assert len(answered) == 3 and set(answered.values()) == {1}
@@ -77,15 +89,17 @@ async def test_grace_running_out_cuts_the_handler_and_hangs_up_its_call() -> Non
 
     drain = asyncio.Event()
     async with asyncio.timeout(20), open_fake_relay_server(tls=False) as fake:
-        async with client(fake) as a:
-            serving = asyncio.create_task(relay_asyncio.serve(a, forever, drain=drain, grace=0.5))
-            inject(fake, 1)
-            await fake.wait_until(lambda: len(requests(fake, "calling.answer")) == 1)
-            started = asyncio.get_running_loop().time()
-            drain.set()
-            summary = await serving
-            elapsed = asyncio.get_running_loop().time() - started
-            await fake.wait_until(lambda: not fake.server.calls())
+        serving = asyncio.create_task(
+            relay_asyncio.serve(client(fake), forever, drain=drain, grace=0.5)
+        )
+        await receiving(fake, 1)
+        inject(fake, 1)
+        await fake.wait_until(lambda: len(requests(fake, "calling.answer")) == 1)
+        started = asyncio.get_running_loop().time()
+        drain.set()
+        summary = await serving
+        elapsed = asyncio.get_running_loop().time() - started
+        await fake.wait_until(lambda: not fake.server.calls())
     assert summary == ServeSummary(handled=1, finished=0, cut=1, passed=0, drained=True)
     assert 0.5 <= elapsed < 3
     assert requests(fake, "calling.end") == cancelled
@@ -100,17 +114,18 @@ async def test_an_offer_during_the_drain_is_passed_back() -> None:
 
     drain = asyncio.Event()
     async with asyncio.timeout(20), open_fake_relay_server(tls=False) as fake:
-        async with client(fake) as a:
-            serving = asyncio.create_task(relay_asyncio.serve(a, handler, drain=drain, grace=5))
-            inject(fake, 1)
-            await fake.wait_until(lambda: len(requests(fake, "calling.answer")) == 1)
-            drain.set()
-            await fake.wait_until(
-                lambda: "signalwire.unreceive" in [e.method for e in fake.server.journal]
-            )
-            # An offer the server sent before it read the unreceive: made here by hand.
-            await a.receive(["office"])
-            inject(fake, 1)
-            await fake.wait_until(lambda: len(requests(fake, "calling.pass")) == 1)
-            summary = await serving
+        a = client(fake)
+        serving = asyncio.create_task(relay_asyncio.serve(a, handler, drain=drain, grace=5))
+        await receiving(fake, 1)
+        inject(fake, 1)
+        await fake.wait_until(lambda: len(requests(fake, "calling.answer")) == 1)
+        drain.set()
+        await fake.wait_until(
+            lambda: "signalwire.unreceive" in [e.method for e in fake.server.journal]
+        )
+        # An offer the server sent before it read the unreceive: made here by hand.
+        await a.receive(["office"])
+        inject(fake, 1)
+        await fake.wait_until(lambda: len(requests(fake, "calling.pass")) == 1)
+        summary = await serving
     assert summary.passed == 1 and summary.finished == 1
