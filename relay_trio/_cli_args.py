@@ -29,7 +29,7 @@ SCRIPT = "sansio-relay"
 
 
 def prog(command: str) -> str:
-    """The program name for ``command``'s usage: ``sansio-relay dial`` or ``python -m relay_trio dial``."""
+    """``command``'s program name: ``sansio-relay dial``, or ``python -m relay_trio dial``."""
     invoked = os.path.basename(sys.argv[0]) if sys.argv else ""
     return f"{SCRIPT if invoked == SCRIPT else 'python -m relay_trio'} {command}"
 

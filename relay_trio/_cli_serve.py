@@ -28,7 +28,6 @@ import trio
 from relay_core import (
     DEFAULT_GRACE,
     AuthenticationError,
-    CallReceived,
     Event,
     RelayError,
     ServeSummary,
@@ -85,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_connection_options(
         parser,
-        host_help="Space host or ws(s):// URL (default: SIGNALWIRE_SPACE, else relay.signalwire.com)",
+        host_help=(
+            "Space host or ws(s):// URL (default: SIGNALWIRE_SPACE, else relay.signalwire.com)"
+        ),
     )
     parser.add_argument(
         "--loop", choices=("trio", "asyncio"), default="trio", help="the adapter to run on"
@@ -185,36 +186,38 @@ async def _serve_trio(args: argparse.Namespace, handler: Any, forced: list[int])
     with trio.open_signal_receiver(*SIGNALS) as signals:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_watch_signals, signals, drain, nursery.cancel_scope, forced)
-            async with open_relay_client(
-                host=args.host,
-                project=args.project,
-                token=args.token,
-                contexts=args.contexts,
-                open_timeout=args.open_timeout,
-                max_pending_calls=args.max_concurrent,
-            ) as client:
-                async with trio.open_nursery() as logging_nursery:
-                    logging_nursery.start_soon(_log_events, client)
-                    log.info(
-                        "serving %s on %s (trio, %d calls at once, pid %d)",
-                        args.app,
-                        ", ".join(args.contexts),
-                        args.max_concurrent,
-                        os.getpid(),
-                    )
-                    summary = await serve(
-                        client,
-                        handler,
-                        max_concurrent=args.max_concurrent,
-                        drain=drain,
-                        grace=args.grace,
-                    )
-                    _log_summary(summary)
-                    # The last calls' ended events, for the log (bounded).
-                    with trio.move_on_after(LINGER):
-                        while client.statistics().live_calls:
-                            await trio.sleep(0.02)
-                    logging_nursery.cancel_scope.cancel()
+            async with (
+                open_relay_client(
+                    host=args.host,
+                    project=args.project,
+                    token=args.token,
+                    contexts=args.contexts,
+                    open_timeout=args.open_timeout,
+                    max_pending_calls=args.max_concurrent,
+                ) as client,
+                trio.open_nursery() as logging_nursery,
+            ):
+                logging_nursery.start_soon(_log_events, client)
+                log.info(
+                    "serving %s on %s (trio, %d calls at once, pid %d)",
+                    args.app,
+                    ", ".join(args.contexts),
+                    args.max_concurrent,
+                    os.getpid(),
+                )
+                summary = await serve(
+                    client,
+                    handler,
+                    max_concurrent=args.max_concurrent,
+                    drain=drain,
+                    grace=args.grace,
+                )
+                _log_summary(summary)
+                # The last calls' ended events, for the log (bounded).
+                with trio.move_on_after(LINGER):
+                    while client.statistics().live_calls:
+                        await trio.sleep(0.02)
+                logging_nursery.cancel_scope.cancel()
             nursery.cancel_scope.cancel()
 
 
