@@ -70,11 +70,13 @@ class Lines:
 class Proc:
     """``python -m relay_trio ARGS`` with both streams read by threads."""
 
-    def __init__(self, *args: str, stdin: int = subprocess.DEVNULL, **env: str) -> None:
+    def __init__(
+        self, *args: str, stdin: int = subprocess.DEVNULL, env: dict[str, str] | None = None
+    ) -> None:
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "relay_trio", *args],
             cwd=ROOT,
-            env={**ENV, **env},
+            env={**ENV, **(env or {})},
             stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -106,5 +108,5 @@ def worker(url: str, *args: str, **env: str) -> Proc:
     args = args or ("serve_app:answer_and_hold",)
     return Proc(
         "serve", "--app-dir", str(HERE), "--context", "office", "--host", url,
-        "--project", "test-project", "--token", "test-token", *args, **env,
+        "--project", "test-project", "--token", "test-token", *args, env=env,
     )  # fmt: skip

@@ -148,4 +148,40 @@ async def test_serve_refuses_a_bad_grace_or_drain(fake: FakeRelayHandle) -> None
         with pytest.raises(relay_trio.InvalidArgumentError, match="grace"):
             await a.serve(handler, grace=-1)
         with pytest.raises(relay_trio.InvalidArgumentError, match="drain"):
-            await a.serve(handler, drain=True)  # type: ignore[arg-type]
+            await a.serve(handler, drain=True)
+
+
+@pytest.mark.trio
+async def test_serve_carries_on_through_a_dropped_socket_then_drains(
+    fake: FakeRelayHandle, autojump_clock: Any
+) -> None:
+    finished: list[str] = []
+
+    async def handler(call: relay_trio.Call) -> None:
+        await call.answer()
+        await trio.sleep(5)
+        await call.hangup()
+        finished.append(call.call_id)
+
+    drain = trio.Event()
+    summary: list[ServeSummary] = []
+    with trio.fail_after(120):
+        async with client(fake) as a:
+
+            async def run(task_status: trio.TaskStatus[None]) -> None:
+                summary.append(await a.serve(handler, drain=drain, task_status=task_status))
+
+            async with trio.open_nursery() as nursery:
+                await nursery.start(run)
+                inject(fake, 1)
+                await fake.wait_until(lambda: len(requests(fake, "calling.answer")) == 1)
+                (conn,) = fake.connections()
+                fake.drop(conn)  # the session resumes on a new socket
+                await fake.wait_until(lambda: fake.connections() not in ([], [conn]))
+                inject(fake, 1)
+                await fake.wait_until(lambda: len(finished) == 2)
+                drain.set()
+    assert summary == [ServeSummary(handled=2, finished=2, cut=0, passed=0, drained=True)]
+    assert not fake.server.calls()
+    resumed = [e for e in fake.server.journal if e.method == "signalwire.connect"]
+    assert len(resumed) == 2
