@@ -129,3 +129,15 @@ async def test_an_offer_during_the_drain_is_passed_back() -> None:
         await fake.wait_until(lambda: len(requests(fake, "calling.pass")) == 1)
         summary = await serving
     assert summary.passed == 1 and summary.finished == 1
+
+
+@pytest.mark.asyncio
+async def test_serve_refuses_a_bad_grace_or_drain_before_opening() -> None:
+    async def handler(call: relay_asyncio.Call) -> None: ...
+
+    async with open_fake_relay_server(tls=False) as fake:
+        with pytest.raises(relay_asyncio.InvalidArgumentError, match="grace"):
+            await relay_asyncio.serve(client(fake), handler, grace=-1)
+        with pytest.raises(relay_asyncio.InvalidArgumentError, match="drain"):
+            await relay_asyncio.serve(client(fake), handler, drain=True)  # type: ignore[arg-type]
+        assert fake.connections() == []
