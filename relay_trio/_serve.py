@@ -52,9 +52,14 @@ class _Serving:
         self.idle.set()
         self.handled = self.finished = self.cut = self.passed = 0
 
-    async def run(self, handler: Handler, call: Call) -> None:
+    def start(self, call: Call) -> trio.CancelScope:
+        """Count ``call`` as running from now (before its task first runs)."""
+        self.handled += 1
         scope = self.running[call] = trio.CancelScope()
         self.idle = trio.Event() if self.idle.is_set() else self.idle
+        return scope
+
+    async def run(self, handler: Handler, call: Call, scope: trio.CancelScope) -> None:
         try:
             with scope:
                 try:
@@ -141,8 +146,10 @@ async def serve(
                 held.append(call)
                 await serving.limiter.acquire_on_behalf_of(call)
                 held.remove(call)
-                serving.handled += 1
-                handlers.start_soon(serving.run, handler, call, name=f"relay call {call.call_id}")
+                scope = serving.start(call)
+                handlers.start_soon(
+                    serving.run, handler, call, scope, name=f"relay call {call.call_id}"
+                )
             intake.cancel_scope.cancel()  # the client closed: no drain
         if drain is not None and drain.is_set():
             drained = True
