@@ -23,6 +23,7 @@ from ._checks import (
     check_text,
     check_timeout,
 )
+from ._drain import DEFAULT_GRACE, DRAIN_HANGUP_TIMEOUT, ServeSummary
 from ._errors import (
     AuthenticationError,
     CallGoneError,
@@ -212,6 +213,9 @@ from .wire import (
 
 __all__ = [
     "CALL_EVENT_BUFFER",
+    "DEFAULT_GRACE",
+    "DRAIN_HANGUP_TIMEOUT",
+    "ServeSummary",
     "CLIENT_EVENT_BUFFER",
     "CONVERTER",
     "DEFAULT_HOST",
