@@ -26,6 +26,23 @@ from relay_core import (
 
 from ._call import Action, Call, ConnectResult, EventHandler, PlayAction
 from ._client import CallHandler, RelayClient, websocket_url
+from ._sdk_action_events import (
+    CollectEvent,
+    ConferenceEvent,
+    DenoiseEvent,
+    DetectEvent,
+    EchoEvent,
+    FaxEvent,
+    HoldEvent,
+    PayEvent,
+    QueueEvent,
+    RecordEvent,
+    ReferEvent,
+    SendDigitsEvent,
+    StreamEvent,
+    TapEvent,
+    TranscribeEvent,
+)
 from ._sdk_events import (
     CallingErrorEvent,
     CallReceiveEvent,
@@ -34,8 +51,9 @@ from ._sdk_events import (
     DialEvent,
     PlayEvent,
     RelayEvent,
-    parse_event,
 )
+from ._sdk_parse import parse_event
+from ._serve import serve
 from .constants import (
     CALL_STATE_ANSWERED,
     CALL_STATE_CREATED,
@@ -146,5 +164,21 @@ __all__ = [
     "RequestTimeoutError",
     "SessionClosedError",
     "parse_event",
+    "CollectEvent",
+    "ConferenceEvent",
+    "DenoiseEvent",
+    "DetectEvent",
+    "EchoEvent",
+    "FaxEvent",
+    "HoldEvent",
+    "PayEvent",
+    "QueueEvent",
+    "RecordEvent",
+    "ReferEvent",
+    "SendDigitsEvent",
+    "StreamEvent",
+    "TapEvent",
+    "TranscribeEvent",
+    "serve",
     "websocket_url",
 ]

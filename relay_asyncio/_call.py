@@ -17,7 +17,10 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 
 from relay_core import (
     CALL_EVENT_BUFFER,
+    ActionFinished,
+    ActionUpdated,
     Answer,
+    CallActivity,
     CallErrorReported,
     CallId,
     CallInfo,
@@ -52,7 +55,8 @@ from relay_core import (
     device_to_wire,
 )
 
-from ._sdk_events import RelayEvent, sdk_event
+from ._sdk_events import RelayEvent
+from ._sdk_parse import sdk_event
 
 __all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
 
@@ -66,7 +70,8 @@ Predicate: TypeAlias = Callable[[Any], bool]
 #: The events a call's listeners get; each knows its wire ``event_type``.
 CallEvent: TypeAlias = (
     CallStateChanged | ConnectStateChanged | PlayStateChanged | CallErrorReported | UnknownEvent
-)
+    | ActionUpdated | ActionFinished | CallActivity
+)  # fmt: skip
 _T = TypeVar("_T")
 
 

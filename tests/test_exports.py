@@ -27,16 +27,32 @@ CORE = {
     # decisions both adapters share (endpoint, frame limit, credentials, dial timeout)
     "MAX_FRAME_BYTES", "Credentials", "DialTimeoutError", "Endpoint", "credentials_from",
     "endpoint", "space_host",
+    # issue 13: every calling verb (RELAY.md H.5)
+    "AI", "AIHold", "AIMessage", "AIStop", "AIUnhold", "AmazonBedrock",
+    "BindDigit", "ClearDigitBindings", "Collect", "CollectDigits", "CollectSpeech",
+    "CollectStartInputTimers",
+    "CollectStop", "Denoise", "DenoiseStop", "Detect", "DetectStop", "Detector",
+    "Echo", "Hold", "JoinConference", "JoinRoom", "LeaveConference", "LeaveRoom",
+    "LiveTranscribe", "LiveTranslate", "Pay", "PayStop", "PlayAndCollect", "PlayAndCollectStop",
+    "PlayAndCollectVolume", "QueueEnter", "QueueLeave", "ReceiveFax", "ReceiveFaxStop", "Record",
+    "RecordPause", "RecordResume", "RecordStop", "Refer", "ReferDevice", "SendDigits",
+    "SendFax", "SendFaxStop", "Stream", "StreamStop", "Tap", "TapDevice",
+    "TapStop", "Transcribe", "TranscribeStop", "Transfer", "Unhold", "UserEvent",
     # the fake server and its telephone network
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
     "NeverAnswers", "PhoneNetwork", "SimulatedCall",
     # shared by both adapters: argument checks, buffer bounds, error choice
-    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_count",
+    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts",
+    "check_tls_option", "check_count",
     "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
     "http_status_cause",
     # the official SDK's RELAY_MAX_ACTIVE_CALLS, read the same way by every adapter
-    "MAX_CALLS_VARIABLE", "max_calls_from", "check_tls_option",
+    "MAX_CALLS_VARIABLE", "max_calls_from",
+    # actions (RELAY.md H.5): their kinds and events
+    "ActionKind", "ActionUpdated", "ActionFinished", "CallActivity",
+    # the serve drain both adapters run
+    "DEFAULT_GRACE", "DRAIN_HANGUP_TIMEOUT", "ServeSummary",
 }  # fmt: skip
 
 TESTING = {
@@ -85,6 +101,9 @@ ASYNCIO = {
     # the official SDK's event classes and constants (issue 14)
     "CallReceiveEvent", "CallStateEvent", "CallingErrorEvent", "ConnectEvent", "DialEvent",
     "PlayEvent", "RelayEvent", "parse_event",
+    "CollectEvent", "ConferenceEvent", "DenoiseEvent", "DetectEvent", "EchoEvent", "FaxEvent",
+    "HoldEvent", "PayEvent", "QueueEvent", "RecordEvent", "ReferEvent", "SendDigitsEvent",
+    "StreamEvent", "TapEvent", "TranscribeEvent",
     "CALL_STATE_ANSWERED", "CALL_STATE_CREATED", "CALL_STATE_ENDED", "CALL_STATE_ENDING",
     "CALL_STATE_RINGING", "CONNECT_STATE_CONNECTED", "CONNECT_STATE_CONNECTING",
     "CONNECT_STATE_DISCONNECTED", "CONNECT_STATE_FAILED", "EVENT_CALLING_ERROR",
@@ -96,6 +115,7 @@ ASYNCIO = {
     "EVENT_MESSAGING_STATE", "MESSAGE_STATE_DELIVERED", "MESSAGE_STATE_FAILED",
     "MESSAGE_STATE_INITIATED", "MESSAGE_STATE_QUEUED", "MESSAGE_STATE_RECEIVED",
     "MESSAGE_STATE_SENT", "MESSAGE_STATE_UNDELIVERED",
+    "serve",  # relay_trio.serve's twin, with the same drain
 }  # fmt: skip
 
 

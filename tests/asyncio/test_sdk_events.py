@@ -93,7 +93,7 @@ def test_parse_event_matches_the_official_sdk(payload: dict[str, Any]) -> None:
     assert fields(parse_event(payload)) == fields(official.parse_event(payload))
 
 
-@given(st.sampled_from(sorted(relay_asyncio._sdk_events.EVENT_CLASS_MAP)), json_values)
+@given(st.sampled_from(sorted(relay_asyncio._sdk_parse.EVENT_CLASS_MAP)), json_values)
 def test_parse_event_never_raises_on_hostile_params(event_type: str, params: Any) -> None:
     event = parse_event({"event_type": event_type, "params": params})
     assert type(event).__name__ == type(official.parse_event({"event_type": event_type,
@@ -153,7 +153,7 @@ def test_an_event_kind_not_known_here_still_gets_the_base_class() -> None:
             self.event_type = "calling.call.newer"
             self.params = {"call_id": "c1", "timestamp": 5.0, "x": 1}
 
-    event = relay_asyncio._sdk_events.sdk_event(Newer())  # type: ignore[arg-type]
+    event = relay_asyncio._sdk_parse.sdk_event(Newer())  # type: ignore[arg-type]
     assert type(event) is RelayEvent
     assert (event.event_type, event.call_id, event.timestamp, event.params["x"]) == (
         "calling.call.newer",
@@ -192,41 +192,22 @@ VERB_PARAMS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-class _View:
-    """A stand-in for a core payload view: typed values only where the wire type fits."""
-
-    def __init__(self, event_type: str, params: dict[str, Any], typed: dict[str, Any]) -> None:
-        self.event_type, self._params, self._typed = event_type, params, typed
-
-    def to_wire(self) -> dict[str, Any]:
-        return dict(self._params)
-
-    def __getattr__(self, name: str) -> Any:
-        return self._typed.get(name)
-
-
-class _Activity:
-    def __init__(self, payload: _View) -> None:
-        self.payload, self.call, self.event_type = payload, None, payload.event_type
-
-
 @pytest.mark.parametrize("event_type", sorted(VERB_PARAMS))
 def test_verb_events_match_the_official_sdk(event_type: str) -> None:
+    """Read by the core's payload views (issue 13), built into the official classes."""
     from relay_asyncio._sdk_action_events import ACTION_EVENT_CLASSES
-    from relay_asyncio._sdk_events import sdk_event
 
     params = {"call_id": "c1", "node_id": "n1", "timestamp": 12.5, **VERB_PARAMS[event_type]}
-    theirs = official.parse_event({"event_type": event_type, "params": params})
-    # Typed values win where the core reads them (a record's url inside "record", say);
-    # where it reads none, every field is the server's value (the fallback).
-    typed = TYPED.get(event_type, {})
-    built = sdk_event(_Activity(_View(event_type, params, typed)))  # type: ignore[arg-type]
-    assert type(built) is ACTION_EVENT_CLASSES[event_type]
-    assert fields(built) == fields(theirs)
+    payload = {"event_type": event_type, "params": params}
+    ours, theirs = parse_event(payload), official.parse_event(payload)
+    assert type(ours) is ACTION_EVENT_CLASSES[event_type]
+    assert fields(ours) == fields(theirs)
+    assert ours.core is not None and ours.core.payload.event_type == event_type
 
 
-#: What the core's payload views read beyond the wire keys of the same name.
-TYPED: dict[str, dict[str, Any]] = {
-    "calling.call.record": {"url": "https://x/r.mp3", "duration": 3.5, "size": 512},
-    "calling.call.queue": {"queue_id": "qid"},
-}
+def test_a_typed_value_wins_over_the_wire_shape() -> None:
+    """Where the core reads a field its own way, the built class has the core's value."""
+    params = {"call_id": "c1", "control_id": "r1", "state": "finished", "url": "https://top",
+              "record": {"duration": 2.0}}  # fmt: skip
+    event = parse_event({"event_type": "calling.call.record", "params": params})
+    assert (event.url, event.duration, event.size) == ("https://top", 2.0, 0)

@@ -61,11 +61,6 @@ PENDING_OTHER_ISSUES: frozenset[str] = frozenset(
         "RecordAction", "StandaloneCollectAction", "StreamAction", "TapAction",
         "TranscribeAction",
         "Call.play(on_completed)",
-        # -- issue 14 on issue 13's event payloads (relay_core/wire/_action_payloads.py):
-        # built here once that core lands on main, as the classes above are built
-        "CollectEvent", "ConferenceEvent", "DenoiseEvent", "DetectEvent", "EchoEvent",
-        "FaxEvent", "HoldEvent", "PayEvent", "QueueEvent", "RecordEvent", "ReferEvent",
-        "SendDigitsEvent", "StreamEvent", "TapEvent", "TranscribeEvent",
         # -- issue 15: messaging ------------------------------------------------------------
         "Message", "MessageReceiveEvent", "MessageStateEvent",
         "RelayClient.on_message", "RelayClient.send_message",
