@@ -10,8 +10,10 @@ import`` line pointing at relay_asyncio.  The test compares
   handshake's own fields aside (``HANDSHAKE_DIFFERENCES``);
 * what the program printed.
 
-A deliberate difference is written into ``Family.differences``: what each
-side does instead, so the test states it rather than hides it.
+A deliberate difference is written into its :class:`Family`: output lines
+(``differences``), request params (``only_ours``) or whole requests
+(``only_ours_requests``) with what each side does instead, so the test states
+it rather than hides it; each must still happen, or the test fails.
 
 To add a family: drop a program in ``programs/`` and add a :class:`Family`
 (with a ``setup`` if it needs the fake server prepared, e.g. an inbound call).
@@ -30,7 +32,7 @@ from typing import Any
 import pytest
 
 from relay_asyncio.testing import FakeRelayHandle, open_fake_relay_server
-from relay_core.testing import CLIENT_TO_SERVER, FakeRelayServer
+from relay_core.testing import CLIENT_TO_SERVER, Busy, FakeRelayServer
 
 from .test_official_sdk import PROJECT, TOKEN, directory
 
@@ -56,6 +58,10 @@ async def _no_setup(fake: FakeRelayHandle) -> None:
     del fake
 
 
+async def _busy(fake: FakeRelayHandle) -> None:
+    fake.server.directory.set("+15550000486", Busy())
+
+
 async def _offer_one_call(fake: FakeRelayHandle) -> None:
     # Offered once a session receives "office" (RELAY.md I): the program's client.
     fake.inject_inbound_call(context="office", from_number="+15553334444", to_number="+15551234567")
@@ -71,10 +77,24 @@ class Family:
     differences: dict[str, str] = field(default_factory=dict)
     #: Request params only relay_asyncio sends, on purpose: {(method, key): why}.
     only_ours: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Whole requests only relay_asyncio sends, on purpose: {method: why}.
+    only_ours_requests: dict[str, str] = field(default_factory=dict)
 
 
 FAMILIES = {
     "dial": Family("dial.py"),
+    # Both raise a RelayError with code -1; ours is the DialError / DialTimeoutError subclass
+    # and says why (the server's reason), the SDK's says "Dial failed" / "Dial timed out".
+    "dial_failure": Family(
+        "dial_failure.py",
+        setup=_busy,
+        only_ours_requests={
+            "calling.end": (
+                "a dial given up on (dial_timeout) ends its ringing leg (reason cancel); the "
+                "SDK leaves it ringing until the far end gives up"
+            ),
+        },
+    ),
     "play": Family("play.py"),
     "connect": Family(
         "connect.py",
@@ -180,8 +200,13 @@ async def test_same_wire_and_output_as_the_official_sdk(
     family = FAMILIES[name]
     theirs = await run_program(family, "official", monkeypatch)
     ours = await run_program(family, "ours", monkeypatch)
+    for method in family.only_ours_requests:
+        assert any(m == method for m, _ in ours.requests), f"we no longer send {method}"
+        assert all(m != method for m, _ in theirs.requests)
     mine = []
     for method, params in ours.requests:
+        if method in family.only_ours_requests:
+            continue
         for key in [k for m, k in family.only_ours if m == method]:
             assert key in params, f"{method}: we no longer send {key}; drop the difference"
             params = {k: v for k, v in params.items() if k != key}
