@@ -264,8 +264,9 @@ async def _serve_asyncio(args: argparse.Namespace, handler: Any, forced: list[in
 
     async def logged(call: relay_asyncio.Call) -> None:
         # relay_asyncio has no client-wide event tap: follow each call.
+        # Listeners get the official SDK's classes; the typed event is their ``.core``.
         for event_type in ("calling.call.state", "calling.call.connect", "calling.call.play"):
-            call.on(event_type, _log_event)
+            call.on(event_type, lambda event: _log_event(event.core or event))
         calls_log.info(
             "inbound call %s offered on context %s", call.call_id, call.context or "(none)"
         )
