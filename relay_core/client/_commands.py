@@ -27,6 +27,7 @@ from .._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
 from ..wire._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
 from ..wire._values import DevicePlan, Media
 from ._events import CallRef
+from ._message_commands import SendMessage
 
 __all__ = [
     "Answer",
@@ -444,4 +445,5 @@ Command: TypeAlias = (
     | Unreceive
     | Ping
     | RawRequest
+    | SendMessage
 )

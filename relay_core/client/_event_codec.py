@@ -25,6 +25,7 @@ from ..wire._payloads import (
     PlayPayload,
     decode_payload,
 )
+from ..wire._message_payloads import MESSAGE_EVENT_TYPES, MESSAGE_RECEIVE, decode_message_payload
 from ..wire._wire import parse_code
 from ._events import (
     CallErrorReported,
@@ -37,6 +38,13 @@ from ._events import (
     PlayStateChanged,
     ServerEvent,
     UnknownEvent,
+)
+from ._message_events import (
+    MessageId,
+    MessageInfo,
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
 )
 from ._state import CallState, ConnectState, DialState, PlayState
 
@@ -79,6 +87,8 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
         RemoteProtocolError: a modelled event lacks its key (call id, tag,
             control id or state); the message names the field, never a value.
     """
+    if event_type in MESSAGE_EVENT_TYPES:
+        return _message_event(event_type, params)
     payload = decode_payload(event_type, params)
     if isinstance(payload, CallStatePayload):
         info = _info(payload, direction="")
@@ -123,3 +133,28 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
             params=params,
         )
     return UnknownEvent(event_type=event_type, params=params)
+
+
+def _message_event(event_type: str, params: JSONObject) -> MessageReceived | MessageStateChanged:
+    """A ``messaging.*`` event, typed (an unknown ``message_state`` raises)."""
+    payload = decode_message_payload(event_type, params)
+    try:
+        state = MessageState(payload.message_state)
+    except ValueError:
+        raise RemoteProtocolError(f"{event_type}: message_state is not a known state") from None
+    info = MessageInfo(
+        message_id=MessageId(payload.message_id),
+        direction=payload.direction,
+        context=payload.context,
+        from_number=payload.from_number,
+        to_number=payload.to_number,
+        body=payload.body,
+        media=payload.media,
+        segments=payload.segments,
+        tags=payload.tags,
+        state=state,
+        reason=payload.reason,
+    )
+    if event_type == MESSAGE_RECEIVE:
+        return MessageReceived(message=info)
+    return MessageStateChanged(message=info, state=state, reason=payload.reason)

@@ -23,6 +23,7 @@ from .._errors import (
     SessionClosedError,
 )
 from .._ids import CallId, ControlId, JSONObject, NodeId, RequestId, Tag
+from ._message_events import InboundMessageRefused, MessageReceived, MessageStateChanged
 from ._state import CallState, ConnectState, DialState, PlayState
 
 if TYPE_CHECKING:
@@ -390,6 +391,9 @@ Event: TypeAlias = (
     | PlayStateChanged
     | CallErrorReported
     | UnknownEvent
+    | MessageReceived
+    | MessageStateChanged
+    | InboundMessageRefused
 )
 
 #: The events that come from a server's ``signalwire.event``: each has an ``event_type``.
@@ -401,4 +405,6 @@ ServerEvent: TypeAlias = (
     | PlayStateChanged
     | CallErrorReported
     | UnknownEvent
+    | MessageReceived
+    | MessageStateChanged
 )
