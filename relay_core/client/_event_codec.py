@@ -15,6 +15,7 @@ from __future__ import annotations
 from .._errors import RemoteProtocolError
 from .._ids import CallId, ControlId, JSONObject, NodeId, Tag
 from ..wire._device_cache import server_device
+from ..wire._message_payloads import MESSAGE_EVENT_TYPES, MESSAGE_RECEIVE, decode_message_payload
 from ..wire._payloads import (
     CallErrorPayload,
     CallObject,
@@ -25,7 +26,6 @@ from ..wire._payloads import (
     PlayPayload,
     decode_payload,
 )
-from ..wire._message_payloads import MESSAGE_EVENT_TYPES, MESSAGE_RECEIVE, decode_message_payload
 from ..wire._wire import parse_code
 from ._events import (
     CallErrorReported,

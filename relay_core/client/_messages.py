@@ -254,7 +254,9 @@ class MessageControl:
             del live[message.info.message_id]
             info = message.info
             self._emit(
-                MessageStateChanged(message=info, state=info.state, reason=info.reason, expired=True)
+                MessageStateChanged(
+                    message=info, state=info.state, reason=info.reason, expired=True
+                )
             )
 
     def closed(self) -> None:

@@ -32,15 +32,15 @@ from ..wire._wire import (
 from ._calls import CallControl
 from ._commands import Command
 from ._config import PROTOCOL_VERSION, RelayConfig, SessionStatistics
-from ._message_commands import SendMessage, message_context
-from ._message_events import InboundMessageRefused, MessageInfo
-from ._messages import MessageControl
 from ._events import (
     CallRef,
     Event,
     FailureKind,
     RequestFailed,
 )
+from ._message_commands import SendMessage, message_context
+from ._message_events import InboundMessageRefused, MessageInfo
+from ._messages import MessageControl
 from ._state import SENDING_STATES, SessionInput, SessionState, session_transition
 
 __all__ = []

@@ -47,7 +47,6 @@ from ..wire._wire import (
     parse_code,
 )
 from ._commands import Ping, Receive, Unreceive
-from ._message_commands import SendMessage
 from ._config import STALE_AUTHORIZATION_CODE
 from ._connect_policy import retry_rejected_login
 from ._events import (
@@ -59,6 +58,7 @@ from ._events import (
     SessionEnding,
     SessionStarted,
 )
+from ._message_commands import SendMessage
 from ._outbox import _Pending, _SessionBase
 from ._state import SessionInput, SessionState
 
