@@ -108,7 +108,9 @@ def test_j4_transcript_state_before_reply_is_replayed() -> None:
         "sent",
         "delivered",
     ]
-    assert found[-1].is_final and found[-1].message_state == "delivered"
+    last = found[-1]
+    assert isinstance(last, MessageStateChanged)
+    assert last.is_final and last.message_state == "delivered"
     stats = session.statistics()
     assert stats.live_messages == 0 and stats.dropped_events == 0
 
@@ -162,7 +164,7 @@ def test_2xx_reply_without_message_id_is_an_error() -> None:
 
 def test_j5_receive_transcript() -> None:
     session, _ids = ready_session()
-    inbound = {
+    inbound: dict[str, Any] = {
         "message_id": "msg-10",
         "context": "office",
         "direction": "inbound",
