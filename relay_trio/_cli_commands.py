@@ -132,7 +132,9 @@ def _sessions(handle: FakeServerScripting, args: list[str]) -> list[str]:
     return lines or ["no sessions"]
 
 
-_MESSAGE_USAGE: Final = "message: usage: message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]"
+_MESSAGE_USAGE: Final = (
+    "message: usage: message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]"
+)
 
 
 def _message(handle: FakeServerScripting, args: list[str]) -> list[str]:

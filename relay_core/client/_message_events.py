@@ -14,7 +14,7 @@ from typing import ClassVar, Final, NewType, final
 
 import attrs
 
-from .._ids import RequestId
+from .._ids import JSONDict, RequestId
 
 __all__ = [
     "TERMINAL_MESSAGE_STATES",
@@ -105,6 +105,24 @@ class MessageInfo:
         """Whether the message reached a terminal state (or is inbound)."""
         return self.state in TERMINAL_MESSAGE_STATES or self.state is MessageState.RECEIVED
 
+    def to_params(self) -> JSONDict:
+        """The event ``params`` this snapshot stands for (RELAY.md J.3 keys)."""
+        params: JSONDict = {
+            "message_id": self.message_id,
+            "context": self.context,
+            "direction": self.direction,
+            "from_number": self.from_number,
+            "to_number": self.to_number,
+            "body": self.body,
+            "media": list(self.media),
+            "segments": self.segments,
+            "tags": list(self.tags),
+            "message_state": self.state.value,
+        }
+        if self.reason is not None:
+            params["reason"] = self.reason
+        return params
+
 
 @final
 @attrs.frozen(kw_only=True, slots=True)
@@ -115,6 +133,11 @@ class MessageReceived:
     event_type: ClassVar[str] = "messaging.receive"
 
     message: MessageInfo
+
+    @property
+    def params(self) -> JSONDict:
+        """The message as event params (the official SDK's ``RelayEvent.params``)."""
+        return self.message.to_params()
 
 
 @final
@@ -144,6 +167,13 @@ class MessageStateChanged:
     def message_id(self) -> MessageId:
         """The message this event is about."""
         return self.message.message_id
+
+    @property
+    def params(self) -> JSONDict:
+        """The message as event params (the official SDK's ``RelayEvent.params``)."""
+        params = self.message.to_params()
+        params["message_state"] = self.state.value
+        return params
 
     @property
     def message_state(self) -> str:

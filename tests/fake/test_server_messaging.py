@@ -168,4 +168,3 @@ def test_inbound_with_no_receiver_is_dropped_and_counted() -> None:
     assert message.session is None and server.messaging.undeliverable == 1
     with pytest.raises(LocalProtocolError, match="body"):
         server.inject_inbound_message(context="c", from_number="+1", to_number="+2", now=0)
-
