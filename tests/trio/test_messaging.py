@@ -96,7 +96,7 @@ async def test_never_confirmed_expires(autojump_clock: Any) -> None:
 @pytest.mark.trio
 async def test_refused_and_invalid_sends(fake: FakeRelayHandle, autojump_clock: Any) -> None:
     async with client(fake) as relay:
-        with pytest.raises(InvalidArgumentError, match="^to_number:"):
+        with pytest.raises(InvalidArgumentError, match=r"^to_number:"):
             await relay.send_message(to_number="555", from_number=OWN, body="x")
         fake.server.arm_response(
             "messaging.send", result={"code": "400", "message": "Invalid to_number"}
