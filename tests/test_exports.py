@@ -35,6 +35,10 @@ CORE = {
     "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_count",
     "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
     "http_status_cause",
+    # messaging (RELAY.md J)
+    "DEFAULT_MESSAGE_CONTEXT", "TERMINAL_MESSAGE_STATES", "InboundMessageRefused", "MessageId",
+    "MessageInfo", "MessageReceived", "MessageState", "MessageStateChanged", "SendMessage",
+    "message_context", "message_transition",
 }  # fmt: skip
 
 TESTING = {
@@ -42,6 +46,8 @@ TESTING = {
     "Busy", "CloseRequest", "ConnectionId", "Declines", "DestinationBehavior", "Directory",
     "FakeRelayServer", "FakeServerScripting", "Fails", "JournalEntry", "NeverAnswers",
     "PhoneNetwork", "RpcError", "SentEvent", "SessionInfo", "SimulatedCall",
+    "Delivered", "MessageBehavior", "MessageDirectory", "MessageFails", "NeverConfirmed",
+    "SimulatedMessage", "Undelivered",
 }  # fmt: skip
 
 
@@ -80,6 +86,7 @@ ASYNCIO = {
     "InvalidArgumentError",
     "ConnectionFailedError",
     "DialTimeoutError",
+    "Message", "MessageHandler",
 }  # fmt: skip
 
 
