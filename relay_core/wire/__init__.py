@@ -22,6 +22,12 @@ from ._convert import (
     media_to_wire,
     register_value_hooks,
 )
+from ._message_payloads import (
+    MESSAGE_EVENT_TYPES,
+    MessagePayload,
+    decode_message_payload,
+    encode_message_payload,
+)
 from ._payloads import (
     EVENT_TYPES,
     CallErrorPayload,
@@ -70,6 +76,10 @@ from ._wire import (
 __all__ = [
     "CONVERTER",
     "EVENT_TYPES",
+    "MESSAGE_EVENT_TYPES",
+    "MessagePayload",
+    "decode_message_payload",
+    "encode_message_payload",
     "CallErrorPayload",
     "CallObject",
     "CallReceivePayload",

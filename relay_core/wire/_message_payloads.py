@@ -105,7 +105,11 @@ def decode_message_payload(event_type: str, params: JSONObject) -> MessagePayloa
 
 
 def encode_message_payload(payload: MessagePayload) -> JSONDict:
-    """The wire params, in the key order of RELAY.md J.3 (``reason`` only when set)."""
+    """The wire params, in the key order of RELAY.md J.3 (``segments``, ``reason`` only when set).
+
+    ``decode_message_payload(t, encode_message_payload(p)) == p`` for every
+    payload whose key fields are non-empty and ``reason`` is not ``""``.
+    """
     params: JSONDict = {
         "message_id": payload.message_id,
         "context": payload.context,
@@ -114,10 +118,12 @@ def encode_message_payload(payload: MessagePayload) -> JSONDict:
         "to_number": payload.to_number,
         "body": payload.body,
         "media": list(payload.media),
-        "segments": payload.segments if payload.segments is not None else 1,
+        "segments": payload.segments,
         "tags": list(payload.tags),
         "message_state": payload.message_state,
     }
+    if payload.segments is None:
+        del params["segments"]
     if payload.reason is not None:
         params["reason"] = payload.reason
     return params

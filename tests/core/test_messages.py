@@ -24,7 +24,9 @@ from relay_core import (
     decode_event,
     message_transition,
 )
+from relay_core.wire import MessagePayload, decode_message_payload, encode_message_payload
 
+from ..json_strategies import json_values
 from .helpers import (
     CONFIG,
     CONNECT_RESULT,
@@ -368,3 +370,36 @@ def test_states_reported_only_move_forward_and_stop_at_terminal(seq: list[Messag
         assert message_transition(current, state)
         current = state
     assert sum(1 for s in reported if s in {"delivered", "undelivered", "failed"}) <= 1
+
+
+_text = st.text(max_size=12)
+_payloads = st.builds(
+    MessagePayload,
+    message_id=st.text(min_size=1, max_size=8),
+    message_state=st.text(min_size=1, max_size=8),
+    context=_text,
+    direction=_text,
+    from_number=_text,
+    to_number=_text,
+    body=_text,
+    media=st.lists(_text, max_size=3).map(tuple),
+    segments=st.none() | st.integers(0, 10),
+    tags=st.lists(_text, max_size=3).map(tuple),
+    reason=st.none() | st.text(min_size=1, max_size=8),
+)
+
+
+@given(_payloads)
+def test_message_payload_round_trips(payload: MessagePayload) -> None:
+    assert decode_message_payload("messaging.state", encode_message_payload(payload)) == payload
+
+
+@given(st.dictionaries(st.sampled_from([*MessagePayload._fields, "x"]), json_values))
+def test_message_payload_decoder_never_raises_anything_else(params: dict[str, Any]) -> None:
+    try:
+        payload = decode_message_payload("messaging.receive", params)
+    except RemoteProtocolError as exc:
+        assert exc.message.startswith("messaging.receive: message_")
+    else:
+        assert payload.message_id == params["message_id"]
+        assert all(isinstance(item, str) for item in (*payload.media, *payload.tags))
