@@ -159,6 +159,8 @@ class MessageControl:
             for payload in early:
                 if info.message_id in self.live:
                     self._apply(message, payload)
+                else:  # a terminal state came first: the rest is late
+                    self.dropped_events += 1
         self._settle_early()
         return None
 

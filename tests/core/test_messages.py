@@ -403,3 +403,17 @@ def test_message_payload_decoder_never_raises_anything_else(params: dict[str, An
     else:
         assert payload.message_id == params["message_id"]
         assert all(isinstance(item, str) for item in (*payload.media, *payload.tags))
+
+
+def test_states_after_an_early_terminal_one_are_dropped_and_counted() -> None:
+    session, ids = ready_session()
+    _send(session, ids, "req-1")
+    for number, state in ((1, "failed"), (2, "sent")):
+        session.receive_text(
+            server_event(f"e{number}", "messaging.state", _state("m", state, reason="x")), now=1
+        )
+    session.receive_text(result("req-1", {"code": "200", "message_id": "m"}), now=1.1)
+    changes = [e.state.value for e in events(session) if isinstance(e, MessageStateChanged)]
+    assert changes == ["failed"]
+    stats = session.statistics()
+    assert stats.dropped_events == 1 and stats.live_messages == 0
