@@ -110,7 +110,8 @@ class Message:
     async def wait(self, timeout: float | None = None) -> MessageStateChanged:
         """Wait for the final state; returns its event (``event.message_state``).
 
-        A message whose final state does not come within
+        An inbound message is final already (``received``).  A message whose
+        final state does not come within
         ``RelayConfig.message_timeout`` of the last returns an event with
         ``expired`` set and the last state (``sent``: fate unknown).
 
@@ -262,7 +263,10 @@ class Messaging(Dispatch):
                     self._session.refuse_message(info, now=self._now())
                     return
                 self._handlers += 1
-                self._spawn(self._run_message_handler(handler, Message(self, info)))
+                message = Message(self, info)
+                # Inbound: nothing follows (RELAY.md J.5), so wait() returns at once.
+                message._done.set_result(MessageStateChanged(message=info, state=info.state))
+                self._spawn(self._run_message_handler(handler, message))
             case InboundMessageRefused(message=info):
                 log.warning(
                     "inbound message %s dropped: no free on_message handler", info.message_id

@@ -91,6 +91,7 @@ async def test_two_way_sms_with_the_official_api(fake: FakeRelayHandle) -> None:
             context="office", from_number="+15553333333", to_number=OWN, body="Open today?"
         )
         inbound = await inbox.get()
+        assert inbound.is_done and (await inbound.wait()).message_state == "received"
         assert (inbound.body, inbound.state, inbound.direction) == (
             "Open today?",
             "received",
