@@ -26,6 +26,7 @@ from relay_core import (
 
 from ._call import Action, Call, ConnectResult, EventHandler, PlayAction
 from ._client import CallHandler, RelayClient, websocket_url
+from ._message import Message, MessageHandler
 from ._sdk_action_events import (
     CollectEvent,
     ConferenceEvent,
@@ -49,6 +50,8 @@ from ._sdk_events import (
     CallStateEvent,
     ConnectEvent,
     DialEvent,
+    MessageReceiveEvent,
+    MessageStateEvent,
     PlayEvent,
     RelayEvent,
 )
@@ -153,6 +156,8 @@ __all__ = [
     "EventHandler",
     "InvalidArgumentError",
     "LocalProtocolError",
+    "Message",
+    "MessageHandler",
     "PlayAction",
     "PlayEvent",
     "ProtocolError",
@@ -164,6 +169,8 @@ __all__ = [
     "RequestTimeoutError",
     "SessionClosedError",
     "parse_event",
+    "MessageReceiveEvent",
+    "MessageStateEvent",
     "CollectEvent",
     "ConferenceEvent",
     "DenoiseEvent",

@@ -40,6 +40,8 @@ __all__ = [
     "CallingErrorEvent",
     "ConnectEvent",
     "DialEvent",
+    "MessageReceiveEvent",
+    "MessageStateEvent",
     "PlayEvent",
     "RelayEvent",
 ]
@@ -158,3 +160,36 @@ class CallingErrorEvent(RelayEvent):
 
     code: str = ""
     message: str = ""
+
+
+@dataclass
+class MessageReceiveEvent(RelayEvent):
+    """``messaging.receive``: an inbound SMS/MMS."""
+
+    message_id: str = ""
+    context: str = ""
+    direction: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    body: str = ""
+    media: list[str] = field(default_factory=list)
+    segments: int = 0
+    message_state: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MessageStateEvent(RelayEvent):
+    """``messaging.state``: an outbound message's new state (``reason`` when it failed)."""
+
+    message_id: str = ""
+    context: str = ""
+    direction: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    body: str = ""
+    media: list[str] = field(default_factory=list)
+    segments: int = 0
+    message_state: str = ""
+    reason: str = ""
+    tags: list[str] = field(default_factory=list)

@@ -21,6 +21,9 @@ from relay_core import (
     CallStateChanged,
     ConnectStateChanged,
     DialStateChanged,
+    MessageInfo,
+    MessageReceived,
+    MessageStateChanged,
     PlayStateChanged,
     RemoteProtocolError,
     UnknownEvent,
@@ -36,6 +39,8 @@ from ._sdk_events import (
     CallStateEvent,
     ConnectEvent,
     DialEvent,
+    MessageReceiveEvent,
+    MessageStateEvent,
     PlayEvent,
     RelayEvent,
     _number,
@@ -57,6 +62,8 @@ CoreEvent: TypeAlias = (
     | ActionUpdated
     | ActionFinished
     | CallActivity
+    | MessageReceived
+    | MessageStateChanged
 )
 
 #: The official class of each event type (what :func:`parse_event` builds).
@@ -67,6 +74,8 @@ EVENT_CLASS_MAP: dict[str, type[RelayEvent]] = {
     ConnectStateChanged.event_type: ConnectEvent,
     DialStateChanged.event_type: DialEvent,
     CallErrorReported.event_type: CallingErrorEvent,
+    MessageReceived.event_type: MessageReceiveEvent,
+    MessageStateChanged.event_type: MessageStateEvent,
     **ACTION_EVENT_CLASSES,
 }
 
@@ -227,6 +236,43 @@ def _from_finished(event: ActionFinished) -> RelayEvent:
     )
 
 
+# -- messaging (issue 15): the core's snapshot of the message -------------------------------
+
+
+def _message_fields(info: MessageInfo) -> dict[str, Any]:
+    return {
+        "message_id": info.message_id,
+        "context": info.context,
+        "direction": info.direction,
+        "from_number": info.from_number,
+        "to_number": info.to_number,
+        "body": info.body,
+        "media": list(info.media),
+        "segments": info.segments or 0,
+        "message_state": info.state.value,
+        "tags": list(info.tags),
+    }
+
+
+def _from_message_received(event: MessageReceived) -> MessageReceiveEvent:
+    params = event.params
+    return MessageReceiveEvent(
+        event_type=event.event_type, params=params, **_message_fields(event.message)
+    )
+
+
+def _from_message_state(event: MessageStateChanged) -> MessageStateEvent:
+    info = event.message
+    fields = _message_fields(info) | {"message_state": event.state.value}
+    params = info.to_params() | {"message_state": event.state.value}
+    return MessageStateEvent(
+        event_type=event.event_type,
+        params=params,
+        reason=event.reason or info.reason or "",
+        **fields,
+    )
+
+
 _BUILDERS: dict[type[Any], Callable[[Any], RelayEvent]] = {
     CallStateChanged: _from_state,
     CallReceived: _from_receive,
@@ -238,6 +284,8 @@ _BUILDERS: dict[type[Any], Callable[[Any], RelayEvent]] = {
     ActionUpdated: _from_view,
     CallActivity: _from_view,
     ActionFinished: _from_finished,
+    MessageReceived: _from_message_received,
+    MessageStateChanged: _from_message_state,
 }
 
 

@@ -43,8 +43,8 @@ CORE = {
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
     "NeverAnswers", "PhoneNetwork", "SimulatedCall",
     # shared by both adapters: argument checks, buffer bounds, error choice
-    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts",
-    "check_tls_option", "check_count",
+    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_count",
+    "check_tls_option",
     "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
     "http_status_cause",
     # the official SDK's RELAY_MAX_ACTIVE_CALLS, read the same way by every adapter
@@ -53,6 +53,10 @@ CORE = {
     "ActionKind", "ActionUpdated", "ActionFinished", "CallActivity",
     # the serve drain both adapters run
     "DEFAULT_GRACE", "DRAIN_HANGUP_TIMEOUT", "ServeSummary",
+    # messaging (RELAY.md J)
+    "DEFAULT_MESSAGE_CONTEXT", "TERMINAL_MESSAGE_STATES", "InboundMessageRefused", "MessageId",
+    "MessageInfo", "MessageReceived", "MessageState", "MessageStateChanged", "SendMessage",
+    "message_context", "message_transition",
 }  # fmt: skip
 
 TESTING = {
@@ -60,6 +64,8 @@ TESTING = {
     "Busy", "CloseRequest", "ConnectionId", "Declines", "DestinationBehavior", "Directory",
     "FakeRelayServer", "FakeServerScripting", "Fails", "JournalEntry", "NeverAnswers",
     "PhoneNetwork", "RpcError", "SentEvent", "SessionInfo", "SimulatedCall",
+    "Delivered", "MessageBehavior", "MessageDirectory", "MessageFails", "NeverConfirmed",
+    "SimulatedMessage", "Undelivered",
 }  # fmt: skip
 
 
@@ -103,7 +109,7 @@ ASYNCIO = {
     "PlayEvent", "RelayEvent", "parse_event",
     "CollectEvent", "ConferenceEvent", "DenoiseEvent", "DetectEvent", "EchoEvent", "FaxEvent",
     "HoldEvent", "PayEvent", "QueueEvent", "RecordEvent", "ReferEvent", "SendDigitsEvent",
-    "StreamEvent", "TapEvent", "TranscribeEvent",
+    "StreamEvent", "TapEvent", "TranscribeEvent", "MessageReceiveEvent", "MessageStateEvent",
     "CALL_STATE_ANSWERED", "CALL_STATE_CREATED", "CALL_STATE_ENDED", "CALL_STATE_ENDING",
     "CALL_STATE_RINGING", "CONNECT_STATE_CONNECTED", "CONNECT_STATE_CONNECTING",
     "CONNECT_STATE_DISCONNECTED", "CONNECT_STATE_FAILED", "EVENT_CALLING_ERROR",
@@ -116,6 +122,7 @@ ASYNCIO = {
     "MESSAGE_STATE_INITIATED", "MESSAGE_STATE_QUEUED", "MESSAGE_STATE_RECEIVED",
     "MESSAGE_STATE_SENT", "MESSAGE_STATE_UNDELIVERED",
     "serve",  # relay_trio.serve's twin, with the same drain
+    "Message", "MessageHandler",
 }  # fmt: skip
 
 

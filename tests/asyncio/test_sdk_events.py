@@ -78,6 +78,20 @@ payloads = st.one_of(
         ids,
     ),
     st.builds(
+        lambda t, s, seg, why: {
+            "event_type": t,
+            "params": {"message_id": "m1", "context": "office", "direction": "outbound",
+                       "from_number": "+15550001", "to_number": "+15550002", "body": "hi",
+                       "media": ["https://x/a.png"], "segments": seg, "tags": ["otp"],
+                       "message_state": s if t == "messaging.state" else "received",
+                       **({"reason": why} if why and s in ("failed", "undelivered") else {})},
+        },
+        st.sampled_from(["messaging.state", "messaging.receive"]),
+        st.sampled_from(["queued", "initiated", "sent", "delivered", "undelivered", "failed"]),
+        st.integers(1, 5),
+        st.none() | ids,
+    ),
+    st.builds(
         lambda p: {"event_type": "calling.call.custom", "params": {"call_id": "c1", **p}},
         st.dictionaries(ids, ids, max_size=3),
     ),

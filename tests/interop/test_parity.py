@@ -8,8 +8,8 @@ missing must be in exactly one of two lists:
 
 * ``DELIBERATE``: a difference on purpose, with the reason (the README's
   "Drop-in compatibility" section lists them for users);
-* ``PENDING_OTHER_ISSUES``: names other branches add (issue 13: the verbs and
-  the Action classes; issue 15: messaging).  The lead empties it as those
+* ``PENDING_OTHER_ISSUES``: names other branches add (issue 13: the verbs
+  as ``Call`` methods and the Action classes).  The lead empties it as they
   merge.
 
 Both lists are exact: a key that is no longer missing fails the test too, so
@@ -61,9 +61,6 @@ PENDING_OTHER_ISSUES: frozenset[str] = frozenset(
         "RecordAction", "StandaloneCollectAction", "StreamAction", "TapAction",
         "TranscribeAction",
         "Call.play(on_completed)",
-        # -- issue 15: messaging ------------------------------------------------------------
-        "Message", "MessageReceiveEvent", "MessageStateEvent",
-        "RelayClient.on_message", "RelayClient.send_message",
     }
 )  # fmt: skip
 
