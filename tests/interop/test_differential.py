@@ -32,7 +32,13 @@ from typing import Any
 import pytest
 
 from relay_asyncio.testing import FakeRelayHandle, open_fake_relay_server
-from relay_core.testing import CLIENT_TO_SERVER, Busy, FakeRelayServer
+from relay_core.testing import (
+    CLIENT_TO_SERVER,
+    Busy,
+    Delivered,
+    FakeRelayServer,
+    MessageDirectory,
+)
 
 from .test_official_sdk import PROJECT, TOKEN, directory
 
@@ -42,7 +48,8 @@ PROGRAMS = Path(__file__).parent / "programs"
 OFFICIAL_IMPORT = "from signalwire.relay import "
 OURS_IMPORT = "from relay_asyncio import "
 
-#: Keys whose values are ids: compared by the order they first appear, not by value.
+#: Keys whose values are ids: compared by the order they first appear, not by value
+#: (so is the session's protocol string, wherever it is used).
 ID_KEYS = frozenset({"call_id", "node_id", "control_id", "tag", "protocol", "message_id"})
 #: Requests left out of the comparison: keep-alives come whenever each library's timer says.
 UNCOMPARED = frozenset({"signalwire.ping"})
@@ -62,6 +69,17 @@ async def _busy(fake: FakeRelayHandle) -> None:
     fake.server.directory.set("+15550000486", Busy())
 
 
+async def _sms_once_receiving(fake: FakeRelayHandle) -> None:
+    # A message to a context nobody receives is dropped (RELAY.md J.5): wait for the client.
+    await fake.wait_until(
+        lambda: any(s.connection is not None and "office" in s.contexts
+                    for s in fake.server.sessions())
+    )  # fmt: skip
+    fake.inject_inbound_message(
+        context="office", from_number="+15553334444", to_number="+15551111111", body="Thanks!"
+    )
+
+
 async def _offer_one_call(fake: FakeRelayHandle) -> None:
     # Offered once a session receives "office" (RELAY.md I): the program's client.
     fake.inject_inbound_call(context="office", from_number="+15553334444", to_number="+15551234567")
@@ -73,6 +91,8 @@ class Family:
 
     program: str
     setup: Setup = _no_setup
+    #: Run beside the program (an inbound SMS once the client receives, say).
+    during: Setup = _no_setup
     #: Output lines that differ on purpose: {official line: our line}, each with a comment.
     differences: dict[str, str] = field(default_factory=dict)
     #: Request params only relay_asyncio sends, on purpose: {(method, key): why}.
@@ -115,6 +135,15 @@ FAMILIES = {
         },
     ),
     "inbound": Family("inbound.py", setup=_offer_one_call),
+    "messaging": Family(
+        "messaging.py",
+        during=_sms_once_receiving,
+        differences={
+            # The states that come with send's reply are the message's here; the SDK
+            # registers the message only after the reply and drops them (RELAY.md K.39).
+            "sent: outbound queued Your code is 4821": "sent: outbound sent Your code is 4821",
+        },
+    ),
 }
 
 
@@ -139,7 +168,7 @@ class _Ids:
             return {k: self.scrub(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.scrub(v) for v in value]
-        if key in ID_KEYS and isinstance(value, str):
+        if isinstance(value, str) and (key in ID_KEYS or value in self.seen):
             return self.name(value)
         return value
 
@@ -165,7 +194,12 @@ def _environment(monkeypatch: pytest.MonkeyPatch, fake: FakeRelayHandle) -> Iter
 
 async def run_program(family: Family, library: str, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Run one family's program with one library against a fresh fake server."""
-    server = FakeRelayServer(credentials={PROJECT: TOKEN}, directory=directory())
+    # Final message states 50 ms after the reply: the SDK drops states that beat it
+    # (RELAY.md K.39; tests/interop/test_official_sdk_messaging.py).
+    messages = MessageDirectory({}, default=Delivered(after=0.05))
+    server = FakeRelayServer(
+        credentials={PROJECT: TOKEN}, directory=directory(), message_directory=messages
+    )
     async with open_fake_relay_server(server, tls=True) as fake:
         with _environment(monkeypatch, fake):
             await family.setup(fake)
@@ -173,13 +207,17 @@ async def run_program(family: Family, library: str, monkeypatch: pytest.MonkeyPa
             exec(compile(_source(family, library), family.program, "exec"), namespace)
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
-                async with asyncio.timeout(10):
+                async with asyncio.timeout(10), asyncio.TaskGroup() as beside:
+                    beside.create_task(family.during(fake))
                     await namespace["main"]()
             await fake.wait_until(lambda: fake.server.unacked_events() == [])
         ids = _Ids()
         requests: list[tuple[str, Any]] = []
         handshake: dict[str, Any] = {}
         for entry in fake.server.journal:
+            result = getattr(entry.message, "result", None)
+            if isinstance(result, dict) and isinstance(result.get("protocol"), str):
+                ids.name(result["protocol"])  # the session's: a message's default context
             method = entry.method
             if entry.direction != CLIENT_TO_SERVER or method is None or method in UNCOMPARED:
                 continue
