@@ -17,6 +17,7 @@ from ._behaviours import (
     Fails,
     NeverAnswers,
 )
+from ._callers import CallerScript
 from ._fake_server import FakeRelayServer
 from ._legs import SimulatedCall
 from ._network import PhoneNetwork
@@ -41,6 +42,7 @@ __all__ = [
     "WRITE_TIMEOUT",
     "Answers",
     "Busy",
+    "CallerScript",
     "CloseRequest",
     "ConnectionId",
     "Declines",

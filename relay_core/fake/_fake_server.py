@@ -43,6 +43,7 @@ See :class:`FakeRelayServer` for every table's bound and
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from typing import final
 
 from .._errors import LocalProtocolError, RemoteProtocolError
@@ -52,6 +53,7 @@ from ..wire._wire import (
     Message,
     decode,
 )
+from ._callers import CallerScript, caller_script
 from ._handshake import _ServerProtocol
 from ._records import _DRAINING, _READY, CloseRequest, ConnectionId, RpcError, _Plan
 
@@ -240,6 +242,9 @@ class FakeRelayServer(_ServerProtocol):
         to_number: str,
         now: float,
         device: JSONObject | None = None,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
     ) -> CallRef:
         """Place an inbound call into ``context`` (RELAY.md I).
 
@@ -247,15 +252,27 @@ class FakeRelayServer(_ServerProtocol):
         that context; until one does, the offer waits.  ``calling.pass``
         moves it to another such session.
 
+        Once answered, the caller follows ``caller`` (a :class:`CallerScript`:
+        digits, words, ``answered_by``...; default: a silent human), with
+        ``presses`` / ``says`` replacing its turns when given, e.g.
+        ``presses=("1", "1234#")``: the first collect hears ``1``, the next
+        ``1234#``.
+
         Returns:
             The new call's ``CallRef``.
 
         Raises:
-            LocalProtocolError: an empty context or number.
+            LocalProtocolError: an empty context or number, or a bad script.
         """
+        script = caller_script(caller, presses, says)
         self.scheduler.run_due(now)
         ref = self.network.inject_inbound_call(
-            context=context, from_number=from_number, to_number=to_number, now=now, device=device
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            now=now,
+            device=device,
+            caller=script,
         )
         self.scheduler.run_due(now)
         return ref

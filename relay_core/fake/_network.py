@@ -22,6 +22,10 @@ of RELAY.md E-I:
   ends the last live leg of a dial or connect group, the whole attempt fails
   with that reason (no further group is tried: the caller gave up).
 * Plays last a simulated time (:func:`media_duration`), then finish.
+* Every other verb of RELAY.md H.5 (record, collect, detect, fax, tap,
+  pay, queue, the plain verbs...) is simulated by the mixins in
+  ``_collect_sim``, ``_actions_sim`` and ``_verbs_sim``, following the
+  party's caller script (:class:`CallerScript`).
 
 Nothing here reads a clock: every method takes ``now``, and timers live in a
 :class:`Scheduler` that the server drives.  Work scheduled "now" (an
@@ -36,8 +40,9 @@ from typing import final
 from .._ids import CallId, IdFactory, JSONDict, JSONObject, NodeId
 from ..client._state import CallState
 from ..wire._payloads import PlayPayload
+from ._actions_sim import _ActionsSim
 from ._behaviours import Directory, _positive_seconds
-from ._leg_engine import _LegEngine
+from ._collect_sim import _CollectSim
 from ._legs import (
     _END_REASONS,
     DEFAULT_INBOUND_RING_TIMEOUT,
@@ -60,12 +65,13 @@ from ._legs import (
     media_duration,
 )
 from ._scheduler import Scheduler
+from ._verbs_sim import _VerbsSim
 
 __all__ = ["PhoneNetwork"]
 
 
 @final
-class PhoneNetwork(_LegEngine):
+class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
     """The simulated network: legs, dials, connects, plays and inbound calls.
 
     The server calls :meth:`handle` for every ``calling.*`` request of an
@@ -125,6 +131,9 @@ class PhoneNetwork(_LegEngine):
             "calling.play.resume": self._play_resume,
             "calling.play.volume": self._play_volume,
         }
+        # Every other verb of RELAY.md H.5: _collect_sim, _actions_sim, _verbs_sim.
+        self._init_sims()
+        self._handlers.update(self._sim_handlers())
 
     # -- reading -------------------------------------------------------------
 

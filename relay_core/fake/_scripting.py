@@ -6,8 +6,11 @@ runs on the server at the served clock's ``now`` and flushes the output.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .._ids import JSONObject
 from ..client._events import CallRef
+from ._callers import CallerScript
 from ._fake_server import FakeRelayServer
 from ._records import ConnectionId
 
@@ -56,6 +59,9 @@ class FakeServerScripting:
         from_number: str,
         to_number: str,
         device: JSONObject | None = None,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
     ) -> CallRef:
         """Place an inbound call (see :meth:`FakeRelayServer.inject_inbound_call`)."""
         ref = self.server.inject_inbound_call(
@@ -63,6 +69,9 @@ class FakeServerScripting:
             from_number=from_number,
             to_number=to_number,
             device=device,
+            caller=caller,
+            presses=presses,
+            says=says,
             now=self.now(),
         )
         self.kick()

@@ -1,0 +1,500 @@
+"""The verbs that listen to the party: collect, play_and_collect and detect.
+
+What the party does comes from its caller script (``presses``, ``says``,
+``answered_by``, ``input_after``; see :mod:`._callers`).
+
+Collect (RELAY.md H.5.3, H.5.4).  Listening starts at once (``collect``) or
+when the prompt ends (``play_and_collect``: ``play`` ``playing`` then
+``finished``; a prompt that fails to load ends with ``error``).  The party
+starts its next turn ``input_after`` seconds later: digits if the collect
+takes digits and a ``presses`` turn is left, else words if it takes speech
+and a ``says`` turn is left, else nothing.  Digits come
+:data:`DIGIT_SECONDS` apart; a terminator ends the result at once (reported
+in ``terminator``), so does the ``max``-th digit, else ``digit_timeout``
+after the last one.  Words are spoken at :data:`WORDS_PER_SECOND` (cut at
+``speech_timeout``) and the result comes ``end_silence_timeout`` after the
+last one, with confidence :data:`SPEECH_CONFIDENCE`.  No input within
+``initial_timeout`` (its clock runs from when listening starts, for a
+``collect`` only once ``start_input_timers`` is true or the sub-command
+arrives) → ``no_input``.  ``send_start_of_input`` → a ``start_of_input``
+event when input begins; ``partial_results`` → a ``final: false`` event
+after each digit or word; ``continuous`` → each result has ``state:
+collecting`` and the next turn follows, until ``stop`` or the call's end.
+``stop`` → ``final: true, state: finished`` with no result; the call's end →
+``state: error`` with an ``error`` result (after the prompt's ``finished``).
+
+Detect (H.5.5).  ``machine``: a human → ``HUMAN`` after
+:data:`HUMAN_SECONDS`; a machine → ``MACHINE`` after :data:`MACHINE_SECONDS`
+and ``READY`` with ``beep: true`` at the end of its greeting
+(:data:`GREETING_SECONDS` later); a fax → ``FAX``.  ``fax``: a fax party
+sends its tone (``params.tone``, default ``CED``) after :data:`TONE_SECONDS`;
+anyone else nothing.  ``digit``: one event per pressed digit listed in
+``params.digits``, turn after turn.  A decisive result (``HUMAN``,
+``READY``, ``FAX``, a tone) is followed by ``finished``; otherwise
+``finished`` comes at ``timeout`` (default 30 s), on ``stop`` and when the
+call ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Final
+
+from .._ids import JSONDict, JSONObject, JSONValue
+from ..wire._payloads import PlayPayload
+from ._legs import (
+    SessionKey,
+    _fails_to_load,
+    _Invalid,
+    _Leg,
+    _parse_media,
+    _text_param,
+    _volume_param,
+    media_duration,
+)
+from ._payload_shim import CollectPayload, DetectPayload
+from ._sim_base import _SimAction, _SimBase
+
+if TYPE_CHECKING:
+    from ._legs import _Handler
+
+__all__ = [
+    "DIGIT_SECONDS",
+    "GREETING_SECONDS",
+    "HUMAN_SECONDS",
+    "MACHINE_SECONDS",
+    "SPEECH_CONFIDENCE",
+    "TONE_SECONDS",
+    "WORDS_PER_SECOND",
+]
+
+#: Seconds between two digits the party presses.
+DIGIT_SECONDS: Final = 0.25
+#: The party's speaking rate.
+WORDS_PER_SECOND: Final = 2.5
+#: The confidence of a final speech result (partial results: 60).
+SPEECH_CONFIDENCE: Final = 90.0
+#: Answering-machine detection: seconds until ``HUMAN``, ``MACHINE``; greeting length.
+HUMAN_SECONDS: Final = 1.5
+MACHINE_SECONDS: Final = 2.5
+GREETING_SECONDS: Final = 4.0
+#: Seconds until a fax party's tone is heard.
+TONE_SECONDS: Final = 1.0
+#: Detector defaults (RELAY.md H.5.5).
+DETECT_TIMEOUT: Final = 30.0
+DETECT_DIGITS: Final = "0123456789#*"
+
+
+def _number(params: Mapping[str, JSONValue], key: str, default: float, path: str) -> float:
+    value = params.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _Invalid("400", f"{path}{key}: {value!r} is not a number >= 0")
+    return float(value)
+
+
+def _flag(params: Mapping[str, JSONValue], key: str, default: bool = False) -> bool:
+    value = params.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _Invalid("400", f"{key}: {value!r} is not true or false")
+    return value
+
+
+def _object(params: Mapping[str, JSONValue], key: str, path: str = "") -> JSONObject | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _Invalid("400", f"{path}{key}: {value!r} is not an object")
+    return value
+
+
+class _Collect(_SimAction):
+    """A collect, with a prompt first for ``play_and_collect``."""
+
+    def __init__(self, host: _SimBase, leg: _Leg, control_id: str, kind: str) -> None:
+        super().__init__(host, leg, control_id)
+        self.kind = kind
+        self.prompt_seconds: float | None = None
+        self.prompt_error_at: float | None = None
+        self.prompting = False
+        self.max_digits: int | None = None
+        self.digit_timeout = 5.0
+        self.terminators = ""
+        self.speech = False
+        self.end_silence = 1.0
+        self.speech_timeout = 60.0
+        self.initial_timeout = 4.0
+        self.partial = False
+        self.continuous = False
+        self.start_of_input = False
+        self.timers_on = True
+        self.listening = False
+        self.heard = False
+        self.turn = 0
+        self.digits = ""
+        self.initial_timer_armed = False
+
+    def configure(self, params: Mapping[str, JSONValue], path: str) -> None:
+        digits = _object(params, "digits", path)
+        speech = _object(params, "speech", path)
+        if digits is None and speech is None:
+            raise _Invalid("400", f"{path}digits: a collect needs digits or speech (or both)")
+        if digits is not None:
+            maximum = digits.get("max")
+            if isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1:
+                raise _Invalid("400", f"{path}digits.max: {maximum!r} is not a whole number >= 1")
+            self.max_digits = maximum
+            self.digit_timeout = _number(digits, "digit_timeout", 5.0, f"{path}digits.")
+            terminators = digits.get("terminators", "")
+            if not isinstance(terminators, str):
+                raise _Invalid("400", f"{path}digits.terminators: {terminators!r} is not a string")
+            self.terminators = terminators
+        if speech is not None:
+            self.speech = True
+            self.end_silence = _number(speech, "end_silence_timeout", 1.0, f"{path}speech.")
+            self.speech_timeout = _number(speech, "speech_timeout", 60.0, f"{path}speech.")
+        self.initial_timeout = _number(params, "initial_timeout", 4.0, path)
+        self.partial = _flag(params, "partial_results")
+        self.continuous = _flag(params, "continuous") or _flag(params, "continue")
+        self.start_of_input = _flag(params, "send_start_of_input")
+
+    # -- the prompt ------------------------------------------------------------------
+
+    def begin(self, now: float) -> None:
+        if self.prompt_seconds is None:
+            self.listen(now)
+            return
+        self.prompting = True
+        self.emit(
+            PlayPayload(self.control_id, "playing", call_id=self.call_id, node_id=self.node_id)
+        )
+        if self.prompt_error_at is not None:
+            self.at(now + self.prompt_error_at, lambda when: self.prompt_over(when, "error"))
+        else:
+            self.at(now + self.prompt_seconds, lambda when: self.prompt_over(when, "finished"))
+
+    def prompt_over(self, now: float, state: str) -> None:
+        self.prompting = False
+        self.emit(PlayPayload(self.control_id, state, call_id=self.call_id, node_id=self.node_id))
+        self.listen(now)
+
+    # -- listening -------------------------------------------------------------------
+
+    def listen(self, now: float) -> None:
+        self.listening = True
+        self.heard = False
+        if self.timers_on:
+            self.arm_initial(now)
+        turn = self.turn
+        self.at(
+            now + self.host._sim(self.leg).script.input_after, lambda when: self.input(when, turn)
+        )
+
+    def arm_initial(self, now: float) -> None:
+        if self.initial_timer_armed or self.initial_timeout <= 0:
+            return
+        self.initial_timer_armed = True
+        turn = self.turn
+        self.at(now + self.initial_timeout, lambda when: self.no_input(when, turn))
+
+    def no_input(self, now: float, turn: int) -> None:
+        if turn == self.turn and not self.heard:
+            self.result(now, {"type": "no_input"})
+
+    def input(self, now: float, turn: int) -> None:
+        if turn != self.turn or self.heard:
+            return
+        sim = self.host._sim(self.leg)
+        presses = sim.next_presses() if self.max_digits is not None else None
+        words = sim.next_words() if presses is None and self.speech else None
+        if presses is None and words is None:
+            return  # silence: the initial timeout (if running) decides
+        self.heard = True
+        if self.start_of_input:
+            self.emit(
+                CollectPayload(
+                    self.control_id,
+                    call_id=self.call_id,
+                    node_id=self.node_id,
+                    state="collecting",
+                    result={"type": "start_of_input"},
+                )
+            )
+        if presses is not None:
+            self.digits = ""
+            for index, digit in enumerate(presses):
+                self.at(now + index * DIGIT_SECONDS, partial(self.press, turn=turn, digit=digit))
+            if not presses:
+                self.at(now, lambda when: self.digits_over(when, turn, ""))
+        elif words is not None:
+            self.speak(now, turn, words.split())
+
+    def press(self, now: float, turn: int, digit: str) -> None:
+        if turn != self.turn:
+            return
+        if digit in self.terminators:
+            self.digits_over(now, turn, digit)
+            return
+        self.digits += digit
+        assert self.max_digits is not None
+        if len(self.digits) >= self.max_digits:
+            self.digits_over(now, turn, "")
+            return
+        if self.partial:
+            self.emit(
+                CollectPayload(
+                    self.control_id,
+                    call_id=self.call_id,
+                    node_id=self.node_id,
+                    final=False,
+                    state="collecting",
+                    result=_digit_result(self.digits, ""),
+                )
+            )
+        seen = len(self.digits)
+        self.at(
+            now + self.digit_timeout,
+            lambda when: self.digits_over(when, turn, "") if len(self.digits) == seen else None,
+        )
+
+    def digits_over(self, now: float, turn: int, terminator: str) -> None:
+        if turn == self.turn:
+            self.result(now, _digit_result(self.digits, terminator))
+
+    def speak(self, now: float, turn: int, words: list[str]) -> None:
+        spoken = min(max(0.5, len(words) / WORDS_PER_SECOND), self.speech_timeout)
+        step = spoken / len(words)
+        if self.partial:
+            for count in range(1, len(words)):
+                text = " ".join(words[:count])
+                self.at(now + count * step, partial(self.partial_speech, turn=turn, text=text))
+        text = " ".join(words)
+        result: JSONDict = {
+            "type": "speech",
+            "params": {"text": text, "confidence": SPEECH_CONFIDENCE},
+        }
+        self.at(
+            now + spoken + self.end_silence,
+            lambda when: self.result(when, result) if turn == self.turn else None,
+        )
+
+    def partial_speech(self, now: float, turn: int, text: str) -> None:
+        if turn == self.turn:
+            result: JSONDict = {"type": "speech", "params": {"text": text, "confidence": 60.0}}
+            self.emit(
+                CollectPayload(
+                    self.control_id,
+                    call_id=self.call_id,
+                    node_id=self.node_id,
+                    final=False,
+                    state="collecting",
+                    result=result,
+                )
+            )
+
+    def result(self, now: float, result: JSONDict) -> None:
+        self.turn += 1
+        self.listening = False
+        self.initial_timer_armed = False
+        if self.continuous:
+            self.emit(
+                CollectPayload(
+                    self.control_id,
+                    call_id=self.call_id,
+                    node_id=self.node_id,
+                    final=True,
+                    state="collecting",
+                    result=result,
+                )
+            )
+            self.listen(now)
+            return
+        self.emit(
+            CollectPayload(
+                self.control_id,
+                call_id=self.call_id,
+                node_id=self.node_id,
+                final=True,
+                state="finished",
+                result=result,
+            )
+        )
+        self.finish()
+
+    # -- sub-commands and the end ----------------------------------------------------
+
+    def control(self, op: str, params: JSONObject, now: float) -> str:
+        if op == "start_input_timers":
+            self.timers_on = True
+            if self.listening and not self.heard:
+                self.host.scheduler.call_at(
+                    now, lambda when: None if self.done else self.arm_initial(when)
+                )
+            return "Input timers started"
+        if op == "volume":
+            _volume_param(params, required=True)
+            return "Volume changed"
+        return super().control(op, params, now)
+
+    def end(self, state: str, result: JSONDict | None) -> None:
+        if self.prompting:
+            self.prompting = False
+            self.emit(
+                PlayPayload(self.control_id, "finished", call_id=self.call_id, node_id=self.node_id)
+            )
+        self.emit(
+            CollectPayload(
+                self.control_id,
+                call_id=self.call_id,
+                node_id=self.node_id,
+                final=True,
+                state=state,
+                result=result,
+            )
+        )
+        self.finish()
+
+    def stop(self, now: float) -> None:
+        self.end("finished", None)
+
+    def call_ended(self, now: float) -> None:
+        self.end("error", {"type": "error"})
+
+
+def _digit_result(digits: str, terminator: str) -> JSONDict:
+    return {"type": "digit", "params": {"digits": digits, "terminator": terminator}}
+
+
+class _Detect(_SimAction):
+    kind = "detect"
+
+    def __init__(self, host: _SimBase, leg: _Leg, control_id: str) -> None:
+        super().__init__(host, leg, control_id)
+        self.detector = "machine"
+        self.params: JSONObject = {}
+        self.timeout = DETECT_TIMEOUT
+
+    def event(self, event: str, **more: JSONValue) -> None:
+        detect: JSONDict = {"type": self.detector, "params": {"event": event, **more}}
+        self.emit(
+            DetectPayload(
+                self.control_id, call_id=self.call_id, node_id=self.node_id, detect=detect
+            )
+        )
+
+    def decisive(self, event: str, **more: JSONValue) -> None:
+        self.event(event, **more)
+        self.stop(0.0)
+
+    def begin(self, now: float) -> None:
+        self.at(now + self.timeout, self.stop)
+        script = self.host._sim(self.leg).script
+        if self.detector == "machine":
+            if script.answered_by == "human":
+                self.at(now + HUMAN_SECONDS, lambda when: self.decisive("HUMAN", beep=False))
+            elif script.answered_by == "fax":
+                self.at(now + MACHINE_SECONDS, lambda when: self.decisive("FAX"))
+            else:
+                self.at(now + MACHINE_SECONDS, lambda when: self.event("MACHINE", beep=False))
+                ready = now + MACHINE_SECONDS + GREETING_SECONDS
+                self.at(ready, lambda when: self.decisive("READY", beep=True))
+        elif self.detector == "fax":
+            tone = self.params.get("tone")
+            if script.answered_by == "fax":
+                event = tone if isinstance(tone, str) else "CED"
+                self.at(now + TONE_SECONDS, lambda when: self.decisive(event))
+        else:
+            self.at(now + script.input_after, self.digit_turn)
+
+    def digit_turn(self, now: float) -> None:
+        presses = self.host._sim(self.leg).next_presses()
+        if presses is None:
+            return
+        wanted = self.params.get("digits")
+        wanted = wanted if isinstance(wanted, str) else DETECT_DIGITS
+        for index, digit in enumerate(presses):
+            if digit in wanted:
+                self.at(now + index * DIGIT_SECONDS, partial(self.digit_event, digit=digit))
+        after = now + len(presses) * DIGIT_SECONDS
+        self.at(after + self.host._sim(self.leg).script.input_after, self.digit_turn)
+
+    def digit_event(self, now: float, digit: str) -> None:
+        self.event(digit)
+
+    def stop(self, now: float) -> None:
+        self.event("finished")
+        self.finish()
+
+
+class _CollectSim(_SimBase):
+    """``calling.collect``, ``calling.play_and_collect`` and ``calling.detect``."""
+
+    accept_flat_media: bool
+
+    def _sim_handlers(self) -> dict[str, _Handler]:
+        handlers = super()._sim_handlers()
+        handlers.update(
+            {
+                "calling.collect": self._collect,
+                "calling.collect.stop": self._sub_command("collect", "stop"),
+                "calling.collect.start_input_timers": self._sub_command(
+                    "collect", "start_input_timers"
+                ),
+                "calling.play_and_collect": self._play_and_collect,
+                "calling.play_and_collect.stop": self._sub_command("play_and_collect", "stop"),
+                "calling.play_and_collect.volume": self._sub_command("play_and_collect", "volume"),
+                "calling.detect": self._detect,
+                "calling.detect.stop": self._sub_command("detect", "stop"),
+            }
+        )
+        return handlers
+
+    def _collect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
+        del owner
+        self._decode("calling.collect", params)
+        leg = self._live_leg(params)
+        action = _Collect(self, leg, _text_param(params, "control_id"), "collect")
+        action.configure(params, "")
+        action.timers_on = _flag(params, "start_input_timers")
+        return self._start_action(action, now, "Collecting")
+
+    def _play_and_collect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
+        del owner
+        self._decode("calling.play_and_collect", params)
+        leg = self._live_leg(params)
+        media = _parse_media(params.get("play"), "play", flat_ok=self.accept_flat_media)
+        _volume_param(params, required=False)
+        collect = _object(params, "collect")
+        if collect is None:
+            raise _Invalid("400", "collect: required, an object")
+        action = _Collect(self, leg, _text_param(params, "control_id"), "play_and_collect")
+        action.configure(collect, "collect.")
+        elapsed = 0.0
+        for item in media:
+            if _fails_to_load(item):
+                action.prompt_error_at = elapsed
+                break
+            elapsed += media_duration(item)
+        action.prompt_seconds = elapsed
+        return self._start_action(action, now, "Playing and collecting")
+
+    def _detect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
+        del owner
+        self._decode("calling.detect", params)
+        leg = self._live_leg(params)
+        detect = _object(params, "detect")
+        detector = None if detect is None else detect.get("type")
+        if detect is None or detector not in ("machine", "fax", "digit"):
+            raise _Invalid("400", f"detect.type: {detector!r} is not one of machine, fax, digit")
+        action = _Detect(self, leg, _text_param(params, "control_id"))
+        action.detector = str(detector)
+        inner = _object(detect, "params", "detect.")
+        action.params = {} if inner is None else inner
+        timeout = _number(params, "timeout", DETECT_TIMEOUT, "")
+        action.timeout = timeout if timeout > 0 else DETECT_TIMEOUT
+        return self._start_action(action, now, "Detecting")

@@ -1,0 +1,272 @@
+"""The common machinery of the simulated verbs (RELAY.md H.5): actions, sub-commands, call end.
+
+An *action* (record, collect, detect, fax, tap...) is a :class:`_SimAction`
+registered on its leg under the client's ``control_id``.  Its start request
+is answered at once and its first events are scheduled at the same ``now``
+(so the reply always leaves first); its sub-commands
+(``calling.<verb>.<op>``) find it by ``control_id`` (unknown: ``404``); a
+``stop`` schedules its terminal event; when the call ends every action
+still running reports its terminal event *before* the leg's ``ending``
+(RELAY.md H.5.1: no action event after ``ended``) and is forgotten.
+
+Bounds: at most :data:`MAX_ACTIONS_PER_CALL` running actions per leg (more:
+``409``); everything per call (actions, bindings, queue and conference
+membership) is dropped when the call ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from .._ids import CallId, JSONDict, JSONObject, JSONValue
+from ..client._state import CallState
+from . import _payload_shim
+from ._behaviours import Answers
+from ._callers import SILENT, CallerScript
+from ._leg_engine import _LegEngine
+from ._legs import SessionKey, _Invalid, _Leg, _result, _text_param
+from ._scheduler import Timer
+
+if TYPE_CHECKING:
+    from ._legs import _Handler
+
+__all__ = ["MAX_ACTIONS_PER_CALL"]
+
+#: Running actions one leg may have at once (a ``409`` past it).
+MAX_ACTIONS_PER_CALL: Final = 64
+#: Digit bindings one leg may have at once (a ``409`` past it).
+MAX_BINDINGS_PER_CALL: Final = 64
+#: The host of every URL the fake server makes up (recordings, faxes).
+FILES_URL: Final = "https://files.example.com"
+
+
+class _CallSim:
+    """What one live leg's verbs need: running actions, the party's script and its turns."""
+
+    __slots__ = (
+        "actions",
+        "bindings",
+        "conferences",
+        "denoised",
+        "held",
+        "press_turn",
+        "queue",
+        "say_turn",
+        "script",
+        "transcribing",
+    )
+
+    def __init__(self, script: CallerScript) -> None:
+        self.actions: dict[str, _SimAction] = {}
+        self.script = script
+        self.press_turn = 0
+        self.say_turn = 0
+        #: ``(realm, digits)`` of each ``calling.bind_digit``.
+        self.bindings: list[tuple[str | None, str]] = []
+        self.conferences: set[str] = set()
+        self.queue: str | None = None
+        self.held = False
+        self.denoised = False
+        self.transcribing: str | None = None
+
+    def next_presses(self) -> str | None:
+        """The party's next turn of digits (consumed), ``None`` once they are used up."""
+        if self.press_turn >= len(self.script.presses):
+            return None
+        self.press_turn += 1
+        return self.script.presses[self.press_turn - 1]
+
+    def next_words(self) -> str | None:
+        """The party's next turn of speech (consumed), ``None`` once used up."""
+        if self.say_turn >= len(self.script.says):
+            return None
+        self.say_turn += 1
+        return self.script.says[self.say_turn - 1]
+
+
+class _SimAction:
+    """One running action: its leg, ``control_id``, timers and how it ends."""
+
+    #: The verb: ``record``, ``collect``... (its sub-commands are ``calling.<kind>.<op>``).
+    kind: str = ""
+
+    def __init__(self, host: _SimBase, leg: _Leg, control_id: str) -> None:
+        self.host = host
+        self.leg = leg
+        self.control_id = control_id
+        self.timers: list[Timer] = []
+        self.started = 0.0
+        self.done = False
+
+    @property
+    def call_id(self) -> str:
+        return self.leg.call_id
+
+    @property
+    def node_id(self) -> str:
+        return self.leg.node_id
+
+    def at(self, when: float, callback: Callable[[float], None]) -> None:
+        """Run ``callback(when)`` then, unless the action has ended by then."""
+
+        def guarded(now: float) -> None:
+            if not self.done:
+                callback(now)
+
+        self.timers.append(self.host.scheduler.call_at(when, guarded))
+
+    def cancel_timers(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
+
+    def emit(self, payload: object) -> None:
+        self.host._emit(self.leg, payload)
+
+    def finish(self) -> None:
+        """Forget the action (after its terminal event)."""
+        if self.done:
+            return
+        self.done = True
+        self.cancel_timers()
+        sim = self.host._sims.get(self.leg.call_id)
+        if sim is not None and sim.actions.get(self.control_id) is self:
+            del sim.actions[self.control_id]
+
+    # -- what subclasses implement ------------------------------------------------
+
+    def begin(self, now: float) -> None:
+        """The first events (scheduled at the start request's ``now``)."""
+
+    def stop(self, now: float) -> None:
+        """``calling.<kind>.stop``: the terminal event, then :meth:`finish`."""
+        self.finish()
+
+    def call_ended(self, now: float) -> None:
+        """The call is ending: the terminal event (if any), then :meth:`finish`."""
+        self.stop(now)
+
+    def control(self, op: str, params: JSONObject, now: float) -> str:
+        """Any other sub-command; returns the reply message.
+
+        Raises:
+            _Invalid: a bad parameter (``400``) or an op it does not have.
+        """
+        raise _Invalid("404", f"No {self.kind} operation {op!r}")
+
+
+class _SimBase(_LegEngine):
+    """Per-call verb state and the action machinery; the sim mixins build on it."""
+
+    _handlers: dict[str, _Handler]
+
+    def _init_sims(self) -> None:
+        #: Per live leg that used a verb: its actions and the party's turns.
+        self._sims: dict[CallId, _CallSim] = {}
+        #: Queue name → the calls waiting in it, in order (empty queues are dropped).
+        self._queues: dict[str, list[_SimAction]] = {}
+        #: Conference name → (conference id, call ids in it); empty ones are dropped.
+        self._conferences: dict[str, tuple[str, set[str]]] = {}
+        self._echoes = 0
+
+    def _queue_members(self, name: str) -> list[_SimAction]:
+        return self._queues.setdefault(name, [])
+
+    def _sim_handlers(self) -> dict[str, _Handler]:
+        """Every ``calling.*`` method the sim mixins add (merged by each mixin)."""
+        return {}
+
+    # -- per call ------------------------------------------------------------------
+
+    def _sim(self, leg: _Leg) -> _CallSim:
+        sim = self._sims.get(leg.call_id)
+        if sim is None:
+            # An inbound caller's script is its leg's Answers too (set by inject_inbound_call).
+            behavior = leg.behavior
+            script = behavior.script if isinstance(behavior, Answers) else SILENT
+            sim = self._sims[leg.call_id] = _CallSim(script)
+        return sim
+
+    def _live_leg(self, params: JSONObject) -> _Leg:
+        """The request's leg, which must be up (``410`` once ending, ``409`` before answered)."""
+        leg = self._leg(params)  # type: ignore[attr-defined]
+        assert isinstance(leg, _Leg)
+        if not leg.live:
+            raise _Invalid("410", "Call is gone")
+        if leg.state is not CallState.ANSWERED:
+            raise _Invalid("409", "Call is not answered")
+        return leg
+
+    def _end_sims(self, leg: _Leg, now: float) -> None:
+        """The leg is ending: every action's terminal event, then forget the call."""
+        sim = self._sims.get(leg.call_id)
+        if sim is None:
+            return
+        for action in list(sim.actions.values()):
+            action.call_ended(now)
+            action.finish()
+        self._leave_all(leg, sim, now)
+        del self._sims[leg.call_id]
+
+    def _leave_all(self, leg: _Leg, sim: _CallSim, now: float) -> None:
+        """Drop the call from queues and conferences (the verbs mixin overrides it)."""
+
+    def _emit(self, leg: _Leg, payload: object) -> None:
+        if isinstance(payload, _payload_shim._Shim):
+            self._deliver(leg.owner, payload.event_type, _payload_shim.encode(payload))
+        else:
+            self._send(leg.owner, payload)  # type: ignore[arg-type]
+
+    # -- actions -------------------------------------------------------------------
+
+    def _start_action(
+        self, action: _SimAction, now: float, message: str, **extra: JSONValue
+    ) -> JSONDict:
+        """Register ``action`` on its leg, schedule its start, and answer the request."""
+        sim = self._sim(action.leg)
+        if action.control_id in sim.actions:
+            raise _Invalid("409", f"control_id {action.control_id!r} is already running")
+        if len(sim.actions) >= MAX_ACTIONS_PER_CALL:
+            raise _Invalid("409", f"too many actions on this call (at most {MAX_ACTIONS_PER_CALL})")
+        sim.actions[action.control_id] = action
+        action.started = now
+
+        def begin(when: float) -> None:
+            if not action.done:
+                action.begin(when)
+
+        action.timers.append(self.scheduler.call_at(now, begin))
+        return _result(
+            "200", message, call_id=action.leg.call_id, control_id=action.control_id, **extra
+        )
+
+    def _action(self, kind: str, params: JSONObject) -> _SimAction:
+        leg = self._leg(params)  # type: ignore[attr-defined]
+        control_id = _text_param(params, "control_id")
+        sim = self._sims.get(leg.call_id)
+        action = None if sim is None else sim.actions.get(control_id)
+        if action is None or action.kind != kind:
+            raise _Invalid("404", f"No {kind} with control_id {control_id!r}")
+        return action
+
+    def _sub_command(self, kind: str, op: str) -> _Handler:
+        """The handler of ``calling.<kind>.<op>`` (``stop`` is common to all)."""
+
+        def handle(owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
+            del owner
+            self._decode(f"calling.{kind}.{op}", params)
+            action = self._action(kind, params)
+            if op == "stop":
+                self.scheduler.call_at(now, lambda when: None if action.done else action.stop(when))
+                message = "Stopped"
+            else:
+                message = action.control(op, params, now)
+            return _result("200", message, call_id=action.leg.call_id, control_id=action.control_id)
+
+        return handle
+
+    def _decode(self, method: str, params: JSONObject) -> object:
+        """Validate ``params`` through the method's typed command (``400`` naming the field)."""
+        del method, params
+        return None
