@@ -1,4 +1,4 @@
-"""The fake server's listening verbs, frame by frame: collect, play_and_collect, detect (RELAY.md H.5.3-5)."""
+"""The fake server's listening verbs, frame by frame: collect, play_and_collect, detect (H.5.3-5)."""
 
 from __future__ import annotations
 
@@ -41,12 +41,21 @@ def test_play_and_collect_h53_transcript() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, presses="4821#", input_after=1))
     start = client.now
-    params = {**call, "control_id": "pac-1", "play": PIN_PROMPT,
-              "collect": {"initial_timeout": 5, "digits": {"max": 5, "digit_timeout": 3, "terminators": "#"}}}  # fmt: skip
-    assert client.result("calling.play_and_collect", params) == {
-        "code": "200", "message": "Playing and collecting", **{"call_id": call["call_id"]},
+    params = {
+        **call,
         "control_id": "pac-1",
-    }  # fmt: skip
+        "play": PIN_PROMPT,
+        "collect": {
+            "initial_timeout": 5,
+            "digits": {"max": 5, "digit_timeout": 3, "terminators": "#"},
+        },
+    }
+    assert client.result("calling.play_and_collect", params) == {
+        "code": "200",
+        "message": "Playing and collecting",
+        **{"call_id": call["call_id"]},
+        "control_id": "pac-1",
+    }
     client.advance(20)
     events = [(round(w - start, 3), k, p.get("state")) for w, k, p in client.events]
     prompt_end = round(PROMPT_SECONDS, 3)
@@ -64,8 +73,12 @@ def test_play_and_collect_no_input_after_the_prompt() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1))  # a silent human
     start = client.now
-    params = {**call, "control_id": "pac-2", "play": PIN_PROMPT,
-              "collect": {"initial_timeout": 5, "digits": {"max": 4}}}  # fmt: skip
+    params = {
+        **call,
+        "control_id": "pac-2",
+        "play": PIN_PROMPT,
+        "collect": {"initial_timeout": 5, "digits": {"max": 4}},
+    }
     client.result("calling.play_and_collect", params)
     client.advance(30)
     [(when, final, state, result)] = collects(client)
@@ -76,8 +89,15 @@ def test_play_and_collect_no_input_after_the_prompt() -> None:
 def test_play_and_collect_caller_slower_than_initial_timeout_is_no_input() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, presses="1", input_after=6))
-    client.result("calling.play_and_collect", {**call, "control_id": "p", "play": PIN_PROMPT,
-                                               "collect": {"initial_timeout": 5, "digits": {"max": 1}}})  # fmt: skip
+    client.result(
+        "calling.play_and_collect",
+        {
+            **call,
+            "control_id": "p",
+            "play": PIN_PROMPT,
+            "collect": {"initial_timeout": 5, "digits": {"max": 1}},
+        },
+    )
     client.advance(30)
     assert [r for *_, r in collects(client)] == [{"type": "no_input"}]
 
@@ -86,12 +106,17 @@ def test_play_and_collect_prompt_that_fails_to_load_still_collects() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, presses="7"))
     play = [{"type": "audio", "params": {"url": "https://media.invalid/x.mp3"}}]
-    client.result("calling.play_and_collect", {**call, "control_id": "p", "play": play,
-                                               "collect": {"digits": {"max": 1}}})  # fmt: skip
+    client.result(
+        "calling.play_and_collect",
+        {**call, "control_id": "p", "play": play, "collect": {"digits": {"max": 1}}},
+    )
     client.advance(10)
     kinds = [(k, p.get("state")) for _, k, p in client.events]
-    assert kinds == [("calling.call.play", "playing"), ("calling.call.play", "error"),
-                     ("calling.call.collect", "finished")]  # fmt: skip
+    assert kinds == [
+        ("calling.call.play", "playing"),
+        ("calling.call.play", "error"),
+        ("calling.call.collect", "finished"),
+    ]
     assert collects(client)[0][3] == digit("7")
 
 
@@ -124,27 +149,49 @@ def test_collect_speech_with_start_of_input_and_partials_h54() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, says="sales please", input_after=0.5))
     start = client.now
-    params = {**call, "control_id": "col-1", "initial_timeout": 5, "partial_results": True,
-              "send_start_of_input": True, "start_input_timers": True,
-              "speech": {"end_silence_timeout": 1, "language": "en-US", "hints": ["sales"]}}  # fmt: skip
+    params = {
+        **call,
+        "control_id": "col-1",
+        "initial_timeout": 5,
+        "partial_results": True,
+        "send_start_of_input": True,
+        "start_input_timers": True,
+        "speech": {"end_silence_timeout": 1, "language": "en-US", "hints": ["sales"]},
+    }
     assert client.result("calling.collect", params)["message"] == "Collecting"
     client.advance(10)
     spoken = 2 / 2.5
     assert collects(client) == [
         (start + 0.5, None, "collecting", {"type": "start_of_input"}),
-        (round(start + 0.5 + spoken / 2, 3), False, "collecting",
-         {"type": "speech", "params": {"text": "sales", "confidence": 60.0}}),
-        (round(start + 0.5 + spoken + 1, 3), True, "finished",
-         {"type": "speech", "params": {"text": "sales please", "confidence": 90.0}}),
-    ]  # fmt: skip
+        (
+            round(start + 0.5 + spoken / 2, 3),
+            False,
+            "collecting",
+            {"type": "speech", "params": {"text": "sales", "confidence": 60.0}},
+        ),
+        (
+            round(start + 0.5 + spoken + 1, 3),
+            True,
+            "finished",
+            {"type": "speech", "params": {"text": "sales please", "confidence": 90.0}},
+        ),
+    ]
 
 
 def test_collect_continuous_then_stop_h54() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, presses="1", says="operator"))
     ids = {**call, "control_id": "col-2"}
-    client.result("calling.collect", {**ids, "digits": {"max": 1}, "speech": {}, "continuous": True,
-                                      "start_input_timers": False})  # fmt: skip
+    client.result(
+        "calling.collect",
+        {
+            **ids,
+            "digits": {"max": 1},
+            "speech": {},
+            "continuous": True,
+            "start_input_timers": False,
+        },
+    )
     client.advance(20)
     got = collects(client)
     assert [(f, s, r) for _, f, s, r in got] == [
@@ -164,8 +211,13 @@ def test_collect_digit_timeout_partials_and_max() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, presses=("12", "98765"), input_after=1))
     start = client.now
-    params = {**call, "control_id": "c", "partial_results": True, "start_input_timers": True,
-              "digits": {"max": 4, "digit_timeout": 2}}  # fmt: skip
+    params = {
+        **call,
+        "control_id": "c",
+        "partial_results": True,
+        "start_input_timers": True,
+        "digits": {"max": 4, "digit_timeout": 2},
+    }
     client.result("calling.collect", params)
     client.advance(10)
     assert collects(client) == [
@@ -213,8 +265,10 @@ def test_collect_on_inbound_call_uses_the_injected_script() -> None:
 def test_collect_ends_with_the_call_before_ending() -> None:
     client = WireClient()
     call = client.dial()
-    client.result("calling.play_and_collect", {**call, "control_id": "p", "play": PIN_PROMPT,
-                                               "collect": {"digits": {"max": 1}}})  # fmt: skip
+    client.result(
+        "calling.play_and_collect",
+        {**call, "control_id": "p", "play": PIN_PROMPT, "collect": {"digits": {"max": 1}}},
+    )
     client.advance(0.5)
     client.hangup(call)
     client.advance(1)
@@ -239,19 +293,34 @@ def detects(client: WireClient) -> list[tuple[float, Any]]:
 @pytest.mark.parametrize(
     ("answered_by", "expected"),
     [
-        ("human", [(HUMAN_SECONDS, {"event": "HUMAN", "beep": False}), (HUMAN_SECONDS, {"event": "finished"})]),
-        ("machine", [(MACHINE_SECONDS, {"event": "MACHINE", "beep": False}),
-                     (MACHINE_SECONDS + GREETING_SECONDS, {"event": "READY", "beep": True}),
-                     (MACHINE_SECONDS + GREETING_SECONDS, {"event": "finished"})]),
+        (
+            "human",
+            [
+                (HUMAN_SECONDS, {"event": "HUMAN", "beep": False}),
+                (HUMAN_SECONDS, {"event": "finished"}),
+            ],
+        ),
+        (
+            "machine",
+            [
+                (MACHINE_SECONDS, {"event": "MACHINE", "beep": False}),
+                (MACHINE_SECONDS + GREETING_SECONDS, {"event": "READY", "beep": True}),
+                (MACHINE_SECONDS + GREETING_SECONDS, {"event": "finished"}),
+            ],
+        ),
         ("fax", [(MACHINE_SECONDS, {"event": "FAX"}), (MACHINE_SECONDS, {"event": "finished"})]),
     ],
-)  # fmt: skip
+)
 def test_answering_machine_detection_by_destination(answered_by: str, expected: list[Any]) -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, answered_by=answered_by))
     start = client.now
-    params = {**call, "control_id": "det-1", "timeout": 45,
-              "detect": {"type": "machine", "params": {"initial_timeout": 4.5}}}  # fmt: skip
+    params = {
+        **call,
+        "control_id": "det-1",
+        "timeout": 45,
+        "detect": {"type": "machine", "params": {"initial_timeout": 4.5}},
+    }
     assert client.result("calling.detect", params)["message"] == "Detecting"
     client.advance(60)
     assert detects(client) == [(start + at, event) for at, event in expected]
@@ -290,8 +359,15 @@ def test_detect_digits() -> None:
     client = WireClient()
     call = client.dial(behaviour=Answers(after=1, presses="5#9", input_after=1))
     start = client.now
-    client.result("calling.detect", {**call, "control_id": "d", "timeout": 4,
-                                     "detect": {"type": "digit", "params": {"digits": "0123456789"}}})  # fmt: skip
+    client.result(
+        "calling.detect",
+        {
+            **call,
+            "control_id": "d",
+            "timeout": 4,
+            "detect": {"type": "digit", "params": {"digits": "0123456789"}},
+        },
+    )
     client.advance(10)
     assert detects(client) == [
         (start + 1, {"event": "5"}),
