@@ -1,4 +1,4 @@
-"""The fake server's listening verbs, frame by frame: collect, play_and_collect, detect (H.5.3-5)."""
+"""The fake server's listening verbs, collect, play_and_collect, detect (H.5.3-5)."""
 
 from __future__ import annotations
 
