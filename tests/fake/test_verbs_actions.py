@@ -96,7 +96,7 @@ def test_record_no_input_and_open_ended() -> None:
         "calling.record", {**call, "control_id": "a", "record": {"audio": {"initial_timeout": 4}}}
     )
     client.advance(10)
-    [(_, _, recording), (when, _, no_input)] = client.take("calling.call.record")
+    [(_, _, _recording), (when, _, no_input)] = client.take("calling.call.record")
     assert when == start + 4 and no_input["state"] == "no_input"
     assert (no_input["duration"], no_input["size"]) == (0.0, 0)
     # initial_timeout 0: runs until stopped, then finished with what it has.
