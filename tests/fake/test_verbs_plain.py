@@ -344,7 +344,7 @@ def test_inject_inbound_call_script_options() -> None:
     client = WireClient()
     script = CallerScript(says="hello", answered_by="machine")
     call = client.inbound(caller=script, presses="9")
-    behaviour = client.server.network._legs[call["call_id"]].behavior  # type: ignore[index]
+    behaviour = client.server.network._legs[call["call_id"]].behavior
     assert isinstance(behaviour, Answers)
     assert (behaviour.presses, behaviour.says, behaviour.answered_by) == (
         ("9",),
