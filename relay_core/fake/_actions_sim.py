@@ -172,7 +172,7 @@ class _Pay(_SimAction):
             plan.append(("payment-processing", 1, None))
         for step, attempt, error in plan:
             self.at(when, partial(self.progress, step=step, attempt=attempt, error_type=error))
-            when += PAY_STEP_SECONDS
+            when += self.scaled(PAY_STEP_SECONDS)
         self.at(when, lambda at: self.result(outcome))
 
     def result(self, result: str) -> None:
@@ -214,7 +214,7 @@ class _SendDigits(_SimAction):
 
     def __init__(self, host: _SimBase, leg: _Leg, control_id: str, digits: str) -> None:
         super().__init__(host, leg, control_id)
-        self.seconds = sum(_DTMF_SECONDS.get(digit, DIGIT_SECONDS) for digit in digits)
+        self.seconds = self.scaled(sum(_DTMF_SECONDS.get(d, DIGIT_SECONDS) for d in digits))
 
     def begin(self, now: float) -> None:
         self.at(now + self.seconds, self.sent)

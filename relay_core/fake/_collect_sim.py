@@ -228,7 +228,10 @@ class _Collect(_SimAction):
         if presses is not None:
             self.digits = ""
             for index, digit in enumerate(presses):
-                self.at(now + index * DIGIT_SECONDS, partial(self.press, turn=turn, digit=digit))
+                self.at(
+                    now + index * self.scaled(DIGIT_SECONDS),
+                    partial(self.press, turn=turn, digit=digit),
+                )
             if not presses:
                 self.at(now, lambda when: self.digits_over(when, turn, ""))
         elif words is not None:
@@ -267,7 +270,7 @@ class _Collect(_SimAction):
             self.result(now, _digit_result(self.digits, terminator))
 
     def speak(self, now: float, turn: int, words: list[str]) -> None:
-        spoken = min(max(0.5, len(words) / WORDS_PER_SECOND), self.speech_timeout)
+        spoken = min(self.scaled(max(0.5, len(words) / WORDS_PER_SECOND)), self.speech_timeout)
         step = spoken / len(words)
         if self.partial:
             for count in range(1, len(words)):
@@ -396,18 +399,24 @@ class _Detect(_SimAction):
         script = self.host._sim(self.leg).script
         if self.detector == "machine":
             if script.answered_by == "human":
-                self.at(now + HUMAN_SECONDS, lambda when: self.decisive("HUMAN", beep=False))
+                self.at(
+                    now + self.scaled(HUMAN_SECONDS),
+                    lambda when: self.decisive("HUMAN", beep=False),
+                )
             elif script.answered_by == "fax":
-                self.at(now + MACHINE_SECONDS, lambda when: self.decisive("FAX"))
+                self.at(now + self.scaled(MACHINE_SECONDS), lambda when: self.decisive("FAX"))
             else:
-                self.at(now + MACHINE_SECONDS, lambda when: self.event("MACHINE", beep=False))
-                ready = now + MACHINE_SECONDS + GREETING_SECONDS
+                self.at(
+                    now + self.scaled(MACHINE_SECONDS),
+                    lambda when: self.event("MACHINE", beep=False),
+                )
+                ready = now + self.scaled(MACHINE_SECONDS + GREETING_SECONDS)
                 self.at(ready, lambda when: self.decisive("READY", beep=True))
         elif self.detector == "fax":
             tone = self.params.get("tone")
             if script.answered_by == "fax":
                 event = tone if isinstance(tone, str) else "CED"
-                self.at(now + TONE_SECONDS, lambda when: self.decisive(event))
+                self.at(now + self.scaled(TONE_SECONDS), lambda when: self.decisive(event))
         else:
             self.at(now + script.input_after, self.digit_turn)
 
@@ -419,8 +428,10 @@ class _Detect(_SimAction):
         wanted = wanted if isinstance(wanted, str) else DETECT_DIGITS
         for index, digit in enumerate(presses):
             if digit in wanted:
-                self.at(now + index * DIGIT_SECONDS, partial(self.digit_event, digit=digit))
-        after = now + len(presses) * DIGIT_SECONDS
+                self.at(
+                    now + index * self.scaled(DIGIT_SECONDS), partial(self.digit_event, digit=digit)
+                )
+        after = now + len(presses) * self.scaled(DIGIT_SECONDS)
         self.at(after + self.host._sim(self.leg).script.input_after, self.digit_turn)
 
     def digit_event(self, now: float, digit: str) -> None:

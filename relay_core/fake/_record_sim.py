@@ -81,13 +81,15 @@ class _Record(_SimAction):
                 self.at(now + self.initial_timeout, self.no_input)
             return
         self.heard = True
-        spoken = sim.script.input_after + max(0.5, len(words.split()) / WORDS_PER_SECOND)
+        spoken = sim.script.input_after + self.scaled(
+            max(0.5, len(words.split()) / WORDS_PER_SECOND)
+        )
         presses = (
             sim.script.presses[sim.press_turn] if sim.press_turn < len(sim.script.presses) else ""
         )
         if presses[:1] and presses[0] in self.terminators:
             sim.next_presses()
-            self.at(now + spoken + DIGIT_SECONDS, self.end)
+            self.at(now + spoken + self.scaled(DIGIT_SECONDS), self.end)
         elif self.end_silence > 0:
             self.at(now + spoken + self.end_silence, self.end)
 
@@ -156,8 +158,10 @@ class _Fax(_SimAction):
     def begin(self, now: float) -> None:
         total = self.host._sim(self.leg).script.fax_pages
         for page in range(1, total + 1):
-            self.at(now + page * FAX_PAGE_SECONDS, partial(self.page, page=page))
-        self.at(now + total * FAX_PAGE_SECONDS, lambda when: self.end(True, "1231", ""))
+            self.at(now + page * self.scaled(FAX_PAGE_SECONDS), partial(self.page, page=page))
+        self.at(
+            now + total * self.scaled(FAX_PAGE_SECONDS), lambda when: self.end(True, "1231", "")
+        )
 
     def page(self, now: float, page: int) -> None:
         self.pages = page

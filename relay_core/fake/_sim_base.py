@@ -121,6 +121,10 @@ class _SimAction:
             timer.cancel()
         self.timers.clear()
 
+    def scaled(self, seconds: float) -> float:
+        """A duration the network makes up, times :attr:`_SimBase.time_scale`."""
+        return seconds * self.host.time_scale
+
     def emit(self, payload: object) -> None:
         self.host._emit(self.leg, payload)
 
@@ -162,6 +166,11 @@ class _SimBase(_LegEngine):
     _handlers: dict[str, _Handler]
 
     def _init_sims(self) -> None:
+        #: Multiplies every duration the simulation makes up (digit spacing,
+        #: speaking rate, detection, greeting, fax pages, pay steps, DTMF
+        #: sending), not the client's timeouts nor a script's ``input_after``:
+        #: e.g. ``0.01`` for tests that run against a served fake in real time.
+        self.time_scale = 1.0
         #: Per live leg that used a verb: its actions and the party's turns.
         self._sims: dict[CallId, _CallSim] = {}
         #: Queue name → the calls waiting in it, in order (empty queues are dropped).
