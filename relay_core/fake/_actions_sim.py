@@ -48,7 +48,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from .._ids import JSONDict, JSONObject, JSONValue
-from ._collect_sim import DIGIT_SECONDS, _object
+from ._collect_sim import DIGIT_SECONDS
 from ._legs import SessionKey, _Invalid, _Leg, _text_param
 from ._payload_shim import (
     AIPayload,
@@ -60,7 +60,7 @@ from ._payload_shim import (
     TranscribePayload,
 )
 from ._record_sim import WAV_BYTES_PER_SECOND, _Fax, _Record
-from ._sim_base import FILES_URL, _SimAction, _SimBase
+from ._sim_base import FILES_URL, _object, _SimAction, _SimBase
 
 if TYPE_CHECKING:
     from ._legs import _Handler

@@ -6,10 +6,10 @@ from functools import partial
 from typing import Final
 
 from .._ids import JSONDict, JSONObject, JSONValue
-from ._collect_sim import DIGIT_SECONDS, WORDS_PER_SECOND, _flag, _number, _object
+from ._collect_sim import DIGIT_SECONDS, WORDS_PER_SECOND
 from ._legs import _Invalid, _Leg
 from ._payload_shim import FaxPayload, RecordPayload
-from ._sim_base import FILES_URL, _SimAction, _SimBase
+from ._sim_base import FILES_URL, _flag, _number, _object, _SimAction, _SimBase
 
 __all__ = ["FAX_PAGE_SECONDS", "MP3_BYTES_PER_SECOND", "WAV_BYTES_PER_SECOND"]
 

@@ -16,7 +16,7 @@ membership) is dropped when the call ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from .._ids import CallId, JSONDict, JSONObject, JSONValue
@@ -39,6 +39,33 @@ MAX_ACTIONS_PER_CALL: Final = 64
 MAX_BINDINGS_PER_CALL: Final = 64
 #: The host of every URL the fake server makes up (recordings, faxes).
 FILES_URL: Final = "https://files.example.com"
+
+
+def _number(params: Mapping[str, JSONValue], key: str, default: float, path: str) -> float:
+    value = params.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _Invalid("400", f"{path}{key}: {value!r} is not a number >= 0")
+    return float(value)
+
+
+def _flag(params: Mapping[str, JSONValue], key: str, default: bool = False) -> bool:
+    value = params.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _Invalid("400", f"{key}: {value!r} is not true or false")
+    return value
+
+
+def _object(params: Mapping[str, JSONValue], key: str, path: str = "") -> JSONObject | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _Invalid("400", f"{path}{key}: {value!r} is not an object")
+    return value
 
 
 class _CallSim:

@@ -32,10 +32,9 @@ from typing import TYPE_CHECKING, Final
 
 from .._ids import JSONDict, JSONObject
 from ._behaviours import Answers, Busy, Declines, Fails
-from ._collect_sim import _number, _object
 from ._legs import SessionKey, _Invalid, _Leg, _result, _text_param
 from ._payload_shim import ConferencePayload, DenoisePayload, EchoPayload, HoldPayload, ReferPayload
-from ._sim_base import MAX_BINDINGS_PER_CALL, _CallSim, _SimAction, _SimBase
+from ._sim_base import MAX_BINDINGS_PER_CALL, _CallSim, _number, _object, _SimAction, _SimBase
 
 if TYPE_CHECKING:
     from ._legs import _Handler

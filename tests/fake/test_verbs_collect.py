@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from relay_core.fake._collect_sim import (
-    DIGIT_SECONDS,
+from relay_core.fake._collect_sim import DIGIT_SECONDS
+from relay_core.fake._detect_sim import (
     GREETING_SECONDS,
     HUMAN_SECONDS,
     MACHINE_SECONDS,
