@@ -29,7 +29,9 @@ Scripting (for tests): :meth:`~FakeRelayServer.arm_response` (delay, swallow
 or replace the next response to a method), :meth:`~FakeRelayServer.send_ping`,
 :meth:`~FakeRelayServer.request_disconnect`, :meth:`~FakeRelayServer.drop`,
 :meth:`~FakeRelayServer.push_event`, :meth:`~FakeRelayServer.inject_raw`,
-:meth:`~FakeRelayServer.inject_inbound_call` and
+:meth:`~FakeRelayServer.inject_inbound_call`,
+:meth:`~FakeRelayServer.script_call` (what the party on a call presses and
+says: collect, detect and record follow it) and
 :meth:`~FakeRelayServer.hangup_call`.  Every frame, both ways, lands in
 :attr:`~FakeRelayServer.journal` (the newest ``journal_limit`` of them).
 
@@ -276,6 +278,24 @@ class FakeRelayServer(_ServerProtocol):
         )
         self.scheduler.run_due(now)
         return ref
+
+    def script_call(
+        self,
+        call_id: str,
+        *,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
+    ) -> CallerScript:
+        """Change what the party on a live call does from now on (e.g. a dialled callee).
+
+        ``caller`` replaces its whole :class:`CallerScript`; ``presses`` /
+        ``says`` replace its turns, which start over.  No event is sent.
+
+        Raises:
+            LocalProtocolError: no live call has that id, or a bad script.
+        """
+        return self.network.script_call(call_id, caller=caller, presses=presses, says=says)
 
     def hangup_call(self, call_id: str, *, reason: str = "hangup", now: float) -> None:
         """The far end of a live call hangs up (``ending`` → ``ended`` with ``reason``).

@@ -77,6 +77,17 @@ class FakeServerScripting:
         self.kick()
         return ref
 
+    def script_call(
+        self,
+        call_id: str,
+        *,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
+    ) -> CallerScript:
+        """Change what the party on a live call does (see :meth:`FakeRelayServer.script_call`)."""
+        return self.server.script_call(call_id, caller=caller, presses=presses, says=says)
+
     def hangup_call(self, call_id: str, *, reason: str = "hangup") -> None:
         """The far end hangs up a live call."""
         self.server.hangup_call(call_id, reason=reason, now=self.now())

@@ -16,14 +16,15 @@ membership) is dropped when the call ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
+from .._errors import LocalProtocolError
 from .._ids import CallId, JSONDict, JSONObject, JSONValue
 from ..client._state import CallState
 from . import _payload_shim
 from ._behaviours import Answers
-from ._callers import SILENT, CallerScript
+from ._callers import SILENT, CallerScript, caller_script
 from ._leg_engine import _LegEngine
 from ._legs import SessionKey, _Invalid, _Leg, _result, _text_param
 from ._scheduler import Timer
@@ -301,6 +302,30 @@ class _SimBase(_LegEngine):
             return _result("200", message, call_id=action.leg.call_id, control_id=action.control_id)
 
         return handle
+
+    def script_call(
+        self,
+        call_id: str,
+        *,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
+    ) -> CallerScript:
+        """Change what the party on a live call does from now on (its turns start over).
+
+        ``caller`` replaces the whole script (default: the current one);
+        ``presses`` / ``says`` replace its turns.  Returns the new script.
+
+        Raises:
+            LocalProtocolError: no live call has that id, or a bad script.
+        """
+        leg = self._legs.get(CallId(call_id))
+        if leg is None:
+            raise LocalProtocolError(f"call_id: no live call {call_id!r}")
+        sim = self._sim(leg)
+        sim.script = caller_script(caller or sim.script, presses, says)
+        sim.press_turn = sim.say_turn = 0
+        return sim.script
 
     def _decode(self, method: str, params: JSONObject) -> object:
         """Validate ``params`` through the method's typed command (``400`` naming the field)."""

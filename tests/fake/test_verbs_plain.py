@@ -363,3 +363,25 @@ def test_inject_inbound_call_script_options() -> None:
             now=client.now,
             caller=Answers(),  # type: ignore[arg-type]
         )
+
+
+def test_script_call_changes_a_live_callee() -> None:
+    client = WireClient()
+    call = client.dial()  # the directory's callee: a silent human
+    script = client.server.script_call(call["call_id"], presses="3", says="agent")
+    assert (script.presses, script.says) == (("3",), ("agent",))
+    for control_id in ("a", "b"):
+        client.result(
+            "calling.collect",
+            {**call, "control_id": control_id, "digits": {"max": 1}, "speech": {}},
+        )
+        client.advance(10)
+    results = [p["result"] for *_, p in client.take("calling.call.collect")]
+    assert results == [
+        {"type": "digit", "params": {"digits": "3", "terminator": ""}},
+        {"type": "speech", "params": {"text": "agent", "confidence": 90.0}},
+    ]
+    machine = client.server.script_call(call["call_id"], caller=CallerScript(answered_by="machine"))
+    assert machine.answered_by == "machine" and machine.presses == ()
+    with pytest.raises(LocalProtocolError, match="no live call"):
+        client.server.script_call("nope", presses="1")
