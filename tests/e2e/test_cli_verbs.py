@@ -43,7 +43,9 @@ def test_timeline_prints_every_verb_readably() -> None:
     client.result("calling.queue.enter", {**call, "control_id": "q", "queue_name": "support"})
     client.result("calling.denoise", call)
     client.result("calling.join_conference", {**call, "name": "standup"})
-    client.result("calling.tap", {**call, "control_id": "tap", "tap": {}, "device": {"type": "ws"}})
+    tap = {"type": "audio", "params": {"direction": "both"}}
+    device = {"type": "ws", "params": {"uri": "wss://tap.example.com"}}
+    client.result("calling.tap", {**call, "control_id": "tap", "tap": tap, "device": device})
     client.advance(1)
     client.hangup(call)
     client.advance(1)
