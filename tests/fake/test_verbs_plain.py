@@ -65,6 +65,37 @@ ISSUE_13_METHODS = {
     "calling.user_event",
 }
 
+#: Valid params (besides node_id, call_id and control_id) of the methods that take some.
+VALID: dict[str, dict[str, Any]] = {
+    "calling.record": {"record": {"audio": {}}},
+    "calling.play_and_collect": {
+        "play": [{"type": "tts", "params": {"text": "Hi"}}],
+        "collect": {"digits": {"max": 1}},
+    },
+    "calling.collect": {"digits": {"max": 1}},
+    "calling.detect": {"detect": {"type": "machine", "params": {}}},
+    "calling.send_fax": {"document": "https://example.com/a.pdf"},
+    "calling.tap": {
+        "tap": {"type": "audio", "params": {"direction": "both"}},
+        "device": {"type": "rtp", "params": {"addr": "203.0.113.10", "port": 4000}},
+    },
+    "calling.stream": {"url": "wss://asr.example.com/in"},
+    "calling.pay": {"payment_connector_url": "https://pay.example.com/c"},
+    "calling.send_digits": {"digits": "1"},
+    "calling.queue.enter": {"queue_name": "support"},
+    "calling.queue.leave": {"queue_name": "support"},
+    "calling.play_and_collect.volume": {"volume": 1},
+    "calling.transfer": {"dest": "context:support"},
+    "calling.refer": {"device": {"type": "sip", "params": {"to": "sip:a@example.com"}}},
+    "calling.bind_digit": {"digits": "*1", "bind_method": "calling.play", "params": {}},
+    "calling.live_transcribe": {"action": {"start": {}}},
+    "calling.live_translate": {"action": {"start": {}}},
+    "calling.join_conference": {"name": "standup"},
+    "calling.leave_conference": {"conference_id": "cf-1"},
+    "calling.join_room": {"name": "lobby"},
+    "calling.user_event": {"event": {"a": 1}},
+}
+
 #: Sub-commands and the action kind whose control_id they need.
 SUB_COMMANDS = sorted(
     m for m in ISSUE_13_METHODS if m.count(".") == 2 and m != "calling.queue.enter"
@@ -90,7 +121,7 @@ def test_sub_commands_on_unknown_control_ids_are_404(method: str) -> None:
     # A live action of another kind under that id is not found either.
     client.result("calling.send_digits", {**call, "control_id": "busy", "digits": "WWWWWWWW"})
     for control_id in ("nope", "busy"):
-        result = client.result(method, {**call, "control_id": control_id, "volume": 1})
+        result = client.result(method, {**call, "control_id": control_id, **VALID.get(method, {})})
         assert result["code"] == "404", (method, result)
 
 
@@ -101,14 +132,13 @@ def test_sub_commands_on_unknown_control_ids_are_404(method: str) -> None:
 def test_every_verb_answers_404_and_410_for_calls(method: str) -> None:
     client = WireClient()
     call = client.dial()
-    unknown = client.result(
-        method, {"node_id": call["node_id"], "call_id": "nope", "control_id": "x"}
-    )
-    assert unknown["code"] == "404"
+    params = {"control_id": "x", **VALID.get(method, {})}
+    unknown = client.result(method, {"node_id": call["node_id"], "call_id": "nope", **params})
+    assert unknown["code"] == "404", unknown
     client.hangup(call)
     client.advance(1)
-    gone = client.result(method, {**call, "control_id": "x"})
-    assert gone["code"] == "410"
+    gone = client.result(method, {**call, **params})
+    assert gone["code"] == "410", gone
 
 
 def test_action_on_a_ringing_call_is_409_and_a_reused_control_id_is_409() -> None:
@@ -123,7 +153,10 @@ def test_action_on_a_ringing_call_is_409_and_a_reused_control_id_is_409() -> Non
     ids = {"node_id": client.server.network.node_id, "call_id": ringing, "control_id": "r"}
     assert client.result("calling.record", {**ids, "record": {"audio": {}}})["code"] == "409"
     call = client.dial()
-    client.result("calling.tap", {**call, "control_id": "t", "tap": {}, "device": {"type": "ws"}})
+    assert (
+        client.result("calling.tap", {**call, "control_id": "t", **VALID["calling.tap"]})["code"]
+        == "200"
+    )
     again = client.result("calling.stream", {**call, "control_id": "t", "url": "wss://x.example"})
     assert again["code"] == "409"
 
