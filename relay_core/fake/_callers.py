@@ -9,7 +9,8 @@ timing.
 
 * ``presses``: one string of DTMF per *turn* (``"1#"`` or ``("1",
   "1234#")``): each collect or digit detector that hears digits takes the
-  next turn; once they are used up the party presses nothing.
+  next turn (an empty turn ``""``: silence that time); once they are used
+  up the party presses nothing.
 * ``says``: the same for speech (``"sales"`` or ``("sales", "yes")``).
 * ``answered_by``: ``human`` (default), ``machine`` (a voicemail greeting,
   then the beep) or ``fax`` (answering-machine detection and fax detection
@@ -204,7 +205,8 @@ def script_to_json(script: object) -> JSONDict:
         if value == getattr(SILENT, key):
             continue
         if isinstance(value, tuple):
-            out[key] = value[0] if len(value) == 1 else list(value)
+            # One non-empty turn is written as a plain string ("" reads as no turn).
+            out[key] = value[0] if len(value) == 1 and value[0] else list(value)
         else:
             out[key] = value
     return out

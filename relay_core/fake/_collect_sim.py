@@ -171,8 +171,8 @@ class _Collect(_SimAction):
         sim = self.host._sim(self.leg)
         presses = sim.next_presses() if self.max_digits is not None else None
         words = sim.next_words() if presses is None and self.speech else None
-        if presses is None and words is None:
-            return  # silence: the initial timeout (if running) decides
+        if not presses and words is None:
+            return  # silence (or an empty turn): the initial timeout, if running, decides
         self.heard = True
         if self.start_of_input:
             self.emit(
@@ -191,8 +191,6 @@ class _Collect(_SimAction):
                     now + index * self.scaled(DIGIT_SECONDS),
                     partial(self.press, turn=turn, digit=digit),
                 )
-            if not presses:
-                self.at(now, lambda when: self.digits_over(when, turn, ""))
         elif words is not None:
             self.speak(now, turn, words.split())
 

@@ -376,3 +376,19 @@ def test_detect_digits() -> None:
     ]
     bad = client.result("calling.detect", {**call, "control_id": "x", "detect": {"type": "voice"}})
     assert bad["code"] == "400" and "detect.type" in bad["message"]
+
+
+def test_an_empty_turn_is_silence_that_time() -> None:
+    client = WireClient()
+    call = client.dial(behaviour=Answers(after=1, presses=("", "5")))
+    for control_id in ("first", "second"):
+        params = {
+            **call,
+            "control_id": control_id,
+            "initial_timeout": 3,
+            "start_input_timers": True,
+            "digits": {"max": 1},
+        }
+        client.result("calling.collect", params)
+        client.advance(10)
+    assert [r for *_, r in collects(client)] == [{"type": "no_input"}, digit("5")]

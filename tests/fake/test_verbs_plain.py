@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relay_core import LocalProtocolError
 from relay_core.fake._behaviours import behavior_from_json, behavior_to_json
@@ -418,3 +420,23 @@ def test_script_call_changes_a_live_callee() -> None:
     assert machine.answered_by == "machine" and machine.presses == ()
     with pytest.raises(LocalProtocolError, match="no live call"):
         client.server.script_call("nope", presses="1")
+
+
+DTMF_TURNS = st.text(alphabet="0123456789*#ABCD", max_size=6)
+WORDS = st.text(alphabet="abc xyz", min_size=1, max_size=12).filter(lambda t: t.strip() != "")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    after=st.floats(min_value=0, max_value=60),
+    presses=st.lists(DTMF_TURNS, max_size=3),
+    says=st.lists(WORDS, max_size=3),
+    answered_by=st.sampled_from(["human", "machine", "fax"]),
+    input_after=st.floats(min_value=0, max_value=10),
+    pays=st.sampled_from(["success", "too-many-failed-attempts", "internal-error"]),
+    fax_pages=st.integers(min_value=1, max_value=1000),
+)
+def test_answers_json_round_trips(**fields: Any) -> None:
+    answers = Answers(**fields)
+    assert behavior_from_json(behavior_to_json(answers)) == answers
+    assert Directory.from_json({"default": behavior_to_json(answers)}).fallback == answers
