@@ -27,6 +27,17 @@ CORE = {
     # decisions both adapters share (endpoint, frame limit, credentials, dial timeout)
     "MAX_FRAME_BYTES", "Credentials", "DialTimeoutError", "Endpoint", "credentials_from",
     "endpoint", "space_host",
+    # issue 13: every calling verb (RELAY.md H.5)
+    "AI", "AIHold", "AIMessage", "AIStop", "AIUnhold", "AmazonBedrock",
+    "BindDigit", "ClearDigitBindings", "Collect", "CollectDigits", "CollectSpeech",
+    "CollectStartInputTimers",
+    "CollectStop", "Denoise", "DenoiseStop", "Detect", "DetectStop", "Detector",
+    "Echo", "Hold", "JoinConference", "JoinRoom", "LeaveConference", "LeaveRoom",
+    "LiveTranscribe", "LiveTranslate", "Pay", "PayStop", "PlayAndCollect", "PlayAndCollectStop",
+    "PlayAndCollectVolume", "QueueEnter", "QueueLeave", "ReceiveFax", "ReceiveFaxStop", "Record",
+    "RecordPause", "RecordResume", "RecordStop", "Refer", "ReferDevice", "SendDigits",
+    "SendFax", "SendFaxStop", "Stream", "StreamStop", "Tap", "TapDevice",
+    "TapStop", "Transcribe", "TranscribeStop", "Transfer", "Unhold", "UserEvent",
     # the fake server and its telephone network
     "CloseRequest", "ConnectionId", "FakeRelayServer", "JournalEntry", "RpcError", "SentEvent",
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",

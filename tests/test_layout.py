@@ -135,9 +135,14 @@ def test_every_subpackage_states_its_job() -> None:
         assert doc and len(doc.split()) >= 10, f"{package.name}/__init__.py needs a docstring"
 
 
-#: The client vocabulary the fake server shares (a call's address, its states);
-#: it uses none of the client's machinery.
-FAKE_USES_FROM_CLIENT = {"CallRef", "CallState"}
+#: The client vocabulary the fake server shares (a call's address, its states,
+#: and the command classes: it reads every request through ``from_params``, the
+#: one request codec of both roles); it uses none of the client's machinery.
+FAKE_USES_FROM_CLIENT = {"CallRef", "CallState"} | {
+    name
+    for name in relay_core.client.__all__
+    if hasattr(getattr(relay_core.client, name), "from_params")
+}
 
 
 def test_layers_point_one_way() -> None:

@@ -25,8 +25,12 @@ from .._checks import (
 from .._errors import InvalidArgumentError
 from .._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
 from ..wire._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
+from ..wire._request_codec import wire
 from ..wire._values import DevicePlan, Media
+from ._command_base import CodecCommand
 from ._events import CallRef
+from ._request_fields import CALL, as_call_ref, decode_media, encode_media
+from ._verb_union import VerbCommand
 
 __all__ = [
     "Answer",
@@ -97,21 +101,19 @@ def _check_loop(_instance: object, _attribute: object, value: int | None) -> Non
     check_count("loop", value, minimum=0, allow_none=True)
 
 
-def _call_ref(value: object) -> CallRef:
-    if isinstance(value, CallRef):
-        return value
-    ref = getattr(value, "ref", None)  # a CallInfo, or an adapter's Call
-    if isinstance(ref, CallRef):
-        return ref
-    raise InvalidArgumentError(f"call: {value!r} is not a call reference")
-
-
 def _ringback(value: Sequence[object] | None) -> tuple[Media, ...] | None:
     return None if value is None else media_list(value, field="ringback")
 
 
 def _media(value: Sequence[object]) -> tuple[Media, ...]:
     return media_list(value, field="media")
+
+
+def _decode_contexts(raw: JSONValue, name: str) -> object:
+    # On the wire only a list (a user may pass one string to Receive()).
+    if not isinstance(raw, list):
+        raise InvalidArgumentError(f"{name}: {raw!r:.60} is not a list of non-empty strings")
+    return tuple(raw)
 
 
 def _contexts(value: Iterable[str]) -> tuple[str, ...]:
@@ -141,7 +143,7 @@ def _call_params(call: CallRef) -> JSONDict:
 
 @final
 @attrs.frozen(kw_only=True)
-class Dial:
+class Dial(CodecCommand):
     """``calling.dial``: ring a device plan; the outcome arrives as events by ``tag``.
 
     ``devices`` is a serial list of parallel groups (RELAY.md F.1), as typed
@@ -151,12 +153,23 @@ class Dial:
     """
 
     method: ClassVar[str] = "calling.dial"
-    devices: DevicePlan = attrs.field(converter=device_plan)
-    tag: Tag = attrs.field(default=None, converter=_tag_or_new, validator=_check_tag)
-    max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
-    region: str | None = attrs.field(default=None, validator=_optional_text("region"))
+    devices: DevicePlan = attrs.field(metadata=wire("devices"), converter=device_plan)
+    tag: Tag = attrs.field(
+        metadata=wire("tag", required=True),
+        default=None,
+        converter=_tag_or_new,
+        validator=_check_tag,
+    )
+    max_duration: float | None = attrs.field(
+        metadata=wire("max_duration"), default=None, validator=_positive("max_duration")
+    )
+    region: str | None = attrs.field(
+        metadata=wire("region"), default=None, validator=_optional_text("region")
+    )
     max_price_per_minute: float | None = attrs.field(
-        default=None, validator=_positive("max_price_per_minute")
+        metadata=wire("max_price_per_minute"),
+        default=None,
+        validator=_positive("max_price_per_minute"),
     )
 
     def to_params(self) -> JSONDict:
@@ -176,7 +189,7 @@ class Dial:
 
 @final
 @attrs.frozen(kw_only=True)
-class Connect:
+class Connect(CodecCommand):
     """``calling.connect``: bridge ``call`` to the first answering device of a plan.
 
     The seed's parameters are passed through exactly; ``ringback`` media may
@@ -184,15 +197,27 @@ class Connect:
     """
 
     method: ClassVar[str] = "calling.connect"
-    call: CallRef = attrs.field(converter=_call_ref)
-    devices: DevicePlan = attrs.field(converter=device_plan)
-    ringback: tuple[Media, ...] | None = attrs.field(default=None, converter=_ringback)
-    tag: Tag = attrs.field(default=None, converter=_tag_or_new, validator=_check_tag)
-    max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
-    max_price_per_minute: float | None = attrs.field(
-        default=None, validator=_positive("max_price_per_minute")
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    devices: DevicePlan = attrs.field(metadata=wire("devices"), converter=device_plan)
+    ringback: tuple[Media, ...] | None = attrs.field(
+        metadata=wire("ringback", encode=encode_media, decode=decode_media),
+        default=None,
+        converter=_ringback,
     )
-    status_url: str | None = attrs.field(default=None, validator=_optional_text("status_url"))
+    tag: Tag = attrs.field(
+        metadata=wire("tag"), default=None, converter=_tag_or_new, validator=_check_tag
+    )
+    max_duration: float | None = attrs.field(
+        metadata=wire("max_duration"), default=None, validator=_positive("max_duration")
+    )
+    max_price_per_minute: float | None = attrs.field(
+        metadata=wire("max_price_per_minute"),
+        default=None,
+        validator=_positive("max_price_per_minute"),
+    )
+    status_url: str | None = attrs.field(
+        metadata=wire("status_url"), default=None, validator=_optional_text("status_url")
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -209,11 +234,11 @@ class Connect:
 
 @final
 @attrs.frozen(kw_only=True)
-class Disconnect:
+class Disconnect(CodecCommand):
     """``calling.disconnect``: tear down the bridge of ``call`` (both legs stay up)."""
 
     method: ClassVar[str] = "calling.disconnect"
-    call: CallRef = attrs.field(converter=_call_ref)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -222,12 +247,14 @@ class Disconnect:
 
 @final
 @attrs.frozen(kw_only=True)
-class Answer:
+class Answer(CodecCommand):
     """``calling.answer``: answer an inbound call."""
 
     method: ClassVar[str] = "calling.answer"
-    call: CallRef = attrs.field(converter=_call_ref)
-    max_duration: float | None = attrs.field(default=None, validator=_positive("max_duration"))
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    max_duration: float | None = attrs.field(
+        metadata=wire("max_duration"), default=None, validator=_positive("max_duration")
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -238,12 +265,12 @@ class Answer:
 
 @final
 @attrs.frozen(kw_only=True)
-class Hangup:
+class Hangup(CodecCommand):
     """``calling.end``: end a call with ``reason`` (default ``hangup``)."""
 
     method: ClassVar[str] = "calling.end"
-    call: CallRef = attrs.field(converter=_call_ref)
-    reason: str = attrs.field(default="hangup", converter=_end_reason)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    reason: str = attrs.field(metadata=wire("reason"), default="hangup", converter=_end_reason)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -254,11 +281,11 @@ class Hangup:
 
 @final
 @attrs.frozen(kw_only=True)
-class Pass:
+class Pass(CodecCommand):
     """``calling.pass``: decline an offered inbound call so another client gets it."""
 
     method: ClassVar[str] = "calling.pass"
-    call: CallRef = attrs.field(converter=_call_ref)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -267,19 +294,28 @@ class Pass:
 
 @final
 @attrs.frozen(kw_only=True)
-class Play:
+class Play(CodecCommand):
     """``calling.play``: play media on a call; events follow by ``control_id``."""
 
     method: ClassVar[str] = "calling.play"
-    call: CallRef = attrs.field(converter=_call_ref)
-    media: tuple[Media, ...] = attrs.field(converter=_media)
-    control_id: ControlId = attrs.field(
-        default=None, converter=_control_id_or_new, validator=_check_control_id
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    media: tuple[Media, ...] = attrs.field(
+        metadata=wire("play", encode=encode_media, decode=decode_media), converter=_media
     )
-    volume: float | None = attrs.field(default=None, converter=_volume)
-    direction: str | None = attrs.field(default=None, validator=_check_direction)
-    loop: int | None = attrs.field(default=None, validator=_check_loop)
-    status_url: str | None = attrs.field(default=None, validator=_optional_text("status_url"))
+    control_id: ControlId = attrs.field(
+        metadata=wire("control_id", required=True),
+        default=None,
+        converter=_control_id_or_new,
+        validator=_check_control_id,
+    )
+    volume: float | None = attrs.field(metadata=wire("volume"), default=None, converter=_volume)
+    direction: str | None = attrs.field(
+        metadata=wire("direction"), default=None, validator=_check_direction
+    )
+    loop: int | None = attrs.field(metadata=wire("loop"), default=None, validator=_check_loop)
+    status_url: str | None = attrs.field(
+        metadata=wire("status_url"), default=None, validator=_optional_text("status_url")
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -301,12 +337,14 @@ def _control_params(call: CallRef, control_id: ControlId) -> JSONDict:
 
 @final
 @attrs.frozen(kw_only=True)
-class PlayStop:
+class PlayStop(CodecCommand):
     """``calling.play.stop``: stop a playback."""
 
     method: ClassVar[str] = "calling.play.stop"
-    call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId = attrs.field(validator=_check_control_id)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    control_id: ControlId = attrs.field(
+        metadata=wire("control_id", required=True), validator=_check_control_id
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -315,13 +353,17 @@ class PlayStop:
 
 @final
 @attrs.frozen(kw_only=True)
-class PlayPause:
+class PlayPause(CodecCommand):
     """``calling.play.pause``: pause a playback."""
 
     method: ClassVar[str] = "calling.play.pause"
-    call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId = attrs.field(validator=_check_control_id)
-    behavior: str | None = attrs.field(default=None, validator=_optional_text("behavior"))
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    control_id: ControlId = attrs.field(
+        metadata=wire("control_id", required=True), validator=_check_control_id
+    )
+    behavior: str | None = attrs.field(
+        metadata=wire("behavior"), default=None, validator=_optional_text("behavior")
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -332,12 +374,14 @@ class PlayPause:
 
 @final
 @attrs.frozen(kw_only=True)
-class PlayResume:
+class PlayResume(CodecCommand):
     """``calling.play.resume``: resume a paused playback."""
 
     method: ClassVar[str] = "calling.play.resume"
-    call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId = attrs.field(validator=_check_control_id)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    control_id: ControlId = attrs.field(
+        metadata=wire("control_id", required=True), validator=_check_control_id
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -346,13 +390,15 @@ class PlayResume:
 
 @final
 @attrs.frozen(kw_only=True)
-class PlayVolume:
+class PlayVolume(CodecCommand):
     """``calling.play.volume``: change a playback's volume (dB, -40 to 40)."""
 
     method: ClassVar[str] = "calling.play.volume"
-    call: CallRef = attrs.field(converter=_call_ref)
-    control_id: ControlId = attrs.field(validator=_check_control_id)
-    volume: float = attrs.field(converter=_required_volume)
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    control_id: ControlId = attrs.field(
+        metadata=wire("control_id", required=True), validator=_check_control_id
+    )
+    volume: float = attrs.field(metadata=wire("volume"), converter=_required_volume)
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -363,14 +409,16 @@ class PlayVolume:
 
 @final
 @attrs.frozen(kw_only=True)
-class Receive:
+class Receive(CodecCommand):
     """``signalwire.receive``: start receiving inbound calls on more contexts.
 
     The session remembers them and re-sends them on every resume.
     """
 
     method: ClassVar[str] = "signalwire.receive"
-    contexts: tuple[str, ...] = attrs.field(converter=_contexts)
+    contexts: tuple[str, ...] = attrs.field(
+        metadata=wire("contexts", decode=_decode_contexts), converter=_contexts
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -379,11 +427,13 @@ class Receive:
 
 @final
 @attrs.frozen(kw_only=True)
-class Unreceive:
+class Unreceive(CodecCommand):
     """``signalwire.unreceive``: stop receiving inbound calls on some contexts."""
 
     method: ClassVar[str] = "signalwire.unreceive"
-    contexts: tuple[str, ...] = attrs.field(converter=_contexts)
+    contexts: tuple[str, ...] = attrs.field(
+        metadata=wire("contexts", decode=_decode_contexts), converter=_contexts
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -392,7 +442,7 @@ class Unreceive:
 
 @final
 @attrs.frozen(kw_only=True)
-class Ping:
+class Ping(CodecCommand):
     """``signalwire.ping``: a client keepalive (the session sends its own)."""
 
     method: ClassVar[str] = "signalwire.ping"
@@ -444,4 +494,5 @@ Command: TypeAlias = (
     | Unreceive
     | Ping
     | RawRequest
+    | VerbCommand
 )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 
-from .._errors import RemoteProtocolError
+from .._errors import InvalidArgumentError, RemoteProtocolError
 from .._ids import JSONDict, JSONObject
+from ..client._commands import Receive, Unreceive
 from ..wire._wire import (
     ErrorResponse,
     MalformedRequestError,
@@ -185,12 +186,11 @@ class _ServerProtocol(_ServerCore):
         now: float,
     ) -> None:
         # RELAY.md C.4: add or remove contexts; code-checked results.
-        contexts = _valid_contexts(params.get("contexts"))
-        if contexts is None:
-            result: JSONDict = {
-                "code": "400",
-                "message": "contexts: expected a list of non-empty strings",
-            }
+        read = Receive.from_params if method == "signalwire.receive" else Unreceive.from_params
+        try:
+            contexts = read(params).contexts
+        except InvalidArgumentError as exc:
+            result: JSONDict = {"code": "400", "message": exc.message}
             self._reply(connection, request_id, result, now)
             return
         if (

@@ -7,19 +7,20 @@ parameter parsers answer the RELAY error codes of RELAY.md H.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Final, NewType, TypeAlias, final
+from collections.abc import Callable
+from typing import Final, NewType, TypeAlias, TypeVar, final
 
 import attrs
 
-from .._errors import LocalProtocolError
+from .._errors import InvalidArgumentError
 from .._ids import CallId, JSONDict, JSONObject, JSONValue, NodeId
 from ..client._events import CallRef
 from ..client._state import CallState
-from ..wire._convert import device_from_wire, media_from_wire, media_list
+from ..wire._convert import device_to_wire
 from ..wire._values import (
     AudioMedia,
     Device,
+    DevicePlan,
     Media,
     OtherDevice,
     PhoneDevice,
@@ -239,26 +240,20 @@ def _result(code: str, message: str, **extra: JSONValue) -> JSONDict:
     return out
 
 
-def _parse_plan(value: JSONValue) -> list[list[tuple[JSONObject, Device]]]:
-    """Validate a device plan (RELAY.md F.1), keeping the client's objects verbatim."""
-    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
-        raise _Invalid("400", "devices: expected a non-empty list of device groups")
-    plan: list[list[tuple[JSONObject, Device]]] = []
-    for index, group in enumerate(value):
-        if isinstance(group, Mapping):
-            raise _Invalid("400", "devices: expected a list of lists of devices, got a flat list")
-        if not isinstance(group, Sequence) or isinstance(group, str) or not group:
-            raise _Invalid("400", f"devices[{index}]: expected a non-empty list of devices")
-        members: list[tuple[JSONObject, Device]] = []
-        for position, member in enumerate(group):
-            try:
-                device = device_from_wire(member, strict=True, path=f"devices[{index}][{position}]")
-            except LocalProtocolError as exc:
-                raise _Invalid("400", exc.message) from exc
-            assert isinstance(member, Mapping)  # the strict parse checked it
-            members.append((member, device))
-        plan.append(members)
-    return plan
+_C = TypeVar("_C")
+
+
+def _decode(read: Callable[[JSONObject], _C], params: JSONObject) -> _C:
+    """A request's typed command, read by its class's ``from_params``; bad params -> 400."""
+    try:
+        return read(params)
+    except InvalidArgumentError as exc:
+        raise _Invalid("400", exc.message) from exc
+
+
+def _plan(devices: DevicePlan) -> list[list[tuple[JSONObject, Device]]]:
+    """The decoded plan with each device's wire form (echoed in its call events)."""
+    return [[(device_to_wire(device), device) for device in group] for group in devices]
 
 
 def _destination(device: Device) -> str:
@@ -281,24 +276,6 @@ def _device_timeout(device: Device) -> float | None:
             if isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
                 return float(raw)
             return None
-
-
-def _parse_media(value: JSONValue, field: str, *, flat_ok: bool) -> tuple[Media, ...]:
-    """Validate a media list; only the nested wire form unless ``flat_ok`` (RELAY.md H.4)."""
-    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
-        raise _Invalid("400", f"{field}: expected a non-empty list of media items")
-    if flat_ok:
-        try:
-            return media_list(value, field=field)
-        except LocalProtocolError as exc:
-            raise _Invalid("400", exc.message) from exc
-    items: list[Media] = []
-    for index, item in enumerate(value):
-        try:
-            items.append(media_from_wire(item, strict=True, path=f"{field}[{index}]"))
-        except LocalProtocolError as exc:
-            raise _Invalid("400", exc.message) from exc
-    return tuple(items)
 
 
 def media_duration(media: Media) -> float:
@@ -327,30 +304,6 @@ def _fails_to_load(media: Media) -> bool:
         return False
     host = media.url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     return host.lower().endswith(".invalid")
-
-
-def _text_param(params: JSONObject, key: str) -> str:
-    value = params.get(key)
-    if not isinstance(value, str) or not value:
-        raise _Invalid("400", f"{key}: required, a non-empty string")
-    return value
-
-
-def _optional_text_param(params: JSONObject, key: str) -> str | None:
-    value = params.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise _Invalid("400", f"{key}: {value!r} is not a non-empty string")
-    return value
-
-
-def _volume_param(params: JSONObject, *, required: bool) -> None:
-    volume = params.get("volume")
-    if volume is None and not required:
-        return
-    if isinstance(volume, bool) or not isinstance(volume, int | float) or not -40 <= volume <= 40:
-        raise _Invalid("400", f"volume: {volume!r} is not a number of dB from -40 to 40")
 
 
 #: Delivers one event: (owner, event_type, inner params).

@@ -35,33 +35,45 @@ so a request's response always leaves before the events it causes.
 
 from __future__ import annotations
 
-from typing import final
+from typing import cast, final
 
-from .._ids import CallId, IdFactory, JSONDict, JSONObject, NodeId
+from .._errors import LocalProtocolError
+from .._ids import CallId, IdFactory, JSONDict, JSONObject, JSONValue, NodeId
+from ..client._commands import (
+    Answer,
+    Connect,
+    Dial,
+    Disconnect,
+    Hangup,
+    Pass,
+    Play,
+    PlayPause,
+    PlayResume,
+    PlayStop,
+    PlayVolume,
+)
+from ..client._events import CallRef
 from ..client._state import CallState
+from ..wire._convert import media_list, media_list_to_wire
 from ..wire._payloads import PlayPayload
 from ._actions_sim import _ActionsSim
 from ._behaviours import Directory, _positive_seconds
 from ._collect_sim import _CollectSim
 from ._legs import (
-    _END_REASONS,
     DEFAULT_INBOUND_RING_TIMEOUT,
     ChooseReceiver,
     Deliver,
     SessionKey,
     SimulatedCall,
     _Attempt,
+    _decode,
     _fails_to_load,
     _Handler,
     _Invalid,
     _Leg,
-    _optional_text_param,
-    _parse_media,
-    _parse_plan,
+    _plan,
     _Playback,
     _result,
-    _text_param,
-    _volume_param,
     media_duration,
 )
 from ._scheduler import Scheduler
@@ -178,40 +190,45 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
         except _Invalid as exc:
             return _result(exc.code, exc.message)
 
-    def _leg(self, params: JSONObject) -> _Leg:
-        call_id = params.get("call_id")
-        if not isinstance(call_id, str) or not call_id:
-            raise _Invalid("400", "call_id: required, a non-empty string")
-        if not isinstance(params.get("node_id"), str):
-            raise _Invalid("400", "node_id: required, a string")
-        leg = self._legs.get(CallId(call_id))
+    def _leg(self, call: CallRef) -> _Leg:
+        leg = self._legs.get(call.call_id)
         if leg is not None:
             return leg
-        if CallId(call_id) in self._ended:
+        if call.call_id in self._ended:
             raise _Invalid("410", "Call is gone")
         raise _Invalid("404", "Call not found")
 
+    def _flat_media_ok(self, params: JSONObject, key: str) -> JSONObject:
+        """``params`` with ``key``'s flat media shorthand nested, when ``accept_flat_media``.
+
+        The leniency is a rewrite before the one strict decoder
+        (``<Command>.from_params``), which still reports anything else.
+        """
+        raw = params.get(key)
+        if not self.accept_flat_media or not isinstance(raw, list) or not raw:
+            return params
+        try:
+            nested = media_list_to_wire(media_list(raw, field=key))
+        except LocalProtocolError:
+            return params  # the strict decoder names the problem
+        return {**params, key: cast("JSONValue", nested)}
+
     def _dial(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
-        tag = _text_param(params, "tag")
-        plan = _parse_plan(params.get("devices"))
-        max_duration = params.get("max_duration")  # [PY] sends it top-level; accepted, unused
-        if max_duration is not None and (
-            isinstance(max_duration, bool) or not isinstance(max_duration, int | float)
-        ):
-            raise _Invalid("400", f"max_duration: {max_duration!r} is not a number")
-        if (owner, tag) in self._dial_tags:
-            raise _Invalid("409", f"tag {tag!r} is already dialing")
-        attempt = _Attempt("dial", owner, tag, plan, None)
-        self._dial_tags[(owner, tag)] = attempt
+        dial = _decode(Dial.from_params, params)
+        plan = _plan(dial.devices)
+        if (owner, dial.tag) in self._dial_tags:
+            raise _Invalid("409", f"tag {dial.tag!r} is already dialing")
+        attempt = _Attempt("dial", owner, dial.tag, plan, None)
+        self._dial_tags[(owner, dial.tag)] = attempt
         self.scheduler.call_at(now, lambda when: self._start_attempt(attempt, when))
         return _result("200", "Dialing")
 
     def _connect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
-        a_leg = self._leg(params)
-        tag = _optional_text_param(params, "tag")
-        plan = _parse_plan(params.get("devices"))
-        if params.get("ringback") is not None:
-            _parse_media(params.get("ringback"), "ringback", flat_ok=self.accept_flat_media)
+        connect = _decode(Connect.from_params, self._flat_media_ok(params, "ringback"))
+        # The wire tag is optional (the command fills one in only for a client).
+        tag = connect.tag if params.get("tag") is not None else None
+        a_leg = self._leg(connect.call)
+        plan = _plan(connect.devices)
         if not a_leg.live or a_leg.state is CallState.ENDING:
             raise _Invalid("410", "Call is gone")
         if a_leg.bridge is not None or a_leg.connecting is not None:
@@ -225,7 +242,7 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
 
     def _disconnect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._leg(params)
+        leg = self._leg(_decode(Disconnect.from_params, params).call)
         if leg.bridge is None:
             raise _Invalid("409", "Call is not connected")
         bridge = leg.bridge
@@ -234,12 +251,9 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
 
     def _end(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._leg(params)
-        reason = params.get("reason", "hangup")
-        if not isinstance(reason, str) or reason not in _END_REASONS:
-            raise _Invalid(
-                "400", f"reason: {reason!r} is not one of {', '.join(sorted(_END_REASONS))}"
-            )
+        hangup = _decode(Hangup.from_params, params)
+        leg = self._leg(hangup.call)
+        reason = hangup.reason
         if leg.state is CallState.ENDING:
             raise _Invalid("410", "Call is already ending")
         self.scheduler.call_at(now, lambda when: self._ended_by_client(leg, reason, when))
@@ -247,7 +261,7 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
 
     def _answer(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._leg(params)
+        leg = self._leg(_decode(Answer.from_params, params).call)
         if leg.state is CallState.ANSWERED:
             return _result("200", "Answered")
         if leg.direction != "inbound":
@@ -261,7 +275,7 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
 
     def _pass(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._leg(params)
+        leg = self._leg(_decode(Pass.from_params, params).call)
         if leg.direction != "inbound" or leg.state is not CallState.CREATED:
             raise _Invalid("409", "Only an offered inbound call can be passed")
         if leg.owner is not None:
@@ -274,20 +288,17 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
 
     def _play(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._leg(params)
-        control_id = _text_param(params, "control_id")
-        media = _parse_media(params.get("play"), "play", flat_ok=self.accept_flat_media)
-        _volume_param(params, required=False)
-        loop = params.get("loop", 1)
-        if isinstance(loop, bool) or not isinstance(loop, int) or loop < 0:
-            raise _Invalid("400", f"loop: {loop!r} is not an integer >= 0 (0 = forever)")
+        play = _decode(Play.from_params, self._flat_media_ok(params, "play"))
+        leg = self._leg(play.call)
+        control_id = play.control_id
+        loop = 1 if play.loop is None else play.loop
         if not leg.live:
             raise _Invalid("410", "Call is gone")
         if control_id in leg.plays:
             raise _Invalid("409", f"control_id {control_id!r} is already playing")
         playback = _Playback(control_id, leg)
         elapsed = 0.0
-        for item in media:
+        for item in play.media:
             if _fails_to_load(item):
                 playback.error_at = elapsed
                 break
@@ -297,9 +308,8 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
         self.scheduler.call_at(now, lambda when: self._start_play(playback, when))
         return _result("200", "Playing", call_id=leg.call_id, control_id=control_id)
 
-    def _playback(self, params: JSONObject) -> _Playback:
-        leg = self._leg(params)
-        control_id = _text_param(params, "control_id")
+    def _playback(self, call: CallRef, control_id: str) -> _Playback:
+        leg = self._leg(call)
         playback = leg.plays.get(control_id)
         if playback is None:
             raise _Invalid("404", f"No play with control_id {control_id!r}")
@@ -310,29 +320,29 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
 
     def _play_stop(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        playback = self._playback(params)
+        stop = _decode(PlayStop.from_params, params)
+        playback = self._playback(stop.call, stop.control_id)
         self.scheduler.call_at(now, lambda when: self._finish_play(playback, "finished"))
         return self._control_result(playback, "Stopped")
 
     def _play_pause(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        playback = self._playback(params)
-        behavior = params.get("behavior")
-        if behavior is not None and not isinstance(behavior, str):
-            raise _Invalid("400", f"behavior: {behavior!r} is not a string")
+        pause = _decode(PlayPause.from_params, params)
+        playback = self._playback(pause.call, pause.control_id)
         self.scheduler.call_at(now, lambda when: self._pause_play(playback, when))
         return self._control_result(playback, "Paused")
 
     def _play_resume(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        playback = self._playback(params)
+        resume = _decode(PlayResume.from_params, params)
+        playback = self._playback(resume.call, resume.control_id)
         self.scheduler.call_at(now, lambda when: self._resume_play(playback, when))
         return self._control_result(playback, "Resumed")
 
     def _play_volume(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner, now
-        playback = self._playback(params)
-        _volume_param(params, required=True)
+        volume = _decode(PlayVolume.from_params, params)
+        playback = self._playback(volume.call, volume.control_id)
         return self._control_result(playback, "Volume changed")
 
     def _start_play(self, playback: _Playback, now: float) -> None:

@@ -239,7 +239,10 @@ def test_timeline_rejections_say_the_code_and_why() -> None:
     )
     assert lines[1].startswith("[    1.500] session ")
     assert lines[1].endswith(" connected on connection 2, contexts: (none)")
-    expected = "signalwire.receive rejected: 400 contexts: expected a list of non-empty strings"
+    # The fake reads it through Receive.from_params: the message shows the value.
+    expected = (
+        "signalwire.receive rejected: 400 contexts: 'office' is not a list of non-empty strings"
+    )
     assert lines[2] == f"[    1.500] {expected}"
     assert lines[3].startswith("[    1.500] calling.end rejected: 404 ")
     assert lines[4] == "[    1.500] calling.nope rejected: -32601 Method not found: calling.nope"

@@ -1,0 +1,84 @@
+"""Field building blocks the command classes share (``call``, ``control_id``, media).
+
+Each returns ``attrs.field`` keyword arguments' pieces for
+:mod:`relay_core.wire._request_codec`: wire metadata, validators, decoders.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from .._checks import check_text
+from .._errors import InvalidArgumentError
+from .._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, uuid4_str
+from ..wire._convert import media_from_wire, media_list_to_wire
+from ..wire._request_codec import wire
+from ..wire._values import Media
+from ._events import CallRef
+
+__all__ = [
+    "CALL",
+    "CONTROL_ID",
+    "as_call_ref",
+    "check_control_id",
+    "control_id_or_new",
+    "decode_media",
+    "encode_media",
+]
+
+
+def as_call_ref(value: object) -> CallRef:
+    """Converter: a ``CallRef``, or anything with a ``ref`` that is one."""
+    if isinstance(value, CallRef):
+        return value
+    ref = getattr(value, "ref", None)  # a CallInfo, or an adapter's Call
+    if isinstance(ref, CallRef):
+        return ref
+    raise InvalidArgumentError(f"call: {value!r} is not a call reference")
+
+
+def _encode_call(value: object) -> JSONValue:
+    ref = cast("CallRef", value)
+    return {"node_id": ref.node_id, "call_id": ref.call_id}
+
+
+def _decode_call(params: JSONValue, prefix: str) -> object:
+    obj = cast("JSONObject", params)
+    call_id = obj.get("call_id")
+    if not isinstance(call_id, str) or not call_id:
+        raise InvalidArgumentError(f"{prefix}call_id: required, a non-empty string")
+    node_id = obj.get("node_id")
+    if not isinstance(node_id, str):
+        raise InvalidArgumentError(f"{prefix}node_id: required, a string")
+    return CallRef(call_id=CallId(call_id), node_id=NodeId(node_id))
+
+
+#: Metadata of a ``call: CallRef`` field: ``node_id`` + ``call_id`` in params.
+CALL = wire("", encode=_encode_call, decode=_decode_call)
+#: Metadata of a ``control_id`` field.
+CONTROL_ID = wire("control_id", required=True)
+
+
+def control_id_or_new(value: str | None) -> ControlId:
+    """Converter: the caller's control id, or a fresh UUID for ``None``."""
+    return ControlId(uuid4_str()) if value is None else ControlId(value)
+
+
+def check_control_id(_instance: object, _attribute: object, value: ControlId) -> None:
+    """Validator: a non-empty string."""
+    check_text("control_id", value)
+
+
+def encode_media(value: object) -> JSONValue:
+    """A media tuple in the nested wire form."""
+    return cast("JSONValue", media_list_to_wire(cast("tuple[Media, ...]", value)))
+
+
+def decode_media(raw: JSONValue, name: str) -> object:
+    """A wire media list, nested form only (the flat shorthand is user input, not wire)."""
+    if not isinstance(raw, list) or not raw:
+        raise InvalidArgumentError(f"{name}: expected a non-empty list of media items")
+    return tuple(
+        media_from_wire(item, strict=True, path=f"{name}[{index}]")
+        for index, item in enumerate(raw)
+    )
