@@ -44,12 +44,38 @@ Every one follows RELAY.md H.5 (see :mod:`._sim_base` for what all actions share
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
-from .._ids import JSONDict, JSONObject, JSONValue
+from .._ids import JSONDict, JSONObject
+from ..client._action_commands import (
+    ReceiveFax,
+    ReceiveFaxStop,
+    Record,
+    RecordPause,
+    RecordResume,
+    RecordStop,
+    SendFax,
+    SendFaxStop,
+    Stream,
+    StreamStop,
+    Tap,
+    TapStop,
+)
+from ..client._service_commands import (
+    AI,
+    AIStop,
+    Pay,
+    PayStop,
+    QueueEnter,
+    QueueLeave,
+    SendDigits,
+    Transcribe,
+    TranscribeStop,
+)
 from ._collect_sim import DIGIT_SECONDS
-from ._legs import SessionKey, _Invalid, _Leg, _text_param
+from ._legs import SessionKey, _decode, _Invalid, _Leg
 from ._payload_shim import (
     AIPayload,
     PayPayload,
@@ -60,7 +86,7 @@ from ._payload_shim import (
     TranscribePayload,
 )
 from ._record_sim import WAV_BYTES_PER_SECOND, _Fax, _Record
-from ._sim_base import FILES_URL, _object, _SimAction, _SimBase
+from ._sim_base import FILES_URL, SubCommand, _SimAction, _SimBase
 
 if TYPE_CHECKING:
     from ._legs import _Handler
@@ -132,16 +158,19 @@ class _Transcribe(_SimAction):
 class _Pay(_SimAction):
     kind = "pay"
 
-    def __init__(self, host: _SimBase, leg: _Leg, control_id: str, params: JSONObject) -> None:
-        super().__init__(host, leg, control_id)
-        self.method = str(params.get("payment_method") or "credit-card")
-        self.attempts = _pay_count(params, "max_attempts", 1)
+    def __init__(self, host: _SimBase, leg: _Leg, command: Pay) -> None:
+        super().__init__(host, leg, command.control_id)
+        self.method = command.payment_method or "credit-card"
+        # [SCHEMA]/[PY] send numbers and flags as strings, [JS] as JSON (RELAY.md H.5.9).
+        attempts = str(command.max_attempts or 1)
+        self.attempts = max(1, int(attempts)) if attempts.isdigit() else 1
         self.steps = ["payment-card-number", "expiration-date"]
-        if params.get("security_code") not in (False, "false"):
+        if command.security_code not in (False, "false"):
             self.steps.append("security-code")
-        if params.get("postal_code") not in (False, "false"):
+        if command.postal_code not in (False, "false"):
             self.steps.append("postal-code")
-        self.card: dict[str, JSONValue] = {}
+        self.card_number: str | None = None
+        self.card_type: str | None = None
 
     def progress(self, now: float, step: str, attempt: int, error_type: str | None) -> None:
         self.emit(
@@ -152,11 +181,13 @@ class _Pay(_SimAction):
                 for_=step,
                 attempt=attempt,
                 error_type=error_type,
-                extra={"payment_method": self.method, **self.card},
+                payment_card_number=self.card_number,
+                payment_card_type=self.card_type,
+                extra={"payment_method": self.method},
             )
         )
         if step == "payment-card-number" and error_type is None:
-            self.card = {"payment_card_number": "************1111", "payment_card_type": "visa"}
+            self.card_number, self.card_type = "************1111", "visa"
 
     def begin(self, now: float) -> None:
         outcome = self.host._sim(self.leg).script.pays
@@ -186,7 +217,8 @@ class _Pay(_SimAction):
                 state="finished" if success else "error",
                 payment_token=f"tok_{self.control_id[:8]}" if success else None,
                 payment_confirmation_code=f"CONF-{self.control_id[:6]}" if success else None,
-                extra=self.card,
+                payment_card_number=self.card_number,
+                payment_card_type=self.card_type,
             )
         )
         self.finish()
@@ -196,17 +228,6 @@ class _Pay(_SimAction):
 
     def call_ended(self, now: float) -> None:
         self.result("caller-hung-up")
-
-
-def _pay_count(params: JSONObject, key: str, default: int) -> int:
-    value = params.get(key)
-    if value is None:
-        return default
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Invalid("400", f"{key}: {value!r} is not a whole number >= 1")
-    return value
 
 
 class _SendDigits(_SimAction):
@@ -257,9 +278,9 @@ class _Queued(_SimAction):
         members.append(self)
         self.event("enqueued", len(members), len(members))
 
-    def control(self, op: str, params: JSONObject, now: float) -> str:
+    def control(self, op: str, command: SubCommand, now: float) -> str:
         if op != "leave":
-            return super().control(op, params, now)
+            return super().control(op, command, now)
         self.host.scheduler.call_at(now, lambda when: None if self.done else self.leave(True))
         return "Leaving Queue"
 
@@ -291,83 +312,70 @@ class _ActionsSim(_SimBase):
         handlers = super()._sim_handlers()
         handlers.update(
             {
-                "calling.record": self._record,
-                "calling.send_fax": self._send_fax,
-                "calling.receive_fax": self._receive_fax,
-                "calling.tap": self._tap,
-                "calling.stream": self._stream,
-                "calling.pay": self._pay,
-                "calling.transcribe": self._transcribe,
-                "calling.ai": self._ai,
-                "calling.send_digits": self._send_digits,
-                "calling.queue.enter": self._queue_enter,
-                "calling.queue.leave": self._sub_command("queue", "leave"),
+                Record.method: self._record,
+                SendFax.method: self._send_fax,
+                ReceiveFax.method: self._receive_fax,
+                Tap.method: self._tap,
+                Stream.method: self._stream,
+                Pay.method: self._pay,
+                Transcribe.method: self._transcribe,
+                AI.method: self._ai,
+                SendDigits.method: self._send_digits,
+                QueueEnter.method: self._queue_enter,
             }
         )
-        for kind in (
-            "record",
-            "send_fax",
-            "receive_fax",
-            "tap",
-            "stream",
-            "pay",
-            "transcribe",
-            "ai",
-        ):
-            handlers[f"calling.{kind}.stop"] = self._sub_command(kind, "stop")
-        handlers["calling.record.pause"] = self._sub_command("record", "pause")
-        handlers["calling.record.resume"] = self._sub_command("record", "resume")
+        subs: tuple[tuple[str, Callable[[JSONObject], SubCommand]], ...] = (
+            (RecordStop.method, RecordStop.from_params),
+            (RecordPause.method, RecordPause.from_params),
+            (RecordResume.method, RecordResume.from_params),
+            (SendFaxStop.method, SendFaxStop.from_params),
+            (ReceiveFaxStop.method, ReceiveFaxStop.from_params),
+            (TapStop.method, TapStop.from_params),
+            (StreamStop.method, StreamStop.from_params),
+            (PayStop.method, PayStop.from_params),
+            (TranscribeStop.method, TranscribeStop.from_params),
+            (AIStop.method, AIStop.from_params),
+            (QueueLeave.method, QueueLeave.from_params),
+        )
+        for method, read in subs:
+            handlers[method] = self._sub_command(method, read)
         return handlers
-
-    def _start(self, method: str, params: JSONObject) -> tuple[_Leg, str]:
-        self._decode(method, params)
-        leg = self._live_leg(params)
-        return leg, _text_param(params, "control_id")
 
     def _record(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.record", params)
-        record = _object(params, "record")
-        if record is None:
-            raise _Invalid("400", "record: required, an object")
-        action = _Record(self, leg, control_id, record)
+        command = _decode(Record.from_params, params)
+        action = _Record(self, self._live_leg(command.call), command)
         return self._start_action(action, now, "Recording", url=action.url)
 
     def _send_fax(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.send_fax", params)
-        action = _Fax(self, leg, control_id, "send_fax")
-        action.document = _text_param(params, "document")
-        identity = params.get("identity")
-        if isinstance(identity, str) and identity:
-            action.identity = identity
+        command = _decode(SendFax.from_params, params)
+        action = _Fax(self, self._live_leg(command.call), command.control_id, "send_fax")
+        action.document = command.document
+        if command.identity:
+            action.identity = command.identity
         return self._start_action(action, now, "Sending fax")
 
     def _receive_fax(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.receive_fax", params)
-        return self._start_action(_Fax(self, leg, control_id, "receive_fax"), now, "Receiving fax")
+        command = _decode(ReceiveFax.from_params, params)
+        action = _Fax(self, self._live_leg(command.call), command.control_id, "receive_fax")
+        return self._start_action(action, now, "Receiving fax")
 
     def _tap(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.tap", params)
-        tap = _object(params, "tap")
-        device = _object(params, "device")
-        if tap is None:
-            raise _Invalid("400", "tap: required, an object")
-        kind = None if device is None else device.get("type")
-        if device is None or kind not in ("rtp", "ws"):
-            raise _Invalid("400", f"device.type: {kind!r} is not one of rtp, ws")
-        action = _Running(self, leg, control_id, "tap")
-        action.tap, action.device = tap, device
-        inner = device.get("params")
-        codec = inner.get("codec") if isinstance(inner, dict) else None
+        command = _decode(Tap.from_params, params)
+        action = _Running(self, self._live_leg(command.call), command.control_id, "tap")
+        wire = command.to_params()  # the request's tap and device, echoed in the events
+        tap, device = wire.get("tap"), wire.get("device")
+        action.tap = tap if isinstance(tap, dict) else None
+        action.device = device if isinstance(device, dict) else None
         source: JSONDict = {
             "type": "rtp",
             "params": {
                 "addr": TAP_SOURCE_ADDR,
                 "port": 30000 + 2 * len(self._sims),
-                "codec": codec if isinstance(codec, str) else "PCMU",
+                "codec": command.device.codec or "PCMU",
                 "ptime": 20,
                 "rate": 8000,
             },
@@ -376,53 +384,50 @@ class _ActionsSim(_SimBase):
 
     def _stream(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.stream", params)
-        url = _text_param(params, "url")
-        if not url.startswith(("wss://", "ws://")):
-            raise _Invalid("400", f"url: {url!r} is not a ws:// or wss:// URL")
-        action = _Running(self, leg, control_id, "stream")
-        name = params.get("name")
-        action.url, action.name = url, name if isinstance(name, str) else None
+        command = _decode(Stream.from_params, params)
+        action = _Running(self, self._live_leg(command.call), command.control_id, "stream")
+        action.url, action.name = command.url, command.name
         return self._start_action(action, now, "Streaming")
 
     def _pay(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.pay", params)
-        _text_param(params, "payment_connector_url")
-        return self._start_action(_Pay(self, leg, control_id, params), now, "Paying")
+        command = _decode(Pay.from_params, params)
+        action = _Pay(self, self._live_leg(command.call), command)
+        return self._start_action(action, now, "Paying")
 
     def _transcribe(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.transcribe", params)
+        command = _decode(Transcribe.from_params, params)
+        leg = self._live_leg(command.call)
         sim = self._sim(leg)
         if sim.transcribing is not None:
             raise _Invalid("409", "This call is already being transcribed")
-        reply = self._start_action(_Transcribe(self, leg, control_id), now, "Transcribing")
-        sim.transcribing = control_id
+        action = _Transcribe(self, leg, command.control_id)
+        reply = self._start_action(action, now, "Transcribing")
+        sim.transcribing = command.control_id
         return reply
 
     def _ai(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.ai", params)
-        return self._start_action(_Running(self, leg, control_id, "ai"), now, "AI started")
+        command = _decode(AI.from_params, params)
+        action = _Running(self, self._live_leg(command.call), command.control_id, "ai")
+        return self._start_action(action, now, "AI started")
 
     def _send_digits(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.send_digits", params)
-        digits = _text_param(params, "digits")
-        bad = sorted(set(digits) - _SEND_DIGITS)
-        if bad:
-            raise _Invalid("400", f"digits: {digits!r} has {''.join(bad)!r}, not 0-9 * # A-D w W")
-        action = _SendDigits(self, leg, control_id, digits)
+        command = _decode(SendDigits.from_params, params)
+        leg = self._live_leg(command.call)
+        action = _SendDigits(self, leg, command.control_id, command.digits)
         return self._start_action(action, now, "Sending Digits")
 
     def _queue_enter(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg, control_id = self._start("calling.queue.enter", params)
-        name = _text_param(params, "queue_name")
+        command = _decode(QueueEnter.from_params, params)
+        leg = self._live_leg(command.call)
         sim = self._sim(leg)
         if sim.queue is not None:
             raise _Invalid("409", f"The call is already in queue {sim.queue!r}")
-        reply = self._start_action(_Queued(self, leg, control_id, name), now, "Entering Queue")
-        sim.queue = name
+        action = _Queued(self, leg, command.control_id, command.queue_name)
+        reply = self._start_action(action, now, "Entering Queue")
+        sim.queue = command.queue_name
         return reply

@@ -37,25 +37,25 @@ call ends.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
-from .._ids import JSONDict, JSONObject, JSONValue
+from .._ids import JSONDict, JSONObject
+from ..client._collect_commands import (
+    Collect,
+    CollectStartInputTimers,
+    CollectStop,
+    Detect,
+    DetectStop,
+    PlayAndCollect,
+    PlayAndCollectStop,
+    PlayAndCollectVolume,
+)
 from ..wire._payloads import PlayPayload
 from ._detect_sim import DETECT_TIMEOUT, DIGIT_SECONDS, _Detect
-from ._legs import (
-    SessionKey,
-    _fails_to_load,
-    _Invalid,
-    _Leg,
-    _parse_media,
-    _text_param,
-    _volume_param,
-    media_duration,
-)
+from ._legs import SessionKey, _decode, _fails_to_load, _Invalid, _Leg, media_duration
 from ._payload_shim import CollectPayload
-from ._sim_base import _flag, _number, _object, _SimAction, _SimBase
+from ._sim_base import SubCommand, _SimAction, _SimBase
 
 if TYPE_CHECKING:
     from ._legs import _Handler
@@ -98,29 +98,21 @@ class _Collect(_SimAction):
         self.digits = ""
         self.initial_timer_armed = False
 
-    def configure(self, params: Mapping[str, JSONValue], path: str) -> None:
-        digits = _object(params, "digits", path)
-        speech = _object(params, "speech", path)
+    def configure(self, command: Collect | PlayAndCollect) -> None:
+        digits, speech = command.digits, command.speech
         if digits is None and speech is None:
-            raise _Invalid("400", f"{path}digits: a collect needs digits or speech (or both)")
+            raise _Invalid("400", "digits: a collect needs digits or speech (or both)")
         if digits is not None:
-            maximum = digits.get("max")
-            if isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1:
-                raise _Invalid("400", f"{path}digits.max: {maximum!r} is not a whole number >= 1")
-            self.max_digits = maximum
-            self.digit_timeout = _number(digits, "digit_timeout", 5.0, f"{path}digits.")
-            terminators = digits.get("terminators", "")
-            if not isinstance(terminators, str):
-                raise _Invalid("400", f"{path}digits.terminators: {terminators!r} is not a string")
-            self.terminators = terminators
+            self.max_digits = digits.max
+            self.digit_timeout = _or(digits.digit_timeout, 5.0)
+            self.terminators = digits.terminators or ""
         if speech is not None:
             self.speech = True
-            self.end_silence = _number(speech, "end_silence_timeout", 1.0, f"{path}speech.")
-            self.speech_timeout = _number(speech, "speech_timeout", 60.0, f"{path}speech.")
-        self.initial_timeout = _number(params, "initial_timeout", 4.0, path)
-        self.partial = _flag(params, "partial_results")
-        self.continuous = _flag(params, "continuous") or _flag(params, "continue")
-        self.start_of_input = _flag(params, "send_start_of_input")
+            self.end_silence = _or(speech.end_silence_timeout, 1.0)
+            self.speech_timeout = _or(speech.speech_timeout, 60.0)
+        self.initial_timeout = _or(command.initial_timeout, 4.0)
+        self.partial = bool(command.partial_results)
+        self.continuous = bool(command.continuous)
 
     # -- the prompt ------------------------------------------------------------------
 
@@ -288,7 +280,7 @@ class _Collect(_SimAction):
 
     # -- sub-commands and the end ----------------------------------------------------
 
-    def control(self, op: str, params: JSONObject, now: float) -> str:
+    def control(self, op: str, command: SubCommand, now: float) -> str:
         if op == "start_input_timers":
             self.timers_on = True
             if self.listening and not self.heard:
@@ -297,9 +289,8 @@ class _Collect(_SimAction):
                 )
             return "Input timers started"
         if op == "volume":
-            _volume_param(params, required=True)
-            return "Volume changed"
-        return super().control(op, params, now)
+            return "Volume changed"  # PlayAndCollectVolume checked the value
+        return super().control(op, command, now)
 
     def end(self, state: str, result: JSONDict | None) -> None:
         if self.prompting:
@@ -339,42 +330,42 @@ class _CollectSim(_SimBase):
         handlers = super()._sim_handlers()
         handlers.update(
             {
-                "calling.collect": self._collect,
-                "calling.collect.stop": self._sub_command("collect", "stop"),
-                "calling.collect.start_input_timers": self._sub_command(
-                    "collect", "start_input_timers"
+                Collect.method: self._collect,
+                CollectStop.method: self._sub_command(CollectStop.method, CollectStop.from_params),
+                CollectStartInputTimers.method: self._sub_command(
+                    CollectStartInputTimers.method, CollectStartInputTimers.from_params
                 ),
-                "calling.play_and_collect": self._play_and_collect,
-                "calling.play_and_collect.stop": self._sub_command("play_and_collect", "stop"),
-                "calling.play_and_collect.volume": self._sub_command("play_and_collect", "volume"),
-                "calling.detect": self._detect,
-                "calling.detect.stop": self._sub_command("detect", "stop"),
+                PlayAndCollect.method: self._play_and_collect,
+                PlayAndCollectStop.method: self._sub_command(
+                    PlayAndCollectStop.method, PlayAndCollectStop.from_params
+                ),
+                PlayAndCollectVolume.method: self._sub_command(
+                    PlayAndCollectVolume.method, PlayAndCollectVolume.from_params
+                ),
+                Detect.method: self._detect,
+                DetectStop.method: self._sub_command(DetectStop.method, DetectStop.from_params),
             }
         )
         return handlers
 
     def _collect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        self._decode("calling.collect", params)
-        leg = self._live_leg(params)
-        action = _Collect(self, leg, _text_param(params, "control_id"), "collect")
-        action.configure(params, "")
-        action.timers_on = _flag(params, "start_input_timers")
+        command = _decode(Collect.from_params, params)
+        leg = self._live_leg(command.call)
+        action = _Collect(self, leg, command.control_id, "collect")
+        action.configure(command)
+        action.start_of_input = bool(command.send_start_of_input)
+        action.timers_on = bool(command.start_input_timers)
         return self._start_action(action, now, "Collecting")
 
     def _play_and_collect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        self._decode("calling.play_and_collect", params)
-        leg = self._live_leg(params)
-        media = _parse_media(params.get("play"), "play", flat_ok=self.accept_flat_media)
-        _volume_param(params, required=False)
-        collect = _object(params, "collect")
-        if collect is None:
-            raise _Invalid("400", "collect: required, an object")
-        action = _Collect(self, leg, _text_param(params, "control_id"), "play_and_collect")
-        action.configure(collect, "collect.")
+        command = _decode(PlayAndCollect.from_params, self._flat_media_ok(params, "play"))
+        leg = self._live_leg(command.call)
+        action = _Collect(self, leg, command.control_id, "play_and_collect")
+        action.configure(command)
         elapsed = 0.0
-        for item in media:
+        for item in command.media:
             if _fails_to_load(item):
                 action.prompt_error_at = elapsed
                 break
@@ -384,16 +375,15 @@ class _CollectSim(_SimBase):
 
     def _detect(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        self._decode("calling.detect", params)
-        leg = self._live_leg(params)
-        detect = _object(params, "detect")
-        detector = None if detect is None else detect.get("type")
-        if detect is None or detector not in ("machine", "fax", "digit"):
-            raise _Invalid("400", f"detect.type: {detector!r} is not one of machine, fax, digit")
-        action = _Detect(self, leg, _text_param(params, "control_id"))
-        action.detector = str(detector)
-        inner = _object(detect, "params", "detect.")
-        action.params = {} if inner is None else inner
-        timeout = _number(params, "timeout", DETECT_TIMEOUT, "")
-        action.timeout = timeout if timeout > 0 else DETECT_TIMEOUT
+        command = _decode(Detect.from_params, params)
+        leg = self._live_leg(command.call)
+        action = _Detect(self, leg, command.control_id)
+        action.detector = command.detect.type
+        action.params = command.detect.params
+        timeout = command.timeout
+        action.timeout = timeout if timeout is not None and timeout > 0 else DETECT_TIMEOUT
         return self._start_action(action, now, "Detecting")
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else float(value)

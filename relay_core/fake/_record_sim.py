@@ -6,10 +6,11 @@ from functools import partial
 from typing import Final
 
 from .._ids import JSONDict, JSONObject, JSONValue
+from ..client._action_commands import Record
 from ._collect_sim import DIGIT_SECONDS, WORDS_PER_SECOND
-from ._legs import _Invalid, _Leg
+from ._legs import _Leg
 from ._payload_shim import FaxPayload, RecordPayload
-from ._sim_base import FILES_URL, _flag, _number, _object, _SimAction, _SimBase
+from ._sim_base import FILES_URL, SubCommand, _SimAction, _SimBase
 
 __all__ = ["FAX_PAGE_SECONDS", "MP3_BYTES_PER_SECOND", "WAV_BYTES_PER_SECOND"]
 
@@ -36,21 +37,17 @@ def _party_number(leg: _Leg, *, ours: bool) -> str | None:
 class _Record(_SimAction):
     kind = "record"
 
-    def __init__(self, host: _SimBase, leg: _Leg, control_id: str, record: JSONObject) -> None:
-        super().__init__(host, leg, control_id)
-        self.record = record
-        audio = _object(record, "audio", "record.") or {}
-        fmt = audio.get("format", "mp3")
-        if fmt not in ("mp3", "wav"):
-            raise _Invalid("400", f"record.audio.format: {fmt!r} is not one of mp3, wav")
-        self.format = str(fmt)
-        self.stereo = _flag(audio, "stereo")
-        self.initial_timeout = _number(audio, "initial_timeout", 5.0, "record.audio.")
-        self.end_silence = _number(audio, "end_silence_timeout", 1.0, "record.audio.")
-        terminators = audio.get("terminators", "#*")
-        if not isinstance(terminators, str):
-            raise _Invalid("400", f"record.audio.terminators: {terminators!r} is not a string")
-        self.terminators = terminators
+    def __init__(self, host: _SimBase, leg: _Leg, command: Record) -> None:
+        super().__init__(host, leg, command.control_id)
+        record = command.to_params().get("record")
+        self.record: JSONObject = record if isinstance(record, dict) else {}  # echoed in events
+        self.format = command.format or "mp3"
+        self.stereo = bool(command.stereo)
+        self.initial_timeout = 5.0 if command.initial_timeout is None else command.initial_timeout
+        end_silence = command.end_silence_timeout
+        self.end_silence = 1.0 if end_silence is None else end_silence
+        self.terminators = "#*" if command.terminators is None else command.terminators
+        control_id = command.control_id
         self.url = f"{FILES_URL}/recordings/{control_id}.{self.format}"
         self.recorded = 0.0
         self.since: float | None = None
@@ -113,17 +110,14 @@ class _Record(_SimAction):
         self.event("finished", duration=duration, size=size)
         self.finish()
 
-    def control(self, op: str, params: JSONObject, now: float) -> str:
-        if op == "pause":
-            behavior = params.get("behavior", "skip")
-            if behavior not in ("skip", "silence"):
-                raise _Invalid("400", f"behavior: {behavior!r} is not one of skip, silence")
+    def control(self, op: str, command: SubCommand, now: float) -> str:
+        if op == "pause":  # RecordPause checked its behavior (skip or silence)
             self.host.scheduler.call_at(now, lambda when: None if self.done else self.pause(when))
             return "Paused"
         if op == "resume":
             self.host.scheduler.call_at(now, lambda when: None if self.done else self.resume(when))
             return "Resumed"
-        return super().control(op, params, now)
+        return super().control(op, command, now)
 
     def pause(self, now: float) -> None:
         if self.since is not None:

@@ -16,17 +16,19 @@ membership) is dropped when the call ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final, Protocol
 
 from .._errors import LocalProtocolError
 from .._ids import CallId, JSONDict, JSONObject, JSONValue
+from ..client._events import CallRef
 from ..client._state import CallState
+from ..wire._payloads import Payload
 from . import _payload_shim
 from ._behaviours import Answers
 from ._callers import SILENT, CallerScript, caller_script
 from ._leg_engine import _LegEngine
-from ._legs import SessionKey, _Invalid, _Leg, _result, _text_param
+from ._legs import SessionKey, _decode, _Invalid, _Leg, _result
 from ._scheduler import Timer
 
 if TYPE_CHECKING:
@@ -42,31 +44,18 @@ MAX_BINDINGS_PER_CALL: Final = 64
 FILES_URL: Final = "https://files.example.com"
 
 
-def _number(params: Mapping[str, JSONValue], key: str, default: float, path: str) -> float:
-    value = params.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _Invalid("400", f"{path}{key}: {value!r} is not a number >= 0")
-    return float(value)
+class VerbCommand(Protocol):
+    """A decoded plain-verb request (any command class with a ``call``)."""
+
+    @property
+    def call(self) -> CallRef: ...
 
 
-def _flag(params: Mapping[str, JSONValue], key: str, default: bool = False) -> bool:
-    value = params.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise _Invalid("400", f"{key}: {value!r} is not true or false")
-    return value
+class SubCommand(VerbCommand, Protocol):
+    """A decoded sub-command (``calling.<verb>.<op>``): its call and its action's id."""
 
-
-def _object(params: Mapping[str, JSONValue], key: str, path: str = "") -> JSONObject | None:
-    value = params.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise _Invalid("400", f"{path}{key}: {value!r} is not an object")
-    return value
+    @property
+    def control_id(self) -> str: ...
 
 
 class _CallSim:
@@ -153,7 +142,7 @@ class _SimAction:
         """A duration the network makes up, times :attr:`_SimBase.time_scale`."""
         return seconds * self.host.time_scale
 
-    def emit(self, payload: object) -> None:
+    def emit(self, payload: Payload | _payload_shim._Shim) -> None:
         self.host._emit(self.leg, payload)
 
     def finish(self) -> None:
@@ -179,7 +168,7 @@ class _SimAction:
         """The call is ending: the terminal event (if any), then :meth:`finish`."""
         self.stop(now)
 
-    def control(self, op: str, params: JSONObject, now: float) -> str:
+    def control(self, op: str, command: SubCommand, now: float) -> str:
         """Any other sub-command; returns the reply message.
 
         Raises:
@@ -225,10 +214,15 @@ class _SimBase(_LegEngine):
             sim = self._sims[leg.call_id] = _CallSim(script)
         return sim
 
-    def _live_leg(self, params: JSONObject) -> _Leg:
+    def _leg(self, call: CallRef) -> _Leg:
+        raise NotImplementedError  # PhoneNetwork's: 404 unknown, 410 ended
+
+    def _flat_media_ok(self, params: JSONObject, key: str) -> JSONObject:
+        raise NotImplementedError  # PhoneNetwork's: the flat media shorthand, when accepted
+
+    def _live_leg(self, call: CallRef) -> _Leg:
         """The request's leg, which must be up (``410`` once ending, ``409`` before answered)."""
-        leg = self._leg(params)  # type: ignore[attr-defined]
-        assert isinstance(leg, _Leg)
+        leg = self._leg(call)
         if not leg.live:
             raise _Invalid("410", "Call is gone")
         if leg.state is not CallState.ANSWERED:
@@ -249,11 +243,11 @@ class _SimBase(_LegEngine):
     def _leave_all(self, leg: _Leg, sim: _CallSim, now: float) -> None:
         """Drop the call from queues and conferences (the verbs mixin overrides it)."""
 
-    def _emit(self, leg: _Leg, payload: object) -> None:
-        if isinstance(payload, _payload_shim._Shim):
+    def _emit(self, leg: _Leg, payload: Payload | _payload_shim._Shim) -> None:
+        if isinstance(payload, _payload_shim._Shim):  # until section B's payloads land
             self._deliver(leg.owner, payload.event_type, _payload_shim.encode(payload))
         else:
-            self._send(leg.owner, payload)  # type: ignore[arg-type]
+            self._send(leg.owner, payload)
 
     # -- actions -------------------------------------------------------------------
 
@@ -278,27 +272,28 @@ class _SimBase(_LegEngine):
             "200", message, call_id=action.leg.call_id, control_id=action.control_id, **extra
         )
 
-    def _action(self, kind: str, params: JSONObject) -> _SimAction:
-        leg = self._leg(params)  # type: ignore[attr-defined]
-        control_id = _text_param(params, "control_id")
+    def _action(self, kind: str, command: SubCommand) -> _SimAction:
+        leg = self._leg(command.call)
+        control_id = command.control_id
         sim = self._sims.get(leg.call_id)
         action = None if sim is None else sim.actions.get(control_id)
         if action is None or action.kind != kind:
             raise _Invalid("404", f"No {kind} with control_id {control_id!r}")
         return action
 
-    def _sub_command(self, kind: str, op: str) -> _Handler:
+    def _sub_command(self, method: str, read: Callable[[JSONObject], SubCommand]) -> _Handler:
         """The handler of ``calling.<kind>.<op>`` (``stop`` is common to all)."""
+        kind, _dot, op = method.removeprefix("calling.").rpartition(".")
 
         def handle(owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
             del owner
-            self._decode(f"calling.{kind}.{op}", params)
-            action = self._action(kind, params)
+            command = _decode(read, params)
+            action = self._action(kind, command)
             if op == "stop":
                 self.scheduler.call_at(now, lambda when: None if action.done else action.stop(when))
                 message = "Stopped"
             else:
-                message = action.control(op, params, now)
+                message = action.control(op, command, now)
             return _result("200", message, call_id=action.leg.call_id, control_id=action.control_id)
 
         return handle
@@ -326,8 +321,3 @@ class _SimBase(_LegEngine):
         sim.script = caller_script(caller or sim.script, presses, says)
         sim.press_turn = sim.say_turn = 0
         return sim.script
-
-    def _decode(self, method: str, params: JSONObject) -> object:
-        """Validate ``params`` through the method's typed command (``400`` naming the field)."""
-        del method, params
-        return None

@@ -27,33 +27,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from .._ids import JSONDict, JSONObject
+from ..client._verb_commands import (
+    AIHold,
+    AIMessage,
+    AIUnhold,
+    AmazonBedrock,
+    BindDigit,
+    ClearDigitBindings,
+    Denoise,
+    DenoiseStop,
+    Echo,
+    Hold,
+    JoinConference,
+    JoinRoom,
+    LeaveConference,
+    LeaveRoom,
+    LiveTranscribe,
+    LiveTranslate,
+    Refer,
+    Transfer,
+    Unhold,
+    UserEvent,
+)
 from ._behaviours import Answers, Busy, Declines, Fails
-from ._legs import SessionKey, _Invalid, _Leg, _result, _text_param
-from ._payload_shim import ConferencePayload, DenoisePayload, EchoPayload, HoldPayload, ReferPayload
-from ._sim_base import MAX_BINDINGS_PER_CALL, _CallSim, _number, _object, _SimAction, _SimBase
+from ._legs import SessionKey, _decode, _Invalid, _Leg, _result
+from ._payload_shim import (
+    ConferencePayload,
+    DenoisePayload,
+    EchoPayload,
+    HoldPayload,
+    ReferPayload,
+)
+from ._sim_base import MAX_BINDINGS_PER_CALL, VerbCommand, _CallSim, _SimAction, _SimBase
 
 if TYPE_CHECKING:
     from ._legs import _Handler
 
 __all__ = ["REPLY_ONLY"]
 
-#: Plain verbs answered with a reply and nothing else: method → message.
-REPLY_ONLY: Final[Mapping[str, str]] = {
-    "calling.join_room": "Joining room",
-    "calling.leave_room": "Leaving room",
-    "calling.ai_message": "Message sent",
-    "calling.ai_hold": "AI on hold",
-    "calling.ai_unhold": "AI resumed",
-    "calling.amazon_bedrock": "AI started",
-    "calling.user_event": "Event sent",
-}
-_LIVE_ACTIONS: Final = {
-    "calling.live_transcribe": ("start", "stop", "summarize"),
-    "calling.live_translate": ("start", "stop", "summarize", "inject"),
+_P = TypeVar("_P", bound=VerbCommand)
+
+#: Plain verbs answered with a reply and nothing else: method → (decoder, message).
+REPLY_ONLY: Final[Mapping[str, tuple[Callable[[JSONObject], VerbCommand], str]]] = {
+    JoinRoom.method: (JoinRoom.from_params, "Joining room"),
+    LeaveRoom.method: (LeaveRoom.from_params, "Leaving room"),
+    AIMessage.method: (AIMessage.from_params, "Message sent"),
+    AIHold.method: (AIHold.from_params, "AI on hold"),
+    AIUnhold.method: (AIUnhold.from_params, "AI resumed"),
+    AmazonBedrock.method: (AmazonBedrock.from_params, "AI started"),
+    UserEvent.method: (UserEvent.from_params, "Event sent"),
+    Transfer.method: (Transfer.from_params, "Transferring"),
 }
 #: SIP codes of a refer target's outcome (refer ``state`` → notify code).
 _REFER_CODES: Final = {
@@ -92,58 +119,44 @@ class _VerbsSim(_SimBase):
         handlers = super()._sim_handlers()
         handlers.update(
             {
-                "calling.transfer": self._transfer,
-                "calling.refer": self._refer,
-                "calling.hold": self._flag_verb("held", True, "Call on hold"),
-                "calling.unhold": self._flag_verb("held", False, "Call off hold"),
-                "calling.denoise": self._flag_verb("denoised", True, "Denoiser on"),
-                "calling.denoise.stop": self._flag_verb("denoised", False, "Denoiser off"),
-                "calling.echo": self._echo,
-                "calling.bind_digit": self._bind_digit,
-                "calling.clear_digit_bindings": self._clear_digit_bindings,
-                "calling.join_conference": self._join_conference,
-                "calling.leave_conference": self._leave_conference,
+                Refer.method: self._refer,
+                Hold.method: self._flag_verb(Hold.from_params, "held", True, "Call on hold"),
+                Unhold.method: self._flag_verb(Unhold.from_params, "held", False, "Call off hold"),
+                Denoise.method: self._flag_verb(
+                    Denoise.from_params, "denoised", True, "Denoiser on"
+                ),
+                DenoiseStop.method: self._flag_verb(
+                    DenoiseStop.from_params, "denoised", False, "Denoiser off"
+                ),
+                Echo.method: self._echo,
+                BindDigit.method: self._bind_digit,
+                ClearDigitBindings.method: self._clear_digit_bindings,
+                LiveTranscribe.method: self._live_transcribe,
+                LiveTranslate.method: self._live_translate,
+                JoinConference.method: self._join_conference,
+                LeaveConference.method: self._leave_conference,
             }
         )
-        for method in _LIVE_ACTIONS:
-            handlers[method] = self._live_action(method)
-        for method, message in REPLY_ONLY.items():
-            handlers[method] = self._reply_only(method, message)
+        for method, (read, message) in REPLY_ONLY.items():
+            handlers[method] = self._reply_only(read, message)
         return handlers
 
-    def _plain(self, method: str, params: JSONObject) -> _Leg:
-        self._decode(method, params)
-        return self._live_leg(params)
+    def _plain(self, read: Callable[[JSONObject], _P], params: JSONObject) -> tuple[_P, _Leg]:
+        command = _decode(read, params)
+        return command, self._live_leg(command.call)
 
-    def _reply_only(self, method: str, message: str) -> _Handler:
+    def _reply_only(self, read: Callable[[JSONObject], VerbCommand], message: str) -> _Handler:
         def handle(owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
             del owner, now
-            leg = self._plain(method, params)
-            if method == "calling.join_room":
-                _text_param(params, "name")
+            _command, leg = self._plain(read, params)
             return _result("200", message, call_id=leg.call_id)
 
         return handle
 
-    def _transfer(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
-        del owner, now
-        leg = self._plain("calling.transfer", params)
-        _text_param(params, "dest")
-        return _result("200", "Transferring", call_id=leg.call_id)
-
     def _refer(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._plain("calling.refer", params)
-        device = _object(params, "device")
-        inner = None if device is None else _object(device, "params", "device.")
-        target = None if inner is None else inner.get("to")
-        if (
-            device is None
-            or device.get("type") != "sip"
-            or not isinstance(target, str)
-            or not target
-        ):
-            raise _Invalid("400", "device: required, a sip device with params.to")
+        command, leg = self._plain(Refer.from_params, params)
+        target = command.device.to
         behavior = self.directory.lookup(target)
         match behavior:
             case Answers(after=after):
@@ -174,21 +187,18 @@ class _VerbsSim(_SimBase):
         def outcome(when: float) -> None:
             refer_event(state, _REFER_CODES[state])
             if state == "finished" and leg.live:
-                self._remote_end(leg, "hangup", when)
+                self._remote_end(leg, "hangup", when)  # transferred away
 
         self.scheduler.call_at(now, lambda when: refer_event("inProgress", None))
         leg.timers.append(self.scheduler.call_at(now + delay, outcome))
         return _result("200", "Starting SIP REFER", call_id=leg.call_id)
 
-    def _flag_verb(self, name: str, value: bool, message: str) -> _Handler:
-        method = {
-            "held": ("calling.hold", "calling.unhold"),
-            "denoised": ("calling.denoise", "calling.denoise.stop"),
-        }[name][0 if value else 1]
-
+    def _flag_verb(
+        self, read: Callable[[JSONObject], VerbCommand], name: str, value: bool, message: str
+    ) -> _Handler:
         def handle(owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
             del owner
-            leg = self._plain(method, params)
+            _command, leg = self._plain(read, params)
             sim = self._sim(leg)
             setattr(sim, name, value)
 
@@ -210,52 +220,41 @@ class _VerbsSim(_SimBase):
 
     def _echo(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._plain("calling.echo", params)
-        timeout = _number(params, "timeout", 0.0, "")
+        command, leg = self._plain(Echo.from_params, params)
         self._echoes += 1
-        action = _Echo(self, leg, f"echo-{self._echoes}", timeout)
+        action = _Echo(self, leg, f"echo-{self._echoes}", command.timeout or 0.0)
         reply = self._start_action(action, now, "Echo started")
         del reply["control_id"]  # a plain verb: the client sent none
         return reply
 
     def _bind_digit(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner, now
-        leg = self._plain("calling.bind_digit", params)
-        digits = _text_param(params, "digits")
-        bind_method = _text_param(params, "bind_method")
-        if not bind_method.startswith("calling."):
-            raise _Invalid("400", f"bind_method: {bind_method!r} is not a calling.* method")
-        _object(params, "params")
-        realm = params.get("realm")
+        command, leg = self._plain(BindDigit.from_params, params)
+        if not command.bind_method.startswith("calling."):
+            raise _Invalid("400", f"bind_method: {command.bind_method!r} is not a calling.* method")
         sim = self._sim(leg)
         if len(sim.bindings) >= MAX_BINDINGS_PER_CALL:
             raise _Invalid("409", f"too many digit bindings (at most {MAX_BINDINGS_PER_CALL})")
-        sim.bindings.append((realm if isinstance(realm, str) else None, digits))
+        sim.bindings.append((command.realm, command.digits))
         return _result("200", "Digit binding created", call_id=leg.call_id)
 
     def _clear_digit_bindings(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner, now
-        leg = self._plain("calling.clear_digit_bindings", params)
-        realm = params.get("realm")
+        command, leg = self._plain(ClearDigitBindings.from_params, params)
         sim = self._sim(leg)
+        realm = command.realm
         sim.bindings = [b for b in sim.bindings if realm is not None and b[0] != realm]
         return _result("200", "Digit bindings cleared", call_id=leg.call_id)
 
-    def _live_action(self, method: str) -> _Handler:
-        what = "transcription" if method.endswith("transcribe") else "translation"
+    def _live_transcribe(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
+        del owner, now
+        command, leg = self._plain(LiveTranscribe.from_params, params)
+        return _result("200", _live("transcription", command.operation), call_id=leg.call_id)
 
-        def handle(owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
-            del owner, now
-            leg = self._plain(method, params)
-            action = _object(params, "action")
-            allowed = _LIVE_ACTIONS[method]
-            if action is None or len(action) != 1 or next(iter(action)) not in allowed:
-                raise _Invalid("400", f"action: needs exactly one of {', '.join(allowed)}")
-            verb = next(iter(action))
-            done = {"start": "started", "stop": "stopped"}.get(verb, f"{verb} requested")
-            return _result("200", f"Live {what} {done}", call_id=leg.call_id)
-
-        return handle
+    def _live_translate(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
+        del owner, now
+        command, leg = self._plain(LiveTranslate.from_params, params)
+        return _result("200", _live("translation", command.operation), call_id=leg.call_id)
 
     # -- conferences ---------------------------------------------------------------
 
@@ -266,8 +265,8 @@ class _VerbsSim(_SimBase):
 
     def _join_conference(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._plain("calling.join_conference", params)
-        name = _text_param(params, "name")
+        command, leg = self._plain(JoinConference.from_params, params)
+        name = command.name
         sim = self._sim(leg)
         if name in sim.conferences:
             raise _Invalid("409", f"The call is already in conference {name!r}")
@@ -288,8 +287,8 @@ class _VerbsSim(_SimBase):
 
     def _leave_conference(self, owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
         del owner
-        leg = self._plain("calling.leave_conference", params)
-        conference_id = _text_param(params, "conference_id")
+        command, leg = self._plain(LeaveConference.from_params, params)
+        conference_id = command.conference_id
         sim = self._sim(leg)
         name = next((n for n in sim.conferences if self._conferences[n][0] == conference_id), None)
         if name is None:
@@ -316,3 +315,10 @@ class _VerbsSim(_SimBase):
             conference_id = self._conferences[name][0]
             self._leave_conference_now(leg, sim, name)
             self._conference_event(leg, conference_id, name, "leave")
+
+
+def _live(what: str, operation: JSONObject) -> str:
+    """The reply message of a live transcription or translation ``action``."""
+    verb = next(iter(operation), "start")
+    done = {"start": "started", "stop": "stopped"}.get(verb, f"{verb} requested")
+    return f"Live {what} {done}"
