@@ -136,6 +136,9 @@ def _calls(handle: FakeServerScripting, args: list[str]) -> list[str]:
             line += f", bridged to {call.bridged_to.call_id}"
         if call.owner is not None:
             line += f", session {session_label(call.owner)}"
+        running = handle.server.network.running_actions(call.call_id)
+        if running:
+            line += ", running: " + ", ".join(f"{kind} {cid}" for kind, cid in running)
         lines.append(line)
     return lines or ["no live calls"]
 

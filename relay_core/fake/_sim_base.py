@@ -298,6 +298,13 @@ class _SimBase(_LegEngine):
 
         return handle
 
+    def running_actions(self, call_id: str) -> list[tuple[str, str]]:
+        """``(verb, control_id)`` of every action running on a live call, oldest first."""
+        sim = self._sims.get(CallId(call_id))
+        if sim is None:
+            return []
+        return [(action.kind, control_id) for control_id, action in sim.actions.items()]
+
     def script_call(
         self,
         call_id: str,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relay_core.testing import Answers
+from relay_core.testing import Answers, FakeServerScripting
+from relay_trio._cli_commands import run_command
 from relay_trio._cli_fake_server import describe
 
 from ..fake.wire_client import WireClient
@@ -84,3 +85,15 @@ async def test_call_command_scripts_the_caller() -> None:
         assert leg.behavior.presses == ("1", "1234#")
         assert leg.behavior.says == ("sales please",)
         assert leg.behavior.answered_by == "machine"
+
+
+def test_calls_command_lists_running_actions() -> None:
+    client = WireClient()
+    call = client.dial()
+    record = {"record": {"audio": {"initial_timeout": 0}}}
+    client.result("calling.record", {**call, "control_id": "rec-1", **record})
+    client.result("calling.send_digits", {**call, "control_id": "dtmf-1", "digits": "WWWW"})
+    client.advance(0)
+    handle = FakeServerScripting(client.server, "127.0.0.1", 0, None)
+    [line] = run_command(handle, "calls")
+    assert line.endswith(", running: record rec-1, send_digits dtmf-1"), line
