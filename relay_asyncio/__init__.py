@@ -26,6 +26,7 @@ from relay_core import (
 
 from ._call import Action, Call, ConnectResult, EventHandler, PlayAction
 from ._client import CallHandler, RelayClient, websocket_url
+from ._serve import serve
 
 __all__ = [
     "Action",
@@ -50,5 +51,6 @@ __all__ = [
     "RequestError",
     "RequestTimeoutError",
     "SessionClosedError",
+    "serve",
     "websocket_url",
 ]

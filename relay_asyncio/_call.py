@@ -17,7 +17,10 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 
 from relay_core import (
     CALL_EVENT_BUFFER,
+    ActionFinished,
+    ActionUpdated,
     Answer,
+    CallActivity,
     CallErrorReported,
     CallId,
     CallInfo,
@@ -64,7 +67,8 @@ Predicate: TypeAlias = Callable[[Any], bool]
 #: The events a call's listeners get; each knows its wire ``event_type``.
 CallEvent: TypeAlias = (
     CallStateChanged | ConnectStateChanged | PlayStateChanged | CallErrorReported | UnknownEvent
-)
+    | ActionUpdated | ActionFinished | CallActivity
+)  # fmt: skip
 _T = TypeVar("_T")
 
 

@@ -11,7 +11,10 @@ import logging
 from typing import assert_never
 
 from relay_core import (
+    ActionFinished,
+    ActionUpdated,
     AuthenticationFailed,
+    CallActivity,
     CallErrorReported,
     CallId,
     CallInfo,
@@ -135,7 +138,12 @@ class Dispatch(Commands):
                 case CallErrorReported(call=ref):
                     log.warning("calling.error %s: %s", event.code, event.message)
                     self._deliver(ref, event)
-                case UnknownEvent(call=ref):
+                case (
+                    UnknownEvent(call=ref)
+                    | ActionUpdated(call=ref)
+                    | ActionFinished(call=ref)
+                    | CallActivity(call=ref)
+                ):
                     self._deliver(ref, event)
                 case _:
                     assert_never(event)

@@ -23,6 +23,7 @@ from ._checks import (
     check_text,
     check_timeout,
 )
+from ._drain import DEFAULT_GRACE, DRAIN_HANGUP_TIMEOUT, ServeSummary
 from ._errors import (
     AuthenticationError,
     CallGoneError,
@@ -52,6 +53,9 @@ from ._ids import (
 from .client import (
     AI,
     DEFAULT_HOST,
+    ActionFinished,
+    ActionKind,
+    ActionUpdated,
     AIHold,
     AIMessage,
     AIStop,
@@ -60,6 +64,7 @@ from .client import (
     Answer,
     AuthenticationFailed,
     BindDigit,
+    CallActivity,
     CallErrorReported,
     CallInfo,
     CallReceived,
@@ -208,6 +213,9 @@ from .wire import (
 
 __all__ = [
     "CALL_EVENT_BUFFER",
+    "DEFAULT_GRACE",
+    "DRAIN_HANGUP_TIMEOUT",
+    "ServeSummary",
     "CLIENT_EVENT_BUFFER",
     "CONVERTER",
     "DEFAULT_HOST",
@@ -308,6 +316,10 @@ __all__ = [
     "Tag",
     "TtsMedia",
     "UnknownEvent",
+    "ActionFinished",
+    "ActionKind",
+    "ActionUpdated",
+    "CallActivity",
     "Unreceive",
     "credentials_from",
     "check_choice",

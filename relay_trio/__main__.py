@@ -1,14 +1,18 @@
-"""``python -m relay_trio <command> [options]``.
+"""``sansio-relay <command> [options]`` (or ``python -m relay_trio <command> ...``).
 
 Commands:
-    fake-server   serve the fake RELAY server on loopback (``--help`` for options)
     demo          the README demo (provided by ``relay_trio._demo``)
+    fake-server   serve the fake RELAY server on loopback (``--help`` for options)
+    dial          place a call and print its timeline (``relay_trio._cli_dial``)
+    serve         run an app's handler for every inbound call (``relay_trio._cli_serve``)
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+
+from ._cli_args import prog
 
 
 def _fake_server(argv: Sequence[str]) -> int:
@@ -31,15 +35,29 @@ def _demo(argv: Sequence[str]) -> int:
     return result
 
 
+def _dial(argv: Sequence[str]) -> int:
+    from ._cli_dial import main
+
+    return main(argv)
+
+
+def _serve(argv: Sequence[str]) -> int:
+    from ._cli_serve import main
+
+    return main(argv)
+
+
 #: Subcommands: name → (runner, one-line help).  Add new ones here.
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
-    "fake-server": (_fake_server, "serve a fake RELAY server on loopback for offline tests"),
     "demo": (_demo, "run the README demo"),
+    "fake-server": (_fake_server, "serve a fake RELAY server on loopback for offline tests"),
+    "dial": (_dial, "place a call (serial/parallel plan) and print its live timeline"),
+    "serve": (_serve, "run an app's handler for every inbound call, with graceful drain"),
 }
 
 
 def _usage() -> str:
-    lines = ["usage: python -m relay_trio <command> [options]", "", "commands:"]
+    lines = [f"usage: {prog('<command>')} [options]", "", "commands:"]
     lines += [f"  {name:<12}  {text}" for name, (_, text) in COMMANDS.items()]
     return "\n".join(lines)
 

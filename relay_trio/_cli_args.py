@@ -10,9 +10,58 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import sys
 from collections.abc import Callable
 
-__all__ = ["HelpFormatter", "float_between", "non_empty", "port"]
+__all__ = [
+    "HelpFormatter",
+    "add_connection_options",
+    "count",
+    "float_between",
+    "non_empty",
+    "port",
+    "prog",
+]
+
+#: The console script's name (``[project.scripts]`` in pyproject.toml).
+SCRIPT = "sansio-relay"
+
+
+def prog(command: str) -> str:
+    """``command``'s program name: ``sansio-relay dial``, or ``python -m relay_trio dial``."""
+    invoked = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return f"{SCRIPT if invoked == SCRIPT else 'python -m relay_trio'} {command}"
+
+
+def count(low: int) -> Callable[[str], int]:
+    """An integer >= ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= {low}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def add_connection_options(parser: argparse.ArgumentParser, *, host_help: str) -> None:
+    """``--host``, ``--project``, ``--token``: a Space and its credentials (env defaults)."""
+    parser.add_argument("--host", metavar="HOST", type=non_empty, help=host_help)
+    parser.add_argument(
+        "--project",
+        metavar="ID",
+        type=non_empty,
+        help="project id (default: SIGNALWIRE_PROJECT_ID)",
+    )
+    parser.add_argument(
+        "--token", metavar="TOKEN", type=non_empty, help="API token (default: SIGNALWIRE_API_TOKEN)"
+    )
 
 
 def float_between(

@@ -19,7 +19,7 @@ import trio
 from relay_core import FakeRelayServer, LocalProtocolError
 from relay_core.testing import Directory
 
-from ._cli_args import HelpFormatter, float_between, non_empty, port
+from ._cli_args import HelpFormatter, float_between, non_empty, port, prog
 from ._cli_commands import COMMANDS_HELP, read_commands
 from ._cli_log import Timeline, describe
 from .testing import open_fake_relay_server
@@ -34,7 +34,7 @@ DEFAULT_TOKEN = "test-token"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m relay_trio fake-server",
+        prog=prog("fake-server"),
         description=(
             "Serve a fake SignalWire RELAY server on loopback: sessions, acks, pings and a\n"
             "simulated phone network (see the README's directory table).  It logs one line\n"

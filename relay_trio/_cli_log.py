@@ -161,7 +161,11 @@ class Timeline:
             return None
         message = entry.message
         if not isinstance(message, Response | ErrorResponse):
-            return describe(entry)  # an event (or a request or a frame we injected)
+            line = describe(entry)  # an event (or a request or a frame we injected)
+            protocol = self._sockets.get(conn)
+            if line is not None and entry.event_type == "calling.call.receive" and protocol:
+                line += f" to session {session_label(protocol)}"  # who got the offer
+            return line
         if message.id is None:  # the error answer to a frame the server could not read
             return f"connection {conn}: frame rejected: {_error(message)}"
         method = self._pending.pop((conn, str(message.id)), None)
@@ -169,6 +173,10 @@ class Timeline:
             return None  # the answer to nothing the client asked (e.g. injected)
         if method == "signalwire.connect":
             return self._connected(conn, message)
+        if method in ("signalwire.receive", "signalwire.unreceive") and (
+            isinstance(message, Response) and _rejection(message.result) is None
+        ):
+            return self._contexts(conn, method.partition(".")[2])
         if isinstance(message, ErrorResponse):
             return f"{method} rejected: {_error(message)}"
         rejection = _rejection(message.result)
@@ -187,6 +195,14 @@ class Timeline:
         if info is not None:
             line += f", contexts: {', '.join(info.contexts) or '(none)'}"
         return line
+
+    def _contexts(self, conn: ConnectionId, verb: str) -> str | None:
+        protocol = self._sockets.get(conn)
+        info = None if self.server is None else self.server.session_of(conn)
+        if protocol is None or info is None:
+            return None
+        contexts = ", ".join(info.contexts) or "(none)"
+        return f"session {session_label(protocol)} {verb}d, contexts: {contexts}"
 
     async def watch_closes(self, handle: FakeRelayHandle) -> None:
         """Print a line whenever an authenticated socket closes (runs until cancelled)."""

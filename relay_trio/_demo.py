@@ -39,7 +39,7 @@ from relay_core import (
     UnknownEvent,
 )
 
-from ._cli_args import HelpFormatter, float_between, non_empty
+from ._cli_args import HelpFormatter, float_between, non_empty, prog
 from ._client import RelayClient, open_relay_client
 from ._sync import EventStream
 
@@ -208,7 +208,7 @@ REQUEST_TIMEOUT = 10.0
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m relay_trio demo",
+        prog=prog("demo"),
         description=(
             "The README demo: a serial-failover dial, a TTS play, a parallel-ring connect "
             "and a hangup, printed as a live timeline.  Without --host it runs against the "

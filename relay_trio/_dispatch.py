@@ -13,7 +13,10 @@ from typing import assert_never
 import trio
 
 from relay_core import (
+    ActionFinished,
+    ActionUpdated,
     AuthenticationFailed,
+    CallActivity,
     CallErrorReported,
     CallInfo,
     CallReceived,
@@ -96,7 +99,13 @@ class Dispatch(Commands):
                 self._offer(self._track(info))
             case InboundCallRefused(call=info, action=action):
                 log.warning("refused inbound call %s (%s)", info.call_id, action)
-            case CallErrorReported(call=ref) | UnknownEvent(call=ref):
+            case (
+                CallErrorReported(call=ref)
+                | UnknownEvent(call=ref)
+                | ActionUpdated(call=ref)
+                | ActionFinished(call=ref)
+                | CallActivity(call=ref)
+            ):
                 self._deliver(ref, event)
             case _:
                 assert_never(event)

@@ -21,6 +21,8 @@ from ._action_commands import (
     TapDevice,
     TapStop,
 )
+from ._action_events import ActionFinished, ActionUpdated, CallActivity
+from ._action_kinds import ActionKind
 from ._collect_commands import (
     Collect,
     CollectDigits,
@@ -165,6 +167,10 @@ __all__ = [
     "SessionState",
     "SessionStatistics",
     "UnknownEvent",
+    "ActionFinished",
+    "ActionKind",
+    "ActionUpdated",
+    "CallActivity",
     "Unreceive",
     "http_status_cause",
     "AI",

@@ -226,6 +226,7 @@ class _CallAbandon(_CallTable):
             if play.request_id in unsent:
                 withdrawn.append(play.request_id)
             self._end_play(play, reason)
+        withdrawn += self._fail_actions(reason, unsent)
         return withdrawn
 
     def closed(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Final
 
 from .._errors import LOCAL_FAILURE_CODE, CallGoneError, LocalProtocolError
@@ -47,6 +47,9 @@ from ._state import (
     play_control_error,
 )
 from ._trackers import _Call, _Connect, _Dial, _Play
+
+if TYPE_CHECKING:
+    from ._actions import _Action
 
 __all__ = [
     "ENDED_CALLS_REMEMBERED",
@@ -110,6 +113,15 @@ class _CallTable:
         def _end_play(self, play: _Play, reason: str) -> None: ...
         def _refuse(self, call: CallInfo) -> None: ...
         def _drop_settled_abandoned(self, tag: Tag | None) -> None: ...
+        # The action part (_action_control).
+        def _init_actions(self) -> None: ...
+        def _check_action(self, command: Command) -> None: ...
+        def _register_action(self, command: Command, request_id: RequestId) -> None: ...
+        def _action_replied(self, request_id: RequestId) -> None: ...
+        def _action_request_failed(self, failure: RequestFailed) -> bool: ...
+        def _fail_actions(self, reason: str, unsent: Collection[RequestId]) -> list[RequestId]: ...
+
+        actions: dict[ControlId, _Action]
 
     def __init__(
         self,
@@ -161,6 +173,7 @@ class _CallTable:
             "calling.call.receive": self._on_receive,
             "calling.error": self._on_error,
         }
+        self._init_actions()
 
     @property
     def abandoned(self) -> int:
@@ -210,7 +223,7 @@ class _CallTable:
                 if tag in self.dials or tag in self._connect_tags:
                     raise LocalProtocolError(f"tag: {tag!r} is already in use by live work")
             case Play(control_id=control_id):
-                if control_id in self.plays:
+                if control_id in self.plays or control_id in self.actions:
                     raise LocalProtocolError(f"control_id: {control_id!r} is already in use")
             case PlayStop() | PlayPause() | PlayResume() | PlayVolume():
                 control_id = command.control_id
@@ -222,7 +235,7 @@ class _CallTable:
                 if why is not None:
                     raise LocalProtocolError(f"control_id: {control_id!r}: {why}")
             case _:
-                pass
+                self._check_action(command)
 
     def register(self, command: Command, request_id: RequestId) -> None:
         """Start tracking the work ``command`` begins (before it is sent)."""
@@ -244,7 +257,7 @@ class _CallTable:
                     known.plays.add(control_id)
                 self._started[request_id] = command
             case _:
-                pass
+                self._register_action(command, request_id)
 
     def request_completed(self, request_id: RequestId, method: str, call_id: str | None) -> None:
         """A request succeeded: forget its bookkeeping; a passed call is forgotten.
@@ -263,6 +276,8 @@ class _CallTable:
         ended = self._ending.pop(request_id, None)
         if ended is not None:
             self._forget_ended_leg(ended)
+        if self.actions:
+            self._action_replied(request_id)
         if call_id is None:
             return
         call = self.calls.get(CallId(call_id))
@@ -300,6 +315,8 @@ class _CallTable:
                 self._end_leg(leg)
             else:  # refused (404: already gone) or the session closed
                 self._forget_ended_leg(ended)
+            return
+        if self.actions and self._action_request_failed(failure):
             return
         command = self._started.pop(failure.request_id, None)
         if command is None:

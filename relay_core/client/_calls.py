@@ -13,13 +13,15 @@ wire carries:
 * dials by ``tag`` (``calling.call.dial`` has no top-level ``call_id``);
 * connects by the A leg's ``call_id``, their peer legs through the connect's
   ``tag``;
-* plays by ``control_id``.
+* plays by ``control_id``;
+* actions (record, collect, detect...: RELAY.md H.5) by ``control_id``, in
+  ``_action_control`` (its rules are the tables of ``_actions``).
 
 Abandon: when the caller gives up on a dial or connect, every known live leg
 gets ``calling.end`` (reason ``cancel``) at once, legs that show up later get
 it when they do, and nothing of that work reaches the caller any more.
 
-When a call ends, its plays and its pending connect end with it (each with
+When a call ends, its plays, actions and pending connect end with it (each with
 its own event), so no waiter is left hanging (RELAY.md K.19).
 
 Bounds (what a silent or hostile server can leave behind):
@@ -49,6 +51,7 @@ from ..wire._payloads import (
     decode_state,
 )
 from ..wire._wire import parse_code
+from ._action_control import _ActionControl
 from ._call_commands import (
     _CALL_STATES,
     _PLAY_STATES,
@@ -89,7 +92,7 @@ from ._trackers import _Call, _Play
 __all__ = ["CallControl"]
 
 
-class CallControl(_DialsAndConnects):
+class CallControl(_DialsAndConnects, _ActionControl):
     """The keyed call, dial, connect and play machines of one session.
 
     Args:
@@ -126,10 +129,13 @@ class CallControl(_DialsAndConnects):
         if call is None:
             call = self._new_leg(call_id, payload)
             if call is None:
-                if state is CallState.ENDED and call_id in self.connects:
-                    # A connect on a call this session does not track (one of
-                    # an earlier session, say) ends with its A leg too.
-                    self._connect_call_ended(call_id)
+                if state is CallState.ENDED:
+                    # A connect or action on a call this session does not
+                    # track (one of an earlier session, say) ends with it too.
+                    if call_id in self.connects:
+                        self._connect_call_ended(call_id)
+                    if call_id in self._call_actions:
+                        self._end_call_actions(call_id)
                 self.dropped_events += 1
                 return
         elif not call_transition(call.state, state):
@@ -188,6 +194,8 @@ class CallControl(_DialsAndConnects):
                 self._end_play(play, "call_ended")
         if call.call_id in self.connects:
             self._connect_call_ended(call.call_id)
+        if call.call_id in self._call_actions:
+            self._end_call_actions(call.call_id)
         self._forget(call)
         self._remember_ended(call.call_id)
         self._drop_settled_abandoned(call.tag)
@@ -237,8 +245,11 @@ class CallControl(_DialsAndConnects):
             call_id = payload.call_id
             call = None if call_id is None else self.calls.get(call_id)
             if call is None or call.hidden:
-                self.dropped_events += 1
+                if not (self.actions and self._on_action_play(payload)):
+                    self.dropped_events += 1
                 return
+            if self.actions and self._on_action_play(payload):
+                return  # a play_and_collect's prompt
             self._emit(PlayStateChanged(call=call.ref, control_id=control_id, state=state))
             return
         if PLAY_TRANSITIONS.get((play.state, state)) is None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from .._errors import RemoteProtocolError
 from .._ids import CallId, ControlId, JSONObject, NodeId, Tag
+from ..wire._action_payloads import ACTION_PAYLOADS, ActionPayload, FaxPayload
+from ..wire._activity_payloads import ACTIVITY_PAYLOADS
 from ..wire._device_cache import server_device
 from ..wire._payloads import (
     CallErrorPayload,
@@ -26,6 +28,8 @@ from ..wire._payloads import (
     decode_payload,
 )
 from ..wire._wire import parse_code
+from ._action_events import ActionUpdated, CallActivity
+from ._action_kinds import ActionKind
 from ._events import (
     CallErrorReported,
     CallInfo,
@@ -113,6 +117,15 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
             peer=None if peer is None else _info(peer, direction=""),
             failed_reason=payload.failed_reason or None,
         )
+    if event_type in ACTION_PAYLOADS:
+        return _action_update(event_type, payload)  # type: ignore[arg-type]
+    if event_type in ACTIVITY_PAYLOADS:
+        call_id = getattr(payload, "call_id", None)
+        node_id = getattr(payload, "node_id", None)
+        return CallActivity(
+            call=_ref(call_id, node_id) if call_id else None,
+            payload=payload,  # type: ignore[arg-type]
+        )
     if isinstance(payload, CallErrorPayload):
         code = parse_code(payload.code)
         call_id = payload.call_id
@@ -123,3 +136,21 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
             params=params,
         )
     return UnknownEvent(event_type=event_type, params=params)
+
+
+def _action_update(event_type: str, payload: ActionPayload) -> ActionUpdated:
+    """An action's event, out of context: its kind read from the event type
+    (a fax event is ``RECEIVE_FAX`` when its ``direction`` says ``receive``,
+    else ``SEND_FAX``; a collect event ``COLLECT``, never play_and_collect)."""
+    if payload.call_id is None:
+        raise RemoteProtocolError(f"{event_type}: call_id must be a non-empty string")
+    if isinstance(payload, FaxPayload):
+        kind = ActionKind.RECEIVE_FAX if payload.direction == "receive" else ActionKind.SEND_FAX
+    else:
+        kind = ActionKind(event_type.removeprefix("calling.call."))
+    return ActionUpdated(
+        call=_ref(payload.call_id, payload.node_id),
+        control_id=ControlId(payload.control_id),
+        kind=kind,
+        payload=payload,
+    )

@@ -23,6 +23,7 @@ from .._errors import (
     SessionClosedError,
 )
 from .._ids import CallId, ControlId, JSONObject, NodeId, RequestId, Tag
+from ._action_events import ActionFinished, ActionUpdated, CallActivity
 from ._state import CallState, ConnectState, DialState, PlayState
 
 if TYPE_CHECKING:
@@ -389,6 +390,9 @@ Event: TypeAlias = (
     | ConnectStateChanged
     | PlayStateChanged
     | CallErrorReported
+    | ActionUpdated
+    | ActionFinished
+    | CallActivity
     | UnknownEvent
 )
 
@@ -400,5 +404,7 @@ ServerEvent: TypeAlias = (
     | ConnectStateChanged
     | PlayStateChanged
     | CallErrorReported
+    | ActionUpdated
+    | CallActivity
     | UnknownEvent
 )

@@ -23,7 +23,7 @@ from .._errors import (
     LocalProtocolError,
     SessionClosedError,
 )
-from .._ids import IdFactory, JSONDict, RequestId, Tag, uuid4_str
+from .._ids import ControlId, IdFactory, JSONDict, RequestId, Tag, uuid4_str
 from ..wire._wire import (
     encode_request,
 )
@@ -138,7 +138,7 @@ class _SessionBase:
             live_calls=len(self._calls.calls),
             live_dials=len(self._calls.dials),
             live_connects=len(self._calls.connects),
-            live_actions=len(self._calls.plays),
+            live_actions=len(self._calls.plays) + len(self._calls.actions),
             abandoned_work=self._calls.abandoned,
             events_received=self._events_received,
             malformed_frames=self._malformed + self._calls.malformed_events,
@@ -355,6 +355,20 @@ class _SessionBase:
         """
         self._now = now
         return self._calls.abandon_connect(call)
+
+    def abandon_action(self, control_id: ControlId, *, now: float) -> bool:
+        """The caller gave up on an action (RELAY.md H.5): stop it, hide the rest.
+
+        Sends the verb's stop sub-command (``calling.record.stop``...;
+        ``calling.queue.leave`` for a queue; none for send_digits), reports
+        ``ActionFinished(reason="abandoned")`` unless its result was already
+        reported, and drops its later events.  Flush ``messages_to_send()`` next.
+
+        Returns:
+            Whether ``control_id`` named a live action (else nothing happened).
+        """
+        self._now = now
+        return self._calls.abandon_action(control_id)
 
     def refuse_call(self, call: CallRef, *, now: float) -> None:
         """Refuse an offered inbound call the application cannot take now.

@@ -117,6 +117,8 @@ class _ServerCore:
         self.undeliverable_events = 0
         #: Sessions forgotten because nobody resumed them in time.
         self.expired_sessions = 0
+        #: Inbound offers made so far: the round robin's turn.
+        self._offers_made = 0
 
     def __repr__(self) -> str:
         return (
@@ -435,17 +437,21 @@ class _ServerCore:
 
     def _choose_receiver(self, context: str, passed_by: frozenset[SessionKey]) -> SessionKey | None:
         # RELAY.md I: one subscriber of the context is offered the call
-        # (selection policy [INFERRED]: the oldest live session).
-        for session in self._sessions.values():
-            connection = session.connection
-            if (
-                context in session.contexts
-                and session.key not in passed_by
-                and connection is not None
-                and connection.state == _READY
-            ):
-                return session.key
-        return None
+        # (selection policy [INFERRED]: round robin over the live sessions
+        # receiving it, so a fleet of workers on one context shares its calls).
+        receivers = [
+            session.key
+            for session in self._sessions.values()
+            if context in session.contexts
+            and session.key not in passed_by
+            and session.connection is not None
+            and session.connection.state == _READY
+        ]
+        if not receivers:
+            return None
+        chosen = receivers[self._offers_made % len(receivers)]
+        self._offers_made += 1
+        return chosen
 
     # -- pings ---------------------------------------------------------------
 

@@ -390,8 +390,8 @@ class _LegEngine:
     ) -> CallRef:
         """Place a call into ``context``, offered to one session receiving it.
 
-        Delivered as ``calling.call.receive`` (RELAY.md I) to the first
-        session whose contexts include ``context``; if none does yet, the
+        Delivered as ``calling.call.receive`` (RELAY.md I) to one session
+        whose contexts include ``context``, in turn (round robin); if none does yet, the
         offer waits until one does.  Unanswered after
         ``inbound_ring_timeout`` seconds, it ends with ``noAnswer``.
         ``device`` replaces the default ``{"type": "phone", "params":

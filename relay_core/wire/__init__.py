@@ -9,6 +9,27 @@ description used for logging (a frame is described, never quoted).
 Nothing here knows sessions, calls or time.
 """
 
+from ._action_payloads import (
+    WIRE_NAMES,
+    AIPayload,
+    CollectPayload,
+    DetectPayload,
+    FaxPayload,
+    PayPayload,
+    QueuePayload,
+    RecordPayload,
+    SendDigitsPayload,
+    StreamPayload,
+    TapPayload,
+    TranscribePayload,
+)
+from ._activity_payloads import (
+    ConferencePayload,
+    DenoisePayload,
+    EchoPayload,
+    HoldPayload,
+    ReferPayload,
+)
 from ._convert import (
     CONVERTER,
     ValueConverter,
@@ -68,6 +89,23 @@ from ._wire import (
 )
 
 __all__ = [
+    "WIRE_NAMES",
+    "AIPayload",
+    "CollectPayload",
+    "ConferencePayload",
+    "DenoisePayload",
+    "DetectPayload",
+    "EchoPayload",
+    "FaxPayload",
+    "HoldPayload",
+    "PayPayload",
+    "QueuePayload",
+    "RecordPayload",
+    "ReferPayload",
+    "SendDigitsPayload",
+    "StreamPayload",
+    "TapPayload",
+    "TranscribePayload",
     "CONVERTER",
     "EVENT_TYPES",
     "CallErrorPayload",

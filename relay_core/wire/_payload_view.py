@@ -74,11 +74,14 @@ class _View:
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
-        assert tuple(cls._slot_readers) == tuple(vars(cls).get("__slots__", ())), cls
+        own = vars(cls).get("__slots__", ())
+        # A subclass adding no slots shares its base's slot readers.
+        assert not own or tuple(cls._slot_readers) == tuple(own), cls
         readers = dict(cls._slot_readers)
-        for field in vars(cls).values():
-            if isinstance(field, _Field):
-                readers[field.key] = field.reader
+        for klass in reversed(cls.__mro__):  # inherited fields too
+            for field in vars(klass).values():
+                if isinstance(field, _Field):
+                    readers[field.key] = field.reader
         cls._readers = readers
 
     @classmethod

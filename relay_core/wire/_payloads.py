@@ -33,10 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import ClassVar, Final, TypeAlias
+from typing import ClassVar, Final, TypeAlias, cast
 
 from .._errors import RemoteProtocolError
 from .._ids import CallId, ControlId, JSONDict, JSONObject, JSONValue
+from ._action_payloads import ACTION_PAYLOADS, ActionPayload
+from ._activity_payloads import ACTIVITY_PAYLOADS, ActivityPayload
 from ._payload_view import (
     _NO_EXTRA,
     CallObject,
@@ -275,6 +277,8 @@ Payload: TypeAlias = (
     | ConnectPayload
     | PlayPayload
     | CallErrorPayload
+    | ActionPayload
+    | ActivityPayload
 )
 
 
@@ -363,6 +367,11 @@ _DECODERS: Final[Mapping[str, Callable[[JSONObject], Payload]]] = {
     ConnectPayload.event_type: decode_connect,
     PlayPayload.event_type: decode_play,
     CallErrorPayload.event_type: decode_error,
+    # The action and plain-verb events (RELAY.md H.5: _action_payloads).
+    **{
+        event_type: cast("Callable[[JSONObject], Payload]", cls.decode)
+        for event_type, cls in (*ACTION_PAYLOADS.items(), *ACTIVITY_PAYLOADS.items())
+    },
 }
 
 #: The event types the payload codec models.

@@ -383,11 +383,11 @@ def test_unknown_calling_event_routes_to_its_call_and_unknown_call_is_dropped() 
     inbound(session)
     events(session)
     params = {"node_id": "n1", "call_id": "call-A", "control_id": "r1", "state": "recording"}
-    session.receive_text(server_event("e1", "calling.call.record", params), now=0)
+    session.receive_text(server_event("e1", "calling.call.mystery", params), now=0)
     [unknown] = events(session)
     assert isinstance(unknown, UnknownEvent) and unknown.call == CALL_A
     session.receive_text(
-        server_event("e2", "calling.call.record", {**params, "call_id": "x"}), now=0
+        server_event("e2", "calling.call.mystery", {**params, "call_id": "x"}), now=0
     )
     assert events(session) == []
 

@@ -38,7 +38,8 @@ from relay_core import (
     SessionClosedError,
     SessionState,
 )
-from relay_core.client import _state
+from relay_core.client import _actions, _state
+from relay_core.client._actions import ACTION_TRANSITIONS, ActionInput, ActionPhase
 from relay_core.client._call_commands import ENDED_PLAYS_REMEMBERED
 from relay_core.client._state import (
     CALL_STATE_ORDER,
@@ -93,7 +94,11 @@ TABLES: dict[str, tuple[Any, Sequence[Any], Sequence[Any], str]] = {
     ),
     "PLAY_TRANSITIONS": (PLAY_TRANSITIONS, [None, *PlayState], list(PlayState), IGNORED),
     "PLAY_CONTROLS": (PLAY_CONTROLS, [None, *PlayState], list(PlayControl), REFUSED),
+    "ACTION_TRANSITIONS": (ACTION_TRANSITIONS, list(ActionPhase), list(ActionInput), IGNORED),
 }  # fmt: skip
+
+#: The module whose docstring shows each grid (default: _state).
+DOCS = {"ACTION_TRANSITIONS": _actions}
 
 
 def render(name: str) -> str:
@@ -111,7 +116,7 @@ def render(name: str) -> str:
 
 def documented(name: str) -> dict[tuple[str, str], str]:
     """The grid named ``name`` read back from the docstring: (state, input) → cell."""
-    lines = (_state.__doc__ or "").splitlines()
+    lines = (DOCS.get(name, _state).__doc__ or "").splitlines()
     start = next(i for i, line in enumerate(lines) if line.split()[:1] == [name])
     header = lines[start].split()[1:]
     grid = {}
@@ -134,7 +139,8 @@ def expected(name: str, state: Any, input_: Any) -> str:
 @pytest.mark.parametrize("name", TABLES)
 def test_docs_are_the_tables(name: str) -> None:
     grid = render(name)
-    assert grid in (_state.__doc__ or ""), f"relay_core/_state.py should show:\n{grid}"
+    module = DOCS.get(name, _state)
+    assert grid in (module.__doc__ or ""), f"{module.__name__} should show:\n{grid}"
 
 
 # -- session: the machine itself, and through the public verbs -------------------------------
@@ -417,6 +423,36 @@ def test_ended_plays_are_remembered_boundedly() -> None:
     driven.session.send(PlayPause(call=CALL_A, control_id="p1"), now=1)  # type: ignore[arg-type]
     sent = [frame for frame in driven.session.messages_to_send() if "calling.play." in frame]
     assert len(sent) == 3
+
+
+# -- actions: every (phase, input) pair through a real session's call control -------------
+
+
+@pytest.mark.parametrize(("phase", "input_"), pairs("ACTION_TRANSITIONS"))
+def test_action_pair(phase: ActionPhase, input_: ActionInput) -> None:
+    """An action put in ``phase`` meets ``input_``: the documented next phase, and
+    ``ActionFinished`` exactly when it leaves pending/running for done/ended."""
+    from relay_core import ActionFinished
+
+    from ._action_commands_stub import Detect
+
+    session, _ = ready_session()
+    calls = session._calls
+    session.send(Detect(call=CallRef("c", "n"), control_id="x"), now=0)  # type: ignore[arg-type,call-arg]
+    action = calls.actions["x"]  # type: ignore[index]
+    action.phase = phase
+    action.finished = phase in (ActionPhase.DONE, ActionPhase.ENDED)
+    events(session)
+    calls._move(action, input_)
+    cell = expected("ACTION_TRANSITIONS", phase, input_)
+    after = action.phase if "x" in calls.actions else ActionPhase.ENDED
+    if cell == IGNORED:
+        assert after is phase
+    else:
+        assert after is ActionPhase(cell)
+    reported = [e for e in events(session) if isinstance(e, ActionFinished)]
+    opened = phase in (ActionPhase.PENDING, ActionPhase.RUNNING)
+    assert len(reported) == (opened and cell in ("done", "ended"))
 
 
 if __name__ == "__main__":

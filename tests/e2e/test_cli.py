@@ -21,8 +21,10 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from relay_trio.__main__ import main as dispatch
+from relay_trio._cli_dial import build_parser as dial_parser
 from relay_trio._cli_fake_server import _parser as fake_server_parser
 from relay_trio._cli_fake_server import describe, load_directory
+from relay_trio._cli_serve import build_parser as serve_parser
 from relay_trio._demo import build_parser as demo_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +145,8 @@ def test_bad_directory_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_dispatcher_usage_and_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert dispatch([]) == 2
-    assert "fake-server" in capsys.readouterr().err
+    usage = capsys.readouterr().err
+    assert all(f"  {name} " in usage for name in ("demo", "fake-server", "dial", "serve"))
     assert dispatch(["--help"]) == 0
     assert dispatch(["nope"]) == 2
 
@@ -221,6 +224,17 @@ BAD_VALUES = [
     ("fake-server", "--port", "-5"),
     ("fake-server", "--port", "http"),
     ("fake-server", "--ping-interval", "0"),
+    ("dial", "--timeout", "0"),
+    ("dial", "--timeout", "nan"),
+    ("dial", "--ring-timeout", "-1"),
+    ("dial", "--hangup-after", "-1"),
+    ("dial", "--open-timeout", "0"),
+    ("dial", "--speed", "0"),
+    ("serve", "--grace", "-1"),
+    ("serve", "--grace", "inf"),
+    ("serve", "--max-concurrent", "0"),
+    ("serve", "--max-concurrent", "many"),
+    ("serve", "--open-timeout", "0"),
 ]
 
 
@@ -262,7 +276,11 @@ def test_demo_speed_needs_the_embedded_server(capsys: pytest.CaptureFixture[str]
     assert "argument --speed: only the embedded" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("parser", [demo_parser(), fake_server_parser()], ids=["demo", "fake"])
+@pytest.mark.parametrize(
+    "parser",
+    [demo_parser(), fake_server_parser(), dial_parser(), serve_parser()],
+    ids=["demo", "fake", "dial", "serve"],
+)
 def test_every_option_has_help_with_its_default(parser: argparse.ArgumentParser) -> None:
     squeezed = "".join(parser.format_help().split())  # wrapping moves spaces
     for action in parser._actions:

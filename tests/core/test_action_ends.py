@@ -1,0 +1,363 @@
+"""How actions end besides their own events (call end, request failure, session
+loss, abandon), what is refused locally, routing of untracked and plain-verb
+events, hostile payloads and the bounds (RELAY.md H.5.1)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relay_core import (
+    ActionKind,
+    ActionUpdated,
+    CallActivity,
+    CallGoneError,
+    CallRef,
+    CallStateChanged,
+    LocalProtocolError,
+    RelaySession,
+    RemoteProtocolError,
+    RequestFailed,
+    decode_event,
+)
+from relay_core.client._actions import ACTIONS, ENDED_ACTIONS_REMEMBERED
+from relay_core.wire import ConferencePayload, DenoisePayload, ReferPayload
+from tests.json_strategies import json_values
+
+from . import _action_commands_stub as cmd
+from .helpers import CONNECT_RESULT, error, events, frames, result, server_event
+from .test_actions import A, answered, ev, feed, finished, send, updates
+
+
+def test_every_action_of_a_call_ends_with_it_and_later_events_are_dropped() -> None:
+    session, ids = answered("call-A", "call-B")
+    send(session, ids, "r1", cmd.Record(call=A, control_id="rec"))  # type: ignore[arg-type]
+    send(session, ids, "r2", cmd.Detect(call=A, control_id="det"))  # type: ignore[arg-type]
+    other = CallRef("call-B", "n1")  # type: ignore[arg-type]
+    send(session, ids, "r3", cmd.Tap(call=other, control_id="tap"))  # type: ignore[arg-type]
+    got = feed(session, ev("e1", "calling.call.state", call_state="ended", end_reason="hangup"))
+    assert isinstance(got[0], CallStateChanged)
+    assert {(f.control_id, f.reason, f.succeeded) for f in finished(got)} == {
+        ("rec", "call_ended", False), ("det", "call_ended", False)
+    }  # fmt: skip
+    assert session.statistics().live_actions == 1  # call-B's tap lives on
+    dropped = session.statistics()
+    assert feed(session, ev("e2", "calling.call.record", control_id="rec", state="finished")) == []
+    assert dropped is not None
+    with pytest.raises(CallGoneError):
+        session.send(cmd.Record(call=A), now=2)  # type: ignore[arg-type]
+
+
+def test_an_action_on_a_call_the_session_does_not_track_ends_with_it() -> None:
+    session, ids = answered()
+    stranger = CallRef("call-X", "n1")  # type: ignore[arg-type]
+    send(session, ids, "r1", cmd.Record(call=stranger, control_id="rec"))  # type: ignore[arg-type]
+    state = {"node_id": "n1", "call_id": "call-X", "call_state": "ended"}
+    [done] = finished(feed(session, server_event("e", "calling.call.state", state)))
+    assert done.reason == "call_ended"
+
+
+@pytest.mark.parametrize("reply", ["404", "410", "400"])
+def test_a_failed_start_fails_its_action(reply: str) -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Collect(call=A, control_id="c1"))  # type: ignore[arg-type]
+    got = feed(session, result("r1", {"code": reply, "message": "nope"}))
+    assert isinstance(got[0], RequestFailed)
+    [done] = finished(got)
+    assert (done.reason, done.succeeded, done.result) == ("request_failed", False, None)
+    assert session.statistics().live_actions == 0
+
+
+def test_a_json_rpc_error_fails_the_action_too() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Record(call=A, control_id="c1"))  # type: ignore[arg-type]
+    [done] = finished(feed(session, error("r1", -32602, "bad params")))
+    assert done.reason == "request_failed"
+
+
+def test_a_failed_control_leaves_the_action_alone() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.AI(call=A, control_id="ai"))  # type: ignore[arg-type]
+    send(session, ids, "r2", cmd.AIStop(call=A, control_id="ai"))  # type: ignore[arg-type]
+    assert (
+        finished(feed(session, result("r1", {"code": "200"}), result("r2", {"code": "500"}))) == []
+    )
+    assert session.statistics().live_actions == 1
+
+
+def test_events_before_the_reply_are_routed() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.SendDigits(call=A, control_id="d", params={"digits": "1"}))  # type: ignore[arg-type]
+    got = feed(
+        session,
+        ev("e1", "calling.call.send_digits", control_id="d", state="finished"),
+        result("r1", {"code": "200"}),
+    )
+    assert [type(e).__name__ for e in got] == [
+        "ActionUpdated",
+        "ActionFinished",
+        "RequestCompleted",
+    ]
+
+
+def test_session_lost_ends_every_action() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Stream(call=A, control_id="s"))  # type: ignore[arg-type]
+    feed(session, result("r1", {"code": "200"}))
+    session.connection_lost(now=2)
+    ids.push("hs-2")
+    session.connection_made(now=3)
+    frames(session)
+    session.receive_text(result("hs-2", {**CONNECT_RESULT, "session_restored": False}), now=3)
+    [done] = finished(events(session))
+    assert (done.reason, done.succeeded) == ("session_lost", False)
+
+
+def test_a_resumed_session_keeps_its_actions() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Stream(call=A, control_id="s"))  # type: ignore[arg-type]
+    feed(session, result("r1", {"code": "200"}))
+    session.connection_lost(now=2)
+    ids.push("hs-2")
+    session.connection_made(now=3)
+    frames(session)
+    session.receive_text(result("hs-2", {**CONNECT_RESULT, "session_restored": True}), now=3)
+    assert finished(events(session)) == []
+    got = feed(session, ev("e", "calling.call.stream", control_id="s", state="finished"))
+    assert finished(got)[0].reason == "finished"
+
+
+def test_a_start_lost_with_its_socket_fails_its_action() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Stream(call=A, control_id="s"))  # type: ignore[arg-type]
+    session.connection_lost(now=2)
+    got = events(session)
+    assert any(isinstance(e, RequestFailed) for e in got)
+    assert [(f.control_id, f.reason) for f in finished(got)] == [("s", "request_failed")]
+
+
+def test_close_ends_every_action() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Pay(call=A, control_id="p"))  # type: ignore[arg-type]
+    send(session, ids, "r2", cmd.Pay(call=A, control_id="q"))  # type: ignore[arg-type]
+    feed(session, result("r2", {"code": "200"}))
+    session.close(now=2)
+    # Its request still in flight, p fails with it (as a play does); q was running.
+    got = finished(events(session))
+    assert [(f.control_id, f.reason) for f in got] == [
+        ("p", "request_failed"), ("q", "session_closed")
+    ]  # fmt: skip
+
+
+def test_abandon_action_stops_it_and_hides_the_rest() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Record(call=A, control_id="rec"))  # type: ignore[arg-type]
+    ids.push("r2")
+    assert session.abandon_action("rec", now=2)  # type: ignore[arg-type]
+    [stop] = frames(session)
+    assert stop == {"jsonrpc": "2.0", "id": "r2", "method": "calling.record.stop",
+                    "params": {"node_id": "n1", "call_id": "call-A",
+                               "control_id": "rec"}}  # fmt: skip
+    [done] = finished(events(session))
+    assert (done.reason, done.succeeded, done.kind) == ("abandoned", False, ActionKind.RECORD)
+    got = feed(session, result("r1", {"code": "200"}), result("r2", {"code": "200"}),
+               ev("e", "calling.call.record", control_id="rec", state="finished"))  # fmt: skip
+    assert updates(got) == [] and finished(got) == []
+    assert not session.abandon_action("rec", now=3)  # type: ignore[arg-type]
+    assert not session.abandon_action("never", now=3)  # type: ignore[arg-type]
+
+
+def test_abandon_a_queue_leaves_it_and_send_digits_sends_nothing() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.QueueEnter(call=A, control_id="q"))  # type: ignore[arg-type]
+    send(session, ids, "r2", cmd.SendDigits(call=A, control_id="d"))  # type: ignore[arg-type]
+    assert session.abandon_action("q", now=2)  # type: ignore[arg-type]
+    assert [f["method"] for f in frames(session)] == ["calling.queue.leave"]
+    assert session.abandon_action("d", now=2)  # type: ignore[arg-type]
+    assert frames(session) == []
+    assert [f.reason for f in finished(events(session))] == ["abandoned", "abandoned"]
+
+
+def test_abandon_a_decided_detect_stops_it_without_a_second_verdict() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Detect(call=A, control_id="d"))  # type: ignore[arg-type]
+    feed(session, ev("e", "calling.call.detect", control_id="d",
+                     detect={"type": "machine", "params": {"event": "HUMAN"}}))  # fmt: skip
+    assert session.abandon_action("d", now=2)  # type: ignore[arg-type]
+    assert [f["method"] for f in frames(session)] == ["calling.detect.stop"]
+    assert finished(events(session)) == []
+
+
+def test_local_refusals() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Record(call=A, control_id="rec"))  # type: ignore[arg-type]
+    with pytest.raises(LocalProtocolError, match="already in use"):
+        session.send(cmd.Collect(call=A, control_id="rec"), now=1)  # type: ignore[arg-type]
+    with pytest.raises(LocalProtocolError, match="names a record action"):
+        session.send(cmd.TapStop(call=A, control_id="rec"), now=1)  # type: ignore[arg-type]
+    # A control for an id the session never had goes to the server.
+    session.send(cmd.TapStop(call=A, control_id="unknown"), now=1)  # type: ignore[arg-type]
+    assert [f["method"] for f in frames(session)] == ["calling.tap.stop"]
+    with pytest.raises(LocalProtocolError, match="already in use"):
+        from relay_core import Play
+
+        silence = [{"type": "silence", "params": {"duration": 1}}]
+        session.send(Play(call=A, control_id="rec", media=silence), now=1)  # type: ignore[arg-type]
+
+
+def test_a_reused_control_id_is_fine_once_the_action_is_over() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.SendDigits(call=A, control_id="d"))  # type: ignore[arg-type]
+    feed(session, ev("e", "calling.call.send_digits", control_id="d", state="finished"))
+    send(session, ids, "r2", cmd.SendDigits(call=A, control_id="d"))  # type: ignore[arg-type]
+    got = feed(session, ev("e2", "calling.call.send_digits", control_id="d", state="finished"))
+    assert len(finished(got)) == 1
+
+
+def test_ended_actions_are_remembered_fifo() -> None:
+    session, ids = answered()
+    for n in range(ENDED_ACTIONS_REMEMBERED + 1):
+        send(session, ids, f"r{n}", cmd.SendDigits(call=A, control_id=f"d{n}"))  # type: ignore[arg-type]
+        session.abandon_action(f"d{n}", now=1)  # type: ignore[arg-type]
+    # d0 is forgotten: its control would go to the server; d1 is still refused.
+    assert len(session._calls._ended_actions) == ENDED_ACTIONS_REMEMBERED
+    with pytest.raises(LocalProtocolError, match="over"):
+        session.send(cmd.RecordStop(call=A, control_id="d1"), now=1)  # type: ignore[arg-type]
+
+
+# -- events of no action of ours ---------------------------------------------------------
+
+
+def test_plain_verbs_events_are_call_activity() -> None:
+    session, _ = answered("call-S")
+    base = {"node_id": "n1", "call_id": "call-S"}
+    got = feed(
+        session,
+        server_event("ev-127", "calling.call.refer", {**base, "state": "inProgress",
+                     "sip_refer_to": "sip:helpdesk@pbx.example.com",
+                     "sip_refer_response_code": "202"}),
+        server_event("ev-129", "calling.call.denoise", {**base, "denoised": True}),
+        server_event("ev-130", "calling.conference", {"conference_id": "cf-3", "name": "standup",
+                     "status": "join", "call_id": "call-S"}),
+        server_event("ev-131", "calling.conference", {"conference_id": "cf-3", "status": "x"}),
+        server_event("ev-132", "calling.call.hold", {**base, "call_id": "call-unknown"}),
+    )  # fmt: skip
+    assert all(isinstance(e, CallActivity) for e in got) and len(got) == 4
+    refer, denoise, joined, bare = got
+    assert (
+        isinstance(refer.payload, ReferPayload) and refer.payload.sip_refer_response_code == "202"
+    )
+    assert isinstance(denoise.payload, DenoisePayload) and denoise.payload.denoised is True
+    assert isinstance(joined.payload, ConferencePayload) and joined.call is not None
+    assert bare.call is None
+
+
+def test_an_untracked_control_id_on_a_tracked_call_is_call_activity() -> None:
+    session, _ = answered()
+    got = feed(session, ev("e", "calling.call.record", control_id="theirs", state="recording"))
+    [activity] = got
+    assert isinstance(activity, CallActivity) and activity.call == A
+    assert activity.event_type == "calling.call.record"
+
+
+def test_another_verbs_event_for_an_action_is_dropped() -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Record(call=A, control_id="rec"))  # type: ignore[arg-type]
+    assert feed(session, ev("e", "calling.call.tap", control_id="rec", state="finished")) == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"control_id": "rec", "state": 5, "url": ["x"], "duration": "long", "size": -1.5},
+        {"control_id": "rec", "record": "not an object", "state": None},
+    ],
+)
+def test_wrong_typed_fields_read_none_and_crash_nothing(params: dict[str, Any]) -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Record(call=A, control_id="rec"))  # type: ignore[arg-type]
+    [update] = feed(session, ev("e", "calling.call.record", **params))
+    assert isinstance(update, ActionUpdated) and update.payload.state is None  # type: ignore[union-attr]
+    assert update.payload.url is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("control_id", [None, "", 5, ["x"]])
+def test_a_missing_control_id_is_malformed(control_id: Any) -> None:
+    session, ids = answered()
+    send(session, ids, "r1", cmd.Record(call=A, control_id="rec"))  # type: ignore[arg-type]
+    with pytest.raises(RemoteProtocolError, match=r"calling\.call\.record: control_id"):
+        session.receive_text(ev("e", "calling.call.record", control_id=control_id), now=1)
+    frames(session)
+    assert session.statistics().malformed_frames == 1
+    assert events(session) == []
+
+
+def test_hostile_nested_results_crash_nothing() -> None:
+    session, ids = answered()
+    for n, (command, event_type, params) in enumerate([
+        (cmd.Collect, "calling.call.collect", {"result": {"type": 5, "params": []}, "final": "no"}),
+        (cmd.Detect, "calling.call.detect", {"detect": {"type": "machine", "params": "x"}}),
+        (cmd.SendFax, "calling.call.fax", {"fax": {"type": "page", "params": {"pages": "-3"}}}),
+        (cmd.Pay, "calling.call.pay", {"result": 5, "for": {}}),
+    ]):  # fmt: skip
+        send(session, ids, f"r{n}", command(call=A, control_id=f"c{n}"))
+        got = feed(session, ev(f"e{n}", event_type, control_id=f"c{n}", **params))
+        assert len(updates(got)) == 1
+
+
+# -- the stateless decoder ---------------------------------------------------------------
+
+
+def test_decode_event_reads_the_verbs_events() -> None:
+    params = {"node_id": "n1", "call_id": "c", "control_id": "x", "state": "finished"}
+    event = decode_event("calling.call.record", params)
+    assert isinstance(event, ActionUpdated) and event.kind is ActionKind.RECORD
+    assert event.event_type == "calling.call.record" and event.call == CallRef("c", "n1")  # type: ignore[arg-type]
+    fax = {**params, "fax": {"type": "finished", "params": {"direction": "receive"}}}
+    assert decode_event("calling.call.fax", fax).kind is ActionKind.RECEIVE_FAX  # type: ignore[union-attr]
+    with pytest.raises(RemoteProtocolError, match="call_id"):
+        decode_event("calling.call.tap", {"control_id": "x"})
+    activity = decode_event("calling.call.hold", {"call_id": "c", "state": "held"})
+    assert isinstance(activity, CallActivity) and activity.call is not None
+    assert json.dumps(activity.payload.to_wire()) == '{"call_id": "c", "state": "held"}'
+    _ = RelaySession
+
+
+# -- fuzz: any params for a live action of every kind ------------------------------------
+
+_STARTS = {c.action: c for c in vars(cmd).values() if isinstance(c, type) and
+           issubclass(c, cmd._Start) and c is not cmd._Start}  # fmt: skip
+_KEYS = st.sampled_from(
+    ["state", "final", "result", "detect", "fax", "record", "url", "for", "status", "id",
+     "call_id", "control_id", "event", "params", "type"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(ACTIONS)),
+    bodies=st.lists(st.dictionaries(_KEYS, json_values, max_size=5), max_size=4),
+    wait_for_beep=st.booleans(),
+)
+def test_any_params_for_a_live_action_crash_nothing(
+    kind: ActionKind, bodies: list[dict[str, Any]], wait_for_beep: bool
+) -> None:
+    session, ids = answered()
+    command = _STARTS[kind](call=A, control_id="x", wait_for_beep=wait_for_beep)
+    send(session, ids, "r", command)
+    seen = []
+    for n, body in enumerate(bodies):
+        for event_type in sorted(ACTIONS[kind].event_types):
+            params = {"node_id": "n1", "call_id": "call-A", "control_id": "x", **body}
+            with contextlib.suppress(RemoteProtocolError):
+                session.receive_text(server_event(f"e{n}", event_type, params), now=1)
+            frames(session)
+            seen += events(session)
+    seen += feed(session, ev("end", "calling.call.state", call_state="ended"))
+    assert len(finished(seen)) == 1  # exactly once, whatever came
+    assert session.statistics().live_actions == 0
