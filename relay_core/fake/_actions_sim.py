@@ -74,9 +74,7 @@ from ..client._service_commands import (
     Transcribe,
     TranscribeStop,
 )
-from ._collect_sim import DIGIT_SECONDS
-from ._legs import SessionKey, _decode, _Invalid, _Leg
-from ._payload_shim import (
+from ..wire._action_payloads import (
     AIPayload,
     PayPayload,
     QueuePayload,
@@ -85,6 +83,8 @@ from ._payload_shim import (
     TapPayload,
     TranscribePayload,
 )
+from ._collect_sim import DIGIT_SECONDS
+from ._legs import SessionKey, _decode, _Invalid, _Leg
 from ._record_sim import WAV_BYTES_PER_SECOND, _Fax, _Record
 from ._sim_base import FILES_URL, SubCommand, _SimAction, _SimBase
 

@@ -51,10 +51,10 @@ from ..client._collect_commands import (
     PlayAndCollectStop,
     PlayAndCollectVolume,
 )
+from ..wire._action_payloads import CollectPayload
 from ..wire._payloads import PlayPayload
 from ._detect_sim import DETECT_TIMEOUT, DIGIT_SECONDS, _Detect
 from ._legs import SessionKey, _decode, _fails_to_load, _Invalid, _Leg, media_duration
-from ._payload_shim import CollectPayload
 from ._sim_base import SubCommand, _SimAction, _SimBase
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from functools import partial
 from typing import Final
 
 from .._ids import JSONDict, JSONObject, JSONValue
+from ..wire._action_payloads import DetectPayload
 from ._legs import _Leg
-from ._payload_shim import DetectPayload
 from ._sim_base import _SimAction, _SimBase
 
 __all__ = ["GREETING_SECONDS", "HUMAN_SECONDS", "MACHINE_SECONDS", "TONE_SECONDS"]

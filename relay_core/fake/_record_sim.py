@@ -7,9 +7,9 @@ from typing import Final
 
 from .._ids import JSONDict, JSONObject, JSONValue
 from ..client._action_commands import Record
+from ..wire._action_payloads import FaxPayload, RecordPayload
 from ._collect_sim import DIGIT_SECONDS, WORDS_PER_SECOND
 from ._legs import _Leg
-from ._payload_shim import FaxPayload, RecordPayload
 from ._sim_base import FILES_URL, SubCommand, _SimAction, _SimBase
 
 __all__ = ["FAX_PAGE_SECONDS", "MP3_BYTES_PER_SECOND", "WAV_BYTES_PER_SECOND"]

@@ -24,7 +24,6 @@ from .._ids import CallId, JSONDict, JSONObject, JSONValue
 from ..client._events import CallRef
 from ..client._state import CallState
 from ..wire._payloads import Payload
-from . import _payload_shim
 from ._behaviours import Answers
 from ._callers import SILENT, CallerScript, caller_script
 from ._leg_engine import _LegEngine
@@ -142,7 +141,7 @@ class _SimAction:
         """A duration the network makes up, times :attr:`_SimBase.time_scale`."""
         return seconds * self.host.time_scale
 
-    def emit(self, payload: Payload | _payload_shim._Shim) -> None:
+    def emit(self, payload: Payload) -> None:
         self.host._emit(self.leg, payload)
 
     def finish(self) -> None:
@@ -243,11 +242,9 @@ class _SimBase(_LegEngine):
     def _leave_all(self, leg: _Leg, sim: _CallSim, now: float) -> None:
         """Drop the call from queues and conferences (the verbs mixin overrides it)."""
 
-    def _emit(self, leg: _Leg, payload: Payload | _payload_shim._Shim) -> None:
-        if isinstance(payload, _payload_shim._Shim):  # until section B's payloads land
-            self._deliver(leg.owner, payload.event_type, _payload_shim.encode(payload))
-        else:
-            self._send(leg.owner, payload)
+    def _emit(self, leg: _Leg, payload: Payload) -> None:
+        """One event of a leg, written by the payload codec the client reads with."""
+        self._send(leg.owner, payload)
 
     # -- actions -------------------------------------------------------------------
 

@@ -53,15 +53,15 @@ from ..client._verb_commands import (
     Unhold,
     UserEvent,
 )
-from ._behaviours import Answers, Busy, Declines, Fails
-from ._legs import SessionKey, _decode, _Invalid, _Leg, _result
-from ._payload_shim import (
+from ..wire._activity_payloads import (
     ConferencePayload,
     DenoisePayload,
     EchoPayload,
     HoldPayload,
     ReferPayload,
 )
+from ._behaviours import Answers, Busy, Declines, Fails
+from ._legs import SessionKey, _decode, _Invalid, _Leg, _result
 from ._sim_base import MAX_BINDINGS_PER_CALL, VerbCommand, _CallSim, _SimAction, _SimBase
 
 if TYPE_CHECKING:
