@@ -33,7 +33,7 @@ def verb_requests(draw: st.DrawFn) -> tuple[str, dict[str, Any], float]:
     return method, params, wait
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(verb_requests(), min_size=1, max_size=12), st.booleans())
 def test_any_verbs_then_the_call_ends(requests: list[Any], stop_first: bool) -> None:
     client = WireClient()

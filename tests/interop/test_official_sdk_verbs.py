@@ -96,7 +96,7 @@ async def test_play_and_collect_speech_and_standalone_collect(fake: FakeRelayHan
     async with asyncio.timeout(5):
         async with client(fake) as sdk:
             call = await sdk.dial(devices=devices)
-            media = [{"type": "tts", "params": {"text": "Which department?"}}]
+            media = [{"type": "tts", "params": {"text": "Which?"}}]
             speech = {"speech": {"end_silence_timeout": 0.05}}
             first = await (await call.play_and_collect(media, speech)).wait()
             action = await call.collect(speech={"end_silence_timeout": 0.05}, initial_timeout=5)
