@@ -269,12 +269,12 @@ class _SimBase(_LegEngine):
             "200", message, call_id=action.leg.call_id, control_id=action.control_id, **extra
         )
 
-    def _action(self, kind: str, command: SubCommand) -> _SimAction:
+    def _action(self, kind: str, command: SubCommand, *, also: str = "") -> _SimAction:
         leg = self._leg(command.call)
         control_id = command.control_id
         sim = self._sims.get(leg.call_id)
         action = None if sim is None else sim.actions.get(control_id)
-        if action is None or action.kind != kind:
+        if action is None or action.kind not in (kind, also):
             raise _Invalid("404", f"No {kind} with control_id {control_id!r}")
         return action
 
@@ -285,7 +285,10 @@ class _SimBase(_LegEngine):
         def handle(owner: SessionKey, params: JSONObject, now: float) -> JSONDict:
             del owner
             command = _decode(read, params)
-            action = self._action(kind, command)
+            # [PY] starts a play_and_collect's input timers with calling.collect's
+            # sub-command (RELAY.md H.5.15): the collect inside it answers.
+            also = "play_and_collect" if op == "start_input_timers" else ""
+            action = self._action(kind, command, also=also)
             if op == "stop":
                 self.scheduler.call_at(now, lambda when: None if action.done else action.stop(when))
                 message = "Stopped"

@@ -392,3 +392,15 @@ def test_an_empty_turn_is_silence_that_time() -> None:
         client.result("calling.collect", params)
         client.advance(10)
     assert [r for *_, r in collects(client)] == [{"type": "no_input"}, digit("5")]
+
+
+def test_collect_start_input_timers_reaches_a_play_and_collect() -> None:
+    """[PY]'s CollectAction.start_input_timers sends calling.collect.start_input_timers."""
+    client = WireClient()
+    call = client.dial()
+    ids = {**call, "control_id": "pac"}
+    client.result(
+        "calling.play_and_collect", {**ids, "play": PIN_PROMPT, "collect": {"digits": {"max": 1}}}
+    )
+    assert client.result("calling.collect.start_input_timers", ids)["code"] == "200"
+    assert client.result("calling.collect.stop", ids)["code"] == "404"  # only the timers
