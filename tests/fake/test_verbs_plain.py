@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -440,3 +442,31 @@ def test_answers_json_round_trips(**fields: Any) -> None:
     answers = Answers(**fields)
     assert behavior_from_json(behavior_to_json(answers)) == answers
     assert Directory.from_json({"default": behavior_to_json(answers)}).fallback == answers
+
+
+def test_every_relay_md_h5_request_transcript_is_accepted() -> None:
+    """RELAY.md H.5's request transcripts, replayed on live calls: each gets its 200 reply."""
+    client = WireClient()
+    calls: dict[str, dict[str, Any]] = {}
+    path = Path(__file__).resolve().parent.parent / "data" / "h5_requests.jsonl"
+    frames = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    assert len(frames) >= 19
+    for frame in frames:  # one live call per call id of the transcripts, dialled first
+        wire_call = frame["params"]["call_id"]
+        if wire_call not in calls:
+            calls[wire_call] = client.dial(f"+1555777{len(calls):04d}")
+    for frame in frames:
+        params = {**frame["params"], **calls[frame["params"]["call_id"]]}
+        result = client.result(frame["method"], params)
+        assert result["code"] == "200", (frame["method"], result)
+        if "control_id" in params:
+            assert result["control_id"] == params["control_id"]
+        assert result["call_id"] == params["call_id"]
+    client.advance(60)
+    events = {kind for _, kind, _ in client.events}
+    assert events >= {
+        "calling.call.record", "calling.call.play", "calling.call.collect",
+        "calling.call.detect", "calling.call.fax", "calling.call.tap", "calling.call.stream",
+        "calling.call.pay", "calling.call.send_digits", "calling.call.queue",
+        "calling.call.refer", "calling.call.denoise", "calling.conference",
+    }  # fmt: skip
