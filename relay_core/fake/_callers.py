@@ -39,7 +39,6 @@ __all__ = [
     "DTMF_DIGITS",
     "PAY_RESULTS",
     "CallerScript",
-    "script_from_json",
     "script_to_json",
 ]
 
@@ -181,20 +180,6 @@ def caller_script(
     if says is not None:
         script = attrs.evolve(script, says=says)
     return script
-
-
-def script_from_json(value: JSONValue, *, path: str = "caller") -> CallerScript:
-    """Parse ``{"presses": "1#", "says": ["sales"], "answered_by": "machine", ...}``.
-
-    Raises:
-        LocalProtocolError: not an object, an unknown key or a bad value.
-    """
-    if not isinstance(value, Mapping):
-        raise LocalProtocolError(f"{path}: {value!r} is not a JSON object")
-    for key in value:
-        if key not in SCRIPT_KEYS:
-            raise LocalProtocolError(f"{path}.{key}: not a caller-script key")
-    return CallerScript(**script_fields(value, path=path))  # type: ignore[arg-type]
 
 
 def script_to_json(script: object) -> JSONDict:
