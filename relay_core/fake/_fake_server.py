@@ -107,7 +107,9 @@ class FakeRelayServer(_ServerProtocol):
     :data:`MAX_UNACKED_EVENTS` unacked events and :data:`MAX_UNANSWERED_PINGS`
     pings are tracked; per session at most :data:`MAX_BUFFERED_EVENTS` events
     wait for a resume (oldest dropped first) and :data:`MAX_CONTEXTS`
-    contexts are received.  Cancelled timers are compacted away.  Only what
+    contexts are received.  Per call at most 64 actions run at once and 64
+digit bindings are kept; a call's verb state (actions, bindings, queue and
+conference membership) goes with it.  Cancelled timers are compacted away.  Only what
     tests script themselves (``arm_response`` plans, directory entries) is
     unbounded.
     :meth:`table_sizes` reports every table.

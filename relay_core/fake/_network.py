@@ -165,12 +165,14 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
         return live if live_only else [*self._ended.values(), *live]
 
     def table_sizes(self) -> dict[str, int]:
-        """``calls`` (live legs), ``ended_calls``, ``pending_offers`` and ``dial_tags``."""
+        """``calls`` (live legs), ``ended_calls``, ``pending_offers``, ``dial_tags``,
+        ``verb_calls`` (legs with verb state), ``actions``, ``queues``, ``conferences``."""
         return {
             "calls": len(self._legs),
             "ended_calls": len(self._ended),
             "pending_offers": len(self._pending_offers),
             "dial_tags": len(self._dial_tags),
+            **self._sim_table_sizes(),
         }
 
     # -- requests ------------------------------------------------------------

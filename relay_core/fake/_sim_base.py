@@ -298,6 +298,14 @@ class _SimBase(_LegEngine):
 
         return handle
 
+    def _sim_table_sizes(self) -> dict[str, int]:
+        return {
+            "verb_calls": len(self._sims),
+            "actions": sum(len(sim.actions) for sim in self._sims.values()),
+            "queues": len(self._queues),
+            "conferences": len(self._conferences),
+        }
+
     def running_actions(self, call_id: str) -> list[tuple[str, str]]:
         """``(verb, control_id)`` of every action running on a live call, oldest first."""
         sim = self._sims.get(CallId(call_id))

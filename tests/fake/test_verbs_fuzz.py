@@ -57,6 +57,6 @@ def test_any_verbs_then_the_call_ends(requests: list[Any], stop_first: bool) -> 
     ended = kinds.index(("calling.call.state", "ended"))
     assert kinds[ended - 1] == ("calling.call.state", "ending")
     assert kinds[ended + 1 :] == []  # nothing after ended (conference leave comes before)
-    assert client.server.network._sims == {}
-    assert client.server.network._queues == {} and client.server.network._conferences == {}
+    sizes = client.server.table_sizes()
+    assert sizes["verb_calls"] == sizes["actions"] == sizes["queues"] == sizes["conferences"] == 0
     assert client.server.next_deadline() is None or client.server.network.calls() == []
