@@ -67,53 +67,53 @@ __all__ = ["FakeRelayServer"]
 class FakeRelayServer(_ServerProtocol):
     """A fake RELAY server: sessions, acks, pings and a simulated phone network.
 
-        See the module docstring for how to drive it.  Every method that takes
-        ``now`` may produce output: drain it afterwards.
+    See the module docstring for how to drive it.  Every method that takes
+    ``now`` may produce output: drain it afterwards.
 
-        Args:
-            credentials: accepted ``project`` → ``token`` pairs.
-            jwt_tokens: accepted ``jwt_token`` values.
-            jwt_project: the project a JWT session belongs to (default: the
-                first project of ``credentials``).
-            directory: who answers what (default: :meth:`Directory.default`).
-            new_id: makes every id the server invents (calls, events, sessions);
-                tests pass a counter for fixed transcripts.
-            ping_interval: send ``signalwire.ping`` to every authenticated
-                socket this often (``None``: only scripted pings).
-            accept_flat_media: accept the flat media shorthand (``{"type":
-                "tts", "text": ...}``) that the official SDK forwards verbatim;
-                by default it is rejected with code ``400`` (RELAY.md H.4).
-            reject_stale_authorization: answer ``-32003`` to a connect whose
-                ``authorization_state`` is not the session's current blob
-                (default: fall back to ``authentication``, RELAY.md C.3).
-            journal_limit: keep only about this many journal entries, the newest
-                (default :data:`DEFAULT_JOURNAL_LIMIT`; ``None``: keep all of them).
-            on_journal: called with every new journal entry (e.g. a logger).
-            resume_window: seconds a session whose socket went away waits for
-                the client to resume it (default 60, simulated time).  After
-                that its calls end (answered ones with ``hangup``, the others
-                with ``cancel``), their events are dropped and the session is
-                forgotten: a connect with its ``protocol`` starts a fresh one.
-                A session told ``restart=True`` is forgotten when its socket goes.
-            inbound_ring_timeout: seconds an injected inbound call waits to be
-                answered before its caller gives up (``noAnswer``; default 60).
+    Args:
+        credentials: accepted ``project`` → ``token`` pairs.
+        jwt_tokens: accepted ``jwt_token`` values.
+        jwt_project: the project a JWT session belongs to (default: the
+            first project of ``credentials``).
+        directory: who answers what (default: :meth:`Directory.default`).
+        new_id: makes every id the server invents (calls, events, sessions);
+            tests pass a counter for fixed transcripts.
+        ping_interval: send ``signalwire.ping`` to every authenticated
+            socket this often (``None``: only scripted pings).
+        accept_flat_media: accept the flat media shorthand (``{"type":
+            "tts", "text": ...}``) that the official SDK forwards verbatim;
+            by default it is rejected with code ``400`` (RELAY.md H.4).
+        reject_stale_authorization: answer ``-32003`` to a connect whose
+            ``authorization_state`` is not the session's current blob
+            (default: fall back to ``authentication``, RELAY.md C.3).
+        journal_limit: keep only about this many journal entries, the newest
+            (default :data:`DEFAULT_JOURNAL_LIMIT`; ``None``: keep all of them).
+        on_journal: called with every new journal entry (e.g. a logger).
+        resume_window: seconds a session whose socket went away waits for
+            the client to resume it (default 60, simulated time).  After
+            that its calls end (answered ones with ``hangup``, the others
+            with ``cancel``), their events are dropped and the session is
+            forgotten: a connect with its ``protocol`` starts a fresh one.
+            A session told ``restart=True`` is forgotten when its socket goes.
+        inbound_ring_timeout: seconds an injected inbound call waits to be
+            answered before its caller gives up (``noAnswer``; default 60).
 
-        Memory stays flat however long it runs.  Closed connections are removed
-        at once.  A session lives while a socket is attached, plus
-        ``resume_window``.  Every call ends (an inbound call nobody answers
-        after ``inbound_ring_timeout``); ended calls are remembered for
-        :data:`~relay_core.fake._legs.ENDED_CALL_SECONDS` (300 s), at most
-        :data:`~relay_core.fake._legs.ENDED_CALL_MEMORY` (1000) of them.  The
-        journal keeps about ``journal_limit`` entries.  Per socket at most
-        :data:`MAX_UNACKED_EVENTS` unacked events and :data:`MAX_UNANSWERED_PINGS`
-        pings are tracked; per session at most :data:`MAX_BUFFERED_EVENTS` events
-        wait for a resume (oldest dropped first) and :data:`MAX_CONTEXTS`
-        contexts are received.  Per call at most 64 actions run at once and 64
+    Memory stays flat however long it runs.  Closed connections are removed
+    at once.  A session lives while a socket is attached, plus
+    ``resume_window``.  Every call ends (an inbound call nobody answers
+    after ``inbound_ring_timeout``); ended calls are remembered for
+    :data:`~relay_core.fake._legs.ENDED_CALL_SECONDS` (300 s), at most
+    :data:`~relay_core.fake._legs.ENDED_CALL_MEMORY` (1000) of them.  The
+    journal keeps about ``journal_limit`` entries.  Per socket at most
+    :data:`MAX_UNACKED_EVENTS` unacked events and :data:`MAX_UNANSWERED_PINGS`
+    pings are tracked; per session at most :data:`MAX_BUFFERED_EVENTS` events
+    wait for a resume (oldest dropped first) and :data:`MAX_CONTEXTS`
+    contexts are received.  Per call at most 64 actions run at once and 64
     digit bindings are kept; a call's verb state (actions, bindings, queue and
-    conference membership) goes with it.  Cancelled timers are compacted away.  Only what
-        tests script themselves (``arm_response`` plans, directory entries) is
-        unbounded.
-        :meth:`table_sizes` reports every table.
+    conference membership) goes with it.  Cancelled timers are compacted away.
+    Only what tests script themselves (``arm_response`` plans, directory
+    entries) is unbounded.
+    :meth:`table_sizes` reports every table.
     """
 
     # -- scripting -----------------------------------------------------------
