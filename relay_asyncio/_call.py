@@ -217,7 +217,7 @@ class Call:
         self.dropped_events = 0
         self._worker: asyncio.Task[None] | None = None
         self._ended: asyncio.Event | None = None
-        self._end_event: RelayEvent | None = None
+        self._end_event: RelayEvent | CallStateChanged | None = None  # built when asked
         self._closed: RelayError | None = None
         self._update(info)
 
@@ -392,6 +392,8 @@ class Call:
                 await self._ended.wait()
         if self._end_event is None and self._closed is not None:
             raise self._closed
+        if isinstance(self._end_event, CallStateChanged):
+            self._end_event = sdk_event(self._end_event)
         return self._end_event
 
     async def wait_for_ringing(self, timeout: float | None = None) -> RelayEvent:
@@ -435,8 +437,7 @@ class Call:
 
     def _deliver(self, event: CallEvent) -> None:
         event_type = event.event_type
-        # The official class is built once, and only for a waiter or a listener.
-        built: RelayEvent | None = None
+        built: RelayEvent | None = None  # the official class: once, if anyone reads it
         if self._waiters:
             for entry in list(self._waiters):
                 kind, predicate, future = entry
@@ -449,7 +450,7 @@ class Call:
                 except Exception as exc:
                     future.set_exception(exc)
         if isinstance(event, CallStateChanged) and event.is_final:
-            self._end_event = built or sdk_event(event)
+            self._end_event = built or event
             if self._ended is not None:
                 self._ended.set()
         handlers = self._listeners.get(event_type) if self._listeners else None
