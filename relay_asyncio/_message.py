@@ -130,12 +130,15 @@ class Message:
 
     def _on_state(self, core: MessageStateChanged) -> None:
         self._update(core.message)
-        event = sdk_event(core)  # what the official SDK's listeners and wait() get
+        # What the official SDK's listeners and wait() get: built only for them.
+        event: RelayEvent | None = None
         if core.is_final:
             self.expired = core.expired
             if not self._done.done():
+                event = sdk_event(core)
                 self._done.set_result(event)
         if self._listeners or (core.is_final and self._on_completed is not None):
+            event = event or sdk_event(core)
             inbox = self._inbox
             if inbox is None:
                 inbox = self._inbox = deque(maxlen=_LISTENER_BUFFER)
