@@ -447,7 +447,7 @@ def test_both_adapters_have_the_same_module_names() -> None:
     assert names(relay_trio) >= shared and names(relay_asyncio) >= shared
     # Every asyncio module has its trio namesake (trio adds its CLI, sync tools, serve()),
     # but the official SDK's own surface, which only the drop-in has.
-    official_sdk_only = {"_sdk_events", "_sdk_action_events", "_sdk_parse", "constants"}
+    official_sdk_only = {"_sdk_events", "_sdk_action_events", "_sdk_parse", "constants", "event"}
     assert names(relay_asyncio) - official_sdk_only <= names(relay_trio)
 
 

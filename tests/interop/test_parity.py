@@ -99,3 +99,20 @@ def test_the_surface_reader_sees_what_a_program_uses() -> None:
         "f(**kw)": "takes no extra keyword arguments",
         "f(+d)": "required here, unknown to the official SDK",
     }
+
+
+def test_the_official_data_modules_have_their_namesakes() -> None:
+    """``from signalwire.relay.event import ...`` and ``.constants`` keep working too."""
+    import signalwire.relay.constants as official_constants
+    import signalwire.relay.event as official_event
+
+    import relay_asyncio.constants
+    import relay_asyncio.event
+
+    event_names = {n for n in vars(official_event) if n[0].isupper() or n == "parse_event"}
+    event_names -= {"Any"}
+    assert sorted(n for n in event_names if not hasattr(relay_asyncio.event, n)) == []
+    # The protocol internals are left out on purpose (relay_asyncio/constants.py says why).
+    internals = ("METHOD_", "RECONNECT_", "PROTOCOL_VERSION", "AGENT_STRING")
+    constants = [n for n in vars(official_constants) if n.isupper() and not n.startswith(internals)]
+    assert sorted(n for n in constants if not hasattr(relay_asyncio.constants, n)) == []
