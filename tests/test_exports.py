@@ -43,7 +43,8 @@ CORE = {
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
     "NeverAnswers", "PhoneNetwork", "SimulatedCall",
     # shared by both adapters: argument checks, buffer bounds, error choice
-    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_tls_option", "check_count",
+    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts",
+    "check_tls_option", "check_count",
     "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
     "http_status_cause",
     # actions (RELAY.md H.5): their kinds and events

@@ -19,9 +19,10 @@ from ..wire._request_codec import (
     choice,
     json_object,
     object_list,
+    object_tuple,
     text,
     text_list,
-    to_tuple,
+    text_tuple,
     wire,
 )
 from ._action_kinds import ActionKind
@@ -132,10 +133,10 @@ class Pay(ActionStart):
         default=None, validator=text(), metadata=wire("valid_card_types")
     )
     parameters: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("parameters")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("parameters")
     )
     prompts: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("prompts")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("prompts")
     )
 
 
@@ -203,13 +204,13 @@ class AI(ActionStart):
         default=None, validator=json_object(), metadata=wire("global_data")
     )
     pronounce: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("pronounce")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("pronounce")
     )
     hints: tuple[str, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=text_list(), metadata=wire("hints")
+        default=None, converter=text_tuple, validator=text_list(), metadata=wire("hints")
     )
     languages: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("languages")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("languages")
     )
     SWAIG: JSONObject | None = attrs.field(
         default=None, validator=json_object(), metadata=wire("SWAIG")
