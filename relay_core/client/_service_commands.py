@@ -10,7 +10,6 @@ from typing import ClassVar, TypeVar, final
 
 import attrs
 
-from .._checks import check_secret
 from .._errors import InvalidArgumentError
 from .._ids import JSONObject
 from ..wire._request_codec import (
@@ -27,6 +26,7 @@ from ..wire._request_codec import (
 )
 from ._action_kinds import ActionKind
 from ._command_base import ActionStart, ActionSub
+from ._request_fields import secret
 
 __all__ = [
     "AI",
@@ -44,10 +44,6 @@ _T = TypeVar("_T")
 
 #: ``calling.send_digits``: DTMF digits plus ``w`` (0.5 s) / ``W`` (1 s) pauses.
 DTMF_CHARACTERS = frozenset("0123456789*#ABCDwW")
-
-
-def _secret(_instance: object, field: attrs.Attribute[str | None], value: str | None) -> None:
-    check_secret(field.name, value)
 
 
 def _loose_number_check(name: str, value: object) -> None:
@@ -198,7 +194,7 @@ class AI(ActionStart):
         default=None, validator=text(), metadata=wire("post_prompt_auth_user")
     )
     post_prompt_auth_password: str | None = attrs.field(
-        default=None, repr=False, validator=_secret, metadata=wire("post_prompt_auth_password")
+        default=None, repr=False, validator=secret, metadata=wire("post_prompt_auth_password")
     )
     global_data: JSONObject | None = attrs.field(
         default=None, validator=json_object(), metadata=wire("global_data")
