@@ -131,7 +131,8 @@ def test_events_before_the_reply_are_routed() -> None:
     ]
 
 
-def test_session_lost_ends_every_action() -> None:
+def reconnected_with_a_stream(restored: bool) -> tuple[RelaySession, list[Event]]:
+    """A running stream, then the socket lost and a handshake ``restored`` or not."""
     session, ids = answered()
     send(session, ids, "r1", start(Stream, "s"))
     feed(session, result("r1", {"code": "200"}))
@@ -139,21 +140,19 @@ def test_session_lost_ends_every_action() -> None:
     ids.push("hs-2")
     session.connection_made(now=3)
     frames(session)
-    session.receive_text(result("hs-2", {**CONNECT_RESULT, "session_restored": False}), now=3)
-    [done] = finished(events(session))
+    session.receive_text(result("hs-2", {**CONNECT_RESULT, "session_restored": restored}), now=3)
+    return session, events(session)
+
+
+def test_session_lost_ends_every_action() -> None:
+    _, got = reconnected_with_a_stream(restored=False)
+    [done] = finished(got)
     assert (done.reason, done.succeeded) == ("session_lost", False)
 
 
 def test_a_resumed_session_keeps_its_actions() -> None:
-    session, ids = answered()
-    send(session, ids, "r1", start(Stream, "s"))
-    feed(session, result("r1", {"code": "200"}))
-    session.connection_lost(now=2)
-    ids.push("hs-2")
-    session.connection_made(now=3)
-    frames(session)
-    session.receive_text(result("hs-2", {**CONNECT_RESULT, "session_restored": True}), now=3)
-    assert finished(events(session)) == []
+    session, got = reconnected_with_a_stream(restored=True)
+    assert finished(got) == []
     got = feed(session, ev("e", "calling.call.stream", control_id="s", state="finished"))
     assert finished(got)[0].reason == "finished"
 
