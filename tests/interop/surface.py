@@ -163,5 +163,6 @@ def class_differences(name: str, theirs: type, mine: type) -> dict[str, str]:
         if their_fn is not None and my_fn is not None:
             found.update(signature_differences(where, their_fn, my_fn))
     if name in CONSTRUCTED or dataclasses.is_dataclass(theirs):
-        found.update(signature_differences(f"{name}.__init__", theirs.__init__, mine.__init__))
+        # A class's signature is its constructor's, ``self`` left out.
+        found.update(signature_differences(f"{name}.__init__", theirs, mine))
     return found

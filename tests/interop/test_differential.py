@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ HANDSHAKE_DIFFERENCES = {
     "agent": "each library names itself (the SDK: signalwire-agents-python/1.0)",
 }
 
-Setup = Callable[[FakeRelayHandle], Awaitable[None]]
+Setup = Callable[[FakeRelayHandle], Coroutine[Any, Any, None]]
 
 
 async def _no_setup(fake: FakeRelayHandle) -> None:
