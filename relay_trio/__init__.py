@@ -30,6 +30,22 @@ from relay_core import (
     SessionClosedError,
 )
 
+from ._actions import (
+    Action,
+    AISession,
+    Collection,
+    Detection,
+    DigitSending,
+    Fax,
+    Payment,
+    PendingAction,
+    Prompt,
+    QueueEntry,
+    Recording,
+    Streaming,
+    Tapping,
+    Transcription,
+)
 from ._call import Call, Playback
 from ._client import DialTimeoutError, OpenTimeoutError, RelayClient, open_relay_client
 from ._serve import serve
@@ -37,26 +53,40 @@ from ._sync import EventStream
 from ._transport import relay_url
 
 __all__ = [
+    "AISession",
+    "Action",
     "AuthenticationError",
     "Call",
     "CallGoneError",
+    "Collection",
     "ConnectError",
     "ConnectionFailedError",
     "ConnectionLostError",
+    "Detection",
     "DialError",
     "DialTimeoutError",
+    "DigitSending",
     "EventStream",
+    "Fax",
     "InvalidArgumentError",
     "LocalProtocolError",
     "OpenTimeoutError",
+    "Payment",
+    "PendingAction",
     "Playback",
+    "Prompt",
     "ProtocolError",
+    "QueueEntry",
+    "Recording",
     "RelayClient",
     "RelayError",
     "RemoteProtocolError",
     "RequestError",
     "RequestTimeoutError",
     "SessionClosedError",
+    "Streaming",
+    "Tapping",
+    "Transcription",
     "open_relay_client",
     "relay_url",
     "serve",

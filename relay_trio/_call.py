@@ -39,6 +39,9 @@ from relay_core import (
     work_error,
 )
 
+from ._actions import Action
+from ._call_actions import CallActions
+from ._call_verbs import CallVerbs
 from ._sync import Broadcast, EventStream
 
 __all__ = ["Call", "CallHost", "Playback"]
@@ -49,6 +52,8 @@ class CallHost(Protocol):
 
     #: Whether the client has closed (no call of it will change again).
     _closed: bool
+    #: Seconds a stop may take to be written and its end reported.
+    _close_timeout: float
 
     async def _request(self, command: Command) -> JSONObject:
         """Send ``command``; its (code-checked) result."""
@@ -68,8 +73,20 @@ class CallHost(Protocol):
         """Stop following ``call``; its waiters raise ``error``."""
         ...
 
+    async def _start_action(self, action: Action[object], command: Command) -> None:
+        """Send the command that starts ``action``; return on its reply."""
+        ...
 
-class Call:
+    async def _release_action(self, action: Action[object]) -> None:
+        """Stop ``action`` on the server if it still runs there."""
+        ...
+
+    async def _abandon_play(self, playback: Playback) -> None:
+        """Stop a playback nobody waits for any more."""
+        ...
+
+
+class Call(CallActions, CallVerbs):
     """One live call, inbound or outbound.
 
     Made by :meth:`RelayClient.dial`, :meth:`Call.connect` (the peer leg) and

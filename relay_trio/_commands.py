@@ -21,11 +21,13 @@ from relay_core import (
     DialStateChanged,
     JSONObject,
     Play,
+    PlayStop,
     RelayError,
     RequestFailed,
     SessionClosedError,
 )
 
+from ._actions import Action
 from ._base import _Outcome
 from ._call import Call, Playback
 from ._session_loop import SessionLoop
@@ -100,6 +102,42 @@ class Commands(SessionLoop):
         playback = self._playbacks[command.control_id] = Playback(call, command.control_id)
         await self._finish(request)
         return playback
+
+    async def _start_action(self, action: Action[object], command: Command) -> None:
+        """Send the command that starts ``action``; return on its reply.
+
+        The handle follows the action's events from before the request
+        leaves (they may beat the reply).  If the request fails, or the wait
+        is cancelled, the action is released (stopped on the server if the
+        core still runs it) and the error propagates.
+        """
+        request = self._start(command)
+        self._actions[action.control_id] = action
+        try:
+            await self._finish(request)
+        except BaseException:
+            await self._release_action(action)
+            raise
+
+    async def _release_action(self, action: Action[object]) -> None:
+        """Stop ``action`` on the server if the core still runs it (then flush).
+
+        The core sends the verb's stop command and reports the action
+        abandoned, unless it already ended; the flush is shielded, so this
+        also works in a cancelled scope.
+        """
+        if self._session.abandon_action(action.control_id, now=trio.current_time()):
+            self._pump()
+            await self._flush(self._close_timeout)
+        self._actions.pop(action.control_id, None)
+
+    async def _abandon_play(self, playback: Playback) -> None:
+        """Stop a playback its waiter gave up on (no answer awaited; shielded flush)."""
+        try:
+            self._start(PlayStop(call=playback.call.ref, control_id=playback.control_id))
+        except RelayError:
+            return  # over or gone already: nothing runs on the server
+        await self._flush(self._close_timeout)
 
     async def _connect(
         self, command: Connect
