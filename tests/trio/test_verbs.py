@@ -271,7 +271,7 @@ async def test_a_verb_on_an_ended_call_is_refused_before_sending(
 async def test_bad_input_is_refused_before_sending(scene: Scene, autojump_clock: Any) -> None:
     with pytest.raises(InvalidArgumentError, match="digits: 'xyz'"):
         scene.call.send_digits("xyz")
-    with pytest.raises(InvalidArgumentError, match="record.audio.format|format"):
+    with pytest.raises(InvalidArgumentError, match=r"format: .ogg."):
         await scene.call.record(format="ogg")
     with pytest.raises(InvalidArgumentError, match="dest"):
         await scene.call.transfer("")
@@ -291,8 +291,8 @@ async def test_play_and_collect_ends_on_the_collect_not_the_prompt(
         scene.event("calling.call.play", control_id, state="playing")
         scene.event("calling.call.play", control_id, state="finished")
         await trio.sleep(2)
-        scene.event("calling.call.collect", control_id, final=True,
-                    result={"type": "digit", "params": {"digits": "2", "terminator": ""}})  # fmt: skip
+        result = {"type": "digit", "params": {"digits": "2", "terminator": ""}}
+        scene.event("calling.call.collect", control_id, final=True, result=result)
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(server)
