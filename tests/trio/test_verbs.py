@@ -343,3 +343,69 @@ async def test_a_cancelled_play_helper_stops_the_playback(
         await scene.call.play_audio("https://files.example/hold.mp3")
     stop = await scene.requested("calling.play.stop")
     assert stop["control_id"] == sent(scene.fake, "calling.play")[0]["control_id"]
+
+
+@pytest.mark.trio
+async def test_continuous_collect_reports_each_result_until_the_block_ends(
+    scene: Scene, autojump_clock: Any
+) -> None:
+    scene.arm("calling.collect", "calling.collect.stop")
+    heard: list[str | None] = []
+    pending = scene.call.collect(digits=CollectDigits(max=1), continuous=True)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(
+            lambda: scene.then("calling.collect.stop", "calling.call.collect", state="finished")
+        )
+        async with pending as collection:
+            updates = collection.events()
+            for digit in "12":
+                result = {"type": "digit", "params": {"digits": digit}}
+                scene.event(
+                    "calling.call.collect", collection.control_id, final=True, result=result
+                )
+                update = await updates.__anext__()
+                heard.append(getattr(update.payload, "digits", None))
+            assert not collection.done  # continuous: results do not end it
+    assert heard == ["1", "2"]
+    assert collection.reason == "finished"  # the end the stop brought, within the block's exit
+    assert sent(scene.fake, "calling.collect")[0]["continuous"] is True
+
+
+@pytest.mark.trio
+async def test_recording_controls_and_ai_stop(scene: Scene, autojump_clock: Any) -> None:
+    scene.arm("calling.record", "calling.record.pause", "calling.record.resume")
+    scene.arm("calling.record.stop", "calling.ai", "calling.ai.stop")
+    async with scene.call.record() as recording:
+        await recording.pause("silence")
+        await recording.resume()
+        await recording.stop()
+        scene.event("calling.call.record", recording.control_id, state="no_input")
+        assert await recording.wait() is not None
+    assert recording.reason == "finished" and not recording.succeeded  # no_input
+    assert sent(scene.fake, "calling.record.pause")[0]["behavior"] == "silence"
+    assert len(sent(scene.fake, "calling.record.stop")) == 1  # not again on exit
+    async with scene.call.ai(prompt={"text": "You are helpful"}) as agent:
+        pass  # leaving stops it; ai ends on the stop's reply (its event may never come)
+    assert (agent.reason, agent.succeeded) == ("stopped", True)
+
+
+@pytest.mark.trio
+async def test_a_queue_block_leaves_the_queue(scene: Scene, autojump_clock: Any) -> None:
+    scene.arm("calling.queue.enter", "calling.queue.leave")
+    async with scene.call.queue_enter("support") as entry:
+        scene.event("calling.call.queue", entry.control_id, status="enqueued", position=2)
+        await trio.sleep(1)
+    (leave,) = sent(scene.fake, "calling.queue.leave")
+    assert (leave["queue_name"], leave["control_id"]) == ("support", entry.control_id)
+    assert entry.reason == "stopped"
+
+
+@pytest.mark.trio
+async def test_a_pending_action_starts_once(scene: Scene, autojump_clock: Any) -> None:
+    scene.arm("calling.transcribe", "calling.transcribe.stop")
+    pending = scene.call.transcribe()
+    async with pending:
+        pass
+    with pytest.raises(RuntimeError, match="already started"):
+        await pending
+    assert len(sent(scene.fake, "calling.transcribe")) == 1
