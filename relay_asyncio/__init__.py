@@ -26,6 +26,7 @@ from relay_core import (
 
 from ._call import Action, Call, ConnectResult, EventHandler, PlayAction
 from ._client import CallHandler, RelayClient, websocket_url
+from ._message import Message, MessageHandler
 from ._serve import serve
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "EventHandler",
     "InvalidArgumentError",
     "LocalProtocolError",
+    "Message",
+    "MessageHandler",
     "PlayAction",
     "ProtocolError",
     "RelayClient",

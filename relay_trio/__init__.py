@@ -48,6 +48,7 @@ from ._actions import (
 )
 from ._call import Call, Playback
 from ._client import DialTimeoutError, OpenTimeoutError, RelayClient, open_relay_client
+from ._message import Message
 from ._serve import serve
 from ._sync import EventStream
 from ._transport import relay_url
@@ -70,6 +71,7 @@ __all__ = [
     "Fax",
     "InvalidArgumentError",
     "LocalProtocolError",
+    "Message",
     "OpenTimeoutError",
     "Payment",
     "PendingAction",
