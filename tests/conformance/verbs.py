@@ -110,10 +110,9 @@ def verbs(d: Driver, fake: Any) -> Verbs:
         pytest.skip(f"no calling-verb set for {d.name} yet")
     network = fake.server.network
     network.time_scale = TIME_SCALE
-    quick = {"after": 0.02, "input_after": 0.05}
-    network.directory.set(PRESSES, Answers(presses=("1", "42#"), **quick))
-    network.directory.set(MACHINE, Answers(answered_by="machine", **quick))
-    network.directory.set(SILENT, Answers(**quick))
+    network.directory.set(PRESSES, Answers(after=0.02, input_after=0.05, presses=("1", "42#")))
+    network.directory.set(MACHINE, Answers(after=0.02, input_after=0.05, answered_by="machine"))
+    network.directory.set(SILENT, Answers(after=0.02, input_after=0.05))
     return verb_set
 
 
