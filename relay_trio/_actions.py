@@ -22,8 +22,9 @@ The rules (what ends an action, what its result is) are the core's
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import trio
 
@@ -73,7 +74,7 @@ from relay_core.wire import (
 from ._sync import Broadcast, EventStream
 
 if TYPE_CHECKING:
-    from ._call import Call, CallHost
+    from ._call import Call
 
 __all__ = [
     "AISession",
@@ -415,30 +416,23 @@ class PendingAction(Generic[H]):
     def __init__(self, handle: H, command: Command) -> None:
         self._handle = handle
         self._command = command
-        self._used = False
+        self._scope: AbstractAsyncContextManager[None] | None = None
 
     def __repr__(self) -> str:
         return f"<PendingAction {self._command.method} {self._handle.control_id}>"
 
-    @property
-    def _host(self) -> CallHost:
-        return self._handle.call._client
-
     async def _start(self) -> H:
-        if self._used:
+        if self._scope is not None:
             raise RuntimeError(f"{self!r} was already started")
-        self._used = True
-        await self._host._start_action(self._handle, self._command)
-        return self._handle
+        handle = self._handle
+        self._scope = scope = handle.call._client._action(handle, self._command)
+        await scope.__aenter__()
+        return handle
 
     async def _run(self) -> H:
-        handle = await self._start()
-        try:
+        handle = await self.__aenter__()
+        async with _Exit(self):
             await handle._done.wait()
-        finally:
-            # Cancelled or not: nothing of it stays running on the server
-            # (a decided detect keeps detecting until stopped).
-            await self._host._release_action(handle)
         error = finished_error(handle)
         if error is not None:
             raise error
@@ -456,21 +450,23 @@ class PendingAction(Generic[H]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        handle = self._handle
-        try:
-            if exc_type is None and not handle.done:
-                await _stop_politely(handle, self._host._close_timeout)
-        finally:
-            await self._host._release_action(handle)
+        assert self._scope is not None
+        await self._scope.__aexit__(exc_type, exc, tb)
 
 
-async def _stop_politely(handle: Action[object], timeout: float) -> None:
-    """Send the stop command and wait (bounded) for the end it reports."""
-    command = handle._stop_command()
-    if command is not None:
-        try:
-            await handle._control(command)
-        except RelayError:
-            return  # gone already (ended, 404/410): the release cleans up
-    with trio.move_on_after(timeout if command is not None else 0):
-        await handle._done.wait()
+class _Exit:
+    """Leave a started :class:`PendingAction` with whatever ended the block."""
+
+    def __init__(self, pending: PendingAction[Any]) -> None:
+        self._pending = pending
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._pending.__aexit__(exc_type, exc, tb)

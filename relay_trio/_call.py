@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 import trio
@@ -52,8 +53,6 @@ class CallHost(Protocol):
 
     #: Whether the client has closed (no call of it will change again).
     _closed: bool
-    #: Seconds a stop may take to be written and its end reported.
-    _close_timeout: float
 
     async def _request(self, command: Command) -> JSONObject:
         """Send ``command``; its (code-checked) result."""
@@ -73,16 +72,10 @@ class CallHost(Protocol):
         """Stop following ``call``; its waiters raise ``error``."""
         ...
 
-    async def _start_action(self, action: Action[object], command: Command) -> None:
-        """Send the command that starts ``action``; return on its reply."""
-        ...
-
-    async def _release_action(self, action: Action[object]) -> None:
-        """Stop ``action`` on the server if it still runs there."""
-        ...
-
-    async def _abandon_play(self, playback: Playback) -> None:
-        """Stop a playback nobody waits for any more."""
+    def _action(
+        self, action: Action[object], command: Command
+    ) -> AbstractAsyncContextManager[None]:
+        """Start ``action`` (entered on its reply); leaving ends it on the server."""
         ...
 
 

@@ -9,8 +9,11 @@ is sent.  The play helpers (``play_tts``...) play to the end.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import trio
 
 from relay_core import (
     AI,
@@ -28,6 +31,7 @@ from relay_core import (
     QueueEnter,
     ReceiveFax,
     Record,
+    RelayError,
     RingtoneMedia,
     SendDigits,
     SendFax,
@@ -59,6 +63,9 @@ if TYPE_CHECKING:
     from ._call import Call, CallHost, Playback
 
 __all__ = ["CallActions"]
+
+#: Seconds a cancelled play helper waits (shielded) for its ``calling.play.stop`` reply.
+PLAY_STOP_TIMEOUT: Final = 5.0
 
 
 class CallActions:
@@ -354,5 +361,8 @@ class CallActions:
         try:
             return await playback.wait()
         finally:
-            if not playback.done:  # cancelled: stop it on the server
-                await self._client._abandon_play(playback)
+            if not playback.done:  # cancelled: stop it on the server (bounded, shielded)
+                with trio.CancelScope(shield=True) as scope:
+                    scope.deadline = trio.current_time() + PLAY_STOP_TIMEOUT
+                    with contextlib.suppress(RelayError):  # over or gone already
+                        await playback.stop()
