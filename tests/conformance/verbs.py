@@ -108,11 +108,11 @@ def verbs(d: Driver, fake: Any) -> Verbs:
     verb_set = VERB_SETS.get(d.name)
     if verb_set is None:
         pytest.skip(f"no calling-verb set for {d.name} yet")
-    network = fake.server.network
-    network.time_scale = TIME_SCALE
-    network.directory.set(PRESSES, Answers(after=0.02, input_after=0.05, presses=("1", "42#")))
-    network.directory.set(MACHINE, Answers(after=0.02, input_after=0.05, answered_by="machine"))
-    network.directory.set(SILENT, Answers(after=0.02, input_after=0.05))
+    fake.server.network.time_scale = TIME_SCALE
+    directory = fake.server.directory
+    directory.set(PRESSES, Answers(after=0.02, input_after=0.05, presses=("1", "42#")))
+    directory.set(MACHINE, Answers(after=0.02, input_after=0.05, answered_by="machine"))
+    directory.set(SILENT, Answers(after=0.02, input_after=0.05))
     return verb_set
 
 
