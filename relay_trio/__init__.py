@@ -6,10 +6,14 @@
         call = await client.dial([[{"type": "phone", "params": {...}}]])
         playback = await call.play([{"type": "tts", "text": "Hello"}])
         await playback.wait()
+        menu = await call.prompt_tts("Press 1", digits=CollectDigits(max=1))
+        async with call.record() as recording:  # stopped when the block ends
+            ...
         await call.hangup()
 
 Deadlines are the caller's cancel scopes; a cancelled dial or connect ends
-its ringing legs.  The protocol itself lives in :mod:`relay_core`, whose
+its ringing legs, a cancelled action (record, collect, ...) is stopped on
+the server.  The protocol itself lives in :mod:`relay_core`, whose
 exceptions are re-exported here.
 """
 

@@ -86,6 +86,12 @@ class Call(CallActions, CallVerbs):
     :meth:`RelayClient.incoming_calls`; never constructed by users.  Its state
     follows the server's events; wait on it with :meth:`wait_for`,
     :meth:`wait_for_ended` or ``async for event in call.events()``.
+
+    Every ``calling.*`` verb is a method: the action verbs (``record``,
+    ``prompt_tts``, ``collect``, ``detect``, ``tap``...: ``relay_trio._call_actions``)
+    are awaited for their result or run for an ``async with`` block; the
+    plain verbs (``transfer``, ``hold``...: ``relay_trio._call_verbs``) are
+    awaited.
     """
 
     def __init__(self, client: CallHost, info: CallInfo) -> None:
