@@ -162,3 +162,23 @@ async def test_the_call_ending_ends_its_actions(fake: FakeRelayHandle, autojump_
         with pytest.raises(CallGoneError):
             await call.collect(digits=CollectDigits(max=1))
     assert not sent(fake, "calling.transcribe.stop")  # nothing to stop: the call is gone
+
+
+@pytest.mark.trio
+async def test_a_verb_awaited_past_the_clients_close_raises_instead_of_hanging(
+    fake: FakeRelayHandle, autojump_clock: Any
+) -> None:
+    caught: list[BaseException] = []
+
+    async def collect(call: relay_trio.Call) -> None:
+        try:
+            await call.collect(digits=CollectDigits(max=1), initial_timeout=600)
+        except relay_trio.RelayError as exc:
+            caught.append(exc)
+
+    with trio.fail_after(60):
+        async with trio.open_nursery() as outer, client(fake) as relay:
+            call = await relay.dial([[phone("+15557770009")]])  # presses nothing
+            outer.start_soon(collect, call)
+            await fake.wait_until(lambda: bool(sent(fake, "calling.collect")))
+    assert len(caught) == 1 and isinstance(caught[0], relay_trio.SessionClosedError), caught
