@@ -13,12 +13,9 @@ from typing import ClassVar, Self, TypeVar, final
 
 import attrs
 
-from .._checks import check_secret
 from .._errors import InvalidArgumentError
 from .._ids import JSONDict, JSONObject, JSONValue
 from ..wire._request_codec import (
-    Validator,
-    check,
     choice,
     flag,
     from_params,
@@ -31,6 +28,7 @@ from ..wire._request_codec import (
 )
 from ._action_kinds import ActionKind
 from ._command_base import ActionStart, ActionSub, CodecCommand
+from ._request_fields import check_constant, secret
 
 __all__ = [
     "ReceiveFax",
@@ -57,39 +55,11 @@ TAP_DEVICE_TYPES = frozenset({"rtp", "ws"})
 CODECS = frozenset({"OPUS", "PCMA", "PCMU"})
 STREAM_TRACKS = frozenset({"inbound_track", "outbound_track", "both_tracks"})
 HTTP_METHODS = frozenset({"GET", "POST"})
-#: ``calling.send_digits``: DTMF digits plus ``w`` (0.5 s) / ``W`` (1 s) pauses.
-DTMF_CHARACTERS = frozenset("0123456789*#ABCDwW")
 
 
 def _any_text(_instance: object, _field: object, value: str | None) -> None:
     if value is not None and not isinstance(value, str):
         raise InvalidArgumentError(f"header_info: {value!r:.60} is not a string")
-
-
-def _secret(_instance: object, field: attrs.Attribute[str | None], value: str | None) -> None:
-    check_secret(field.name, value)
-
-
-def _loose_number_check(name: str, value: object) -> None:
-    if isinstance(value, str) and value:
-        return
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return
-    raise InvalidArgumentError(f"{name}: {value!r:.60} is not a number >= 0 (or its string)")
-
-
-def _loose_flag_check(name: str, value: object) -> None:
-    if not isinstance(value, bool) and not (isinstance(value, str) and value):
-        raise InvalidArgumentError(f"{name}: {value!r:.60} is not True, False or a string")
-
-
-def _loose_number() -> Validator[_T]:
-    """[PY] sends pay's numbers as strings, [GUIDE] as numbers: both pass."""
-    return check(_loose_number_check)
-
-
-def _loose_flag() -> Validator[_T]:
-    return check(_loose_flag_check)
 
 
 def _object(value: JSONValue) -> JSONObject:
@@ -319,10 +289,7 @@ class Tap(ActionStart):
     @classmethod
     def from_params(cls, params: JSONObject) -> Self:
         """Read the command from wire params (``tap.type`` must be ``audio``)."""
-        tap = params.get("tap") if isinstance(params, Mapping) else {"type": "audio"}
-        kind = tap.get("type") if isinstance(tap, Mapping) else None
-        if kind != "audio":
-            raise InvalidArgumentError(f"tap.type: {kind!r} is not one of audio")
+        check_constant(params, "tap.type", "audio")
         return from_params(cls, params)
 
 
@@ -359,7 +326,7 @@ class Stream(ActionStart):
         default=None, validator=choice(HTTP_METHODS), metadata=wire("status_url_method")
     )
     authorization_bearer_token: str | None = attrs.field(
-        default=None, repr=False, validator=_secret, metadata=wire("authorization_bearer_token")
+        default=None, repr=False, validator=secret, metadata=wire("authorization_bearer_token")
     )
     custom_parameters: JSONObject | None = attrs.field(
         default=None, validator=json_object(), metadata=wire("custom_parameters")

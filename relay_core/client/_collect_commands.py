@@ -22,7 +22,7 @@ from ..wire._request_codec import (
     number,
     text,
     text_list,
-    to_tuple,
+    text_tuple,
     wire,
 )
 from ..wire._values import Media
@@ -85,7 +85,7 @@ class CollectSpeech(CodecCommand):
     )
     language: str | None = attrs.field(default=None, validator=text(), metadata=wire("language"))
     hints: tuple[str, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=text_list(), metadata=wire("hints")
+        default=None, converter=text_tuple, validator=text_list(), metadata=wire("hints")
     )
     model: str | None = attrs.field(default=None, validator=text(), metadata=wire("model"))
     engine: str | None = attrs.field(default=None, validator=text(), metadata=wire("engine"))

@@ -7,12 +7,13 @@ verbs carry ``call``.  Field order is wire key order.
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 import attrs
 
 from .._ids import ControlId, JSONDict, JSONObject
 from ..wire._request_codec import from_params, to_params
+from ._action_kinds import ActionKind
 from ._events import CallRef
 from ._request_fields import CALL, CONTROL_ID, as_call_ref, check_control_id, control_id_or_new
 
@@ -49,6 +50,8 @@ class PlainVerb(CodecCommand):
 class ActionStart(CodecCommand):
     """A command starting an action: ``control_id`` is known before sending."""
 
+    method: ClassVar[str]
+    action: ClassVar[ActionKind]
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
         default=None, converter=control_id_or_new, validator=check_control_id, metadata=CONTROL_ID
@@ -57,7 +60,14 @@ class ActionStart(CodecCommand):
 
 @attrs.frozen(kw_only=True)
 class ActionSub(CodecCommand):
-    """A sub-command of a running action (``control_id`` required: the action's)."""
+    """A sub-command of a running action (``control_id`` required: the action's).
 
+    ``control`` is the last part of the method (``"stop"``, ``"pause"``,
+    ``"volume"``, ``"start_input_timers"``, ``"leave"``...).
+    """
+
+    method: ClassVar[str]
+    action: ClassVar[ActionKind]
+    control: ClassVar[str]
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(validator=check_control_id, metadata=CONTROL_ID)

@@ -30,7 +30,14 @@ from ..wire._values import DevicePlan, Media
 from ._command_base import CodecCommand
 from ._events import CallRef
 from ._message_commands import SendMessage
-from ._request_fields import CALL, as_call_ref, decode_media, encode_media
+from ._request_fields import (
+    CALL,
+    as_call_ref,
+    check_control_id,
+    control_id_or_new,
+    decode_media,
+    encode_media,
+)
 from ._verb_union import VerbCommand
 
 __all__ = [
@@ -63,11 +70,6 @@ def _tag_or_new(value: str | None) -> Tag:
     return Tag(uuid4_str()) if value is None else Tag(value)
 
 
-def _control_id_or_new(value: str | None) -> ControlId:
-    """The caller's control id, or a fresh UUID when it gives ``None``."""
-    return ControlId(uuid4_str()) if value is None else ControlId(value)
-
-
 _Check: TypeAlias = Callable[[object, object, float | None], None]
 _TextCheck: TypeAlias = Callable[[object, object, str | None], None]
 
@@ -88,10 +90,6 @@ def _optional_text(name: str) -> _TextCheck:
 
 def _check_tag(_instance: object, _attribute: object, value: Tag) -> None:
     check_text("tag", value)
-
-
-def _check_control_id(_instance: object, _attribute: object, value: ControlId) -> None:
-    check_text("control_id", value)
 
 
 def _check_direction(_instance: object, _attribute: object, value: str | None) -> None:
@@ -306,8 +304,8 @@ class Play(CodecCommand):
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True),
         default=None,
-        converter=_control_id_or_new,
-        validator=_check_control_id,
+        converter=control_id_or_new,
+        validator=check_control_id,
     )
     volume: float | None = attrs.field(metadata=wire("volume"), default=None, converter=_volume)
     direction: str | None = attrs.field(
@@ -344,7 +342,7 @@ class PlayStop(CodecCommand):
     method: ClassVar[str] = "calling.play.stop"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
 
     def to_params(self) -> JSONDict:
@@ -360,7 +358,7 @@ class PlayPause(CodecCommand):
     method: ClassVar[str] = "calling.play.pause"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
     behavior: str | None = attrs.field(
         metadata=wire("behavior"), default=None, validator=_optional_text("behavior")
@@ -381,7 +379,7 @@ class PlayResume(CodecCommand):
     method: ClassVar[str] = "calling.play.resume"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
 
     def to_params(self) -> JSONDict:
@@ -397,7 +395,7 @@ class PlayVolume(CodecCommand):
     method: ClassVar[str] = "calling.play.volume"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
     volume: float = attrs.field(metadata=wire("volume"), converter=_required_volume)
 

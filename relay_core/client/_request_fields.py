@@ -6,9 +6,12 @@ Each returns ``attrs.field`` keyword arguments' pieces for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import cast
 
-from .._checks import check_text
+import attrs
+
+from .._checks import check_secret, check_text
 from .._errors import InvalidArgumentError
 from .._ids import CallId, ControlId, JSONObject, JSONValue, NodeId, uuid4_str
 from ..wire._convert import media_from_wire, media_list_to_wire
@@ -20,10 +23,12 @@ __all__ = [
     "CALL",
     "CONTROL_ID",
     "as_call_ref",
+    "check_constant",
     "check_control_id",
     "control_id_or_new",
     "decode_media",
     "encode_media",
+    "secret",
 ]
 
 
@@ -67,6 +72,25 @@ def control_id_or_new(value: str | None) -> ControlId:
 def check_control_id(_instance: object, _attribute: object, value: ControlId) -> None:
     """Validator: a non-empty string."""
     check_text("control_id", value)
+
+
+def secret(_instance: object, field: attrs.Attribute[str | None], value: str | None) -> None:
+    """Validator of a credential field (never echoed in the error)."""
+    check_secret(field.name, value)
+
+
+def check_constant(params: object, path: str, value: str) -> None:
+    """Refuse wire params whose ``path`` (``"tap.type"``) is not the constant ``value``.
+
+    Params that are not an object are left to ``from_params``, which names them.
+    """
+    if not isinstance(params, Mapping):
+        return
+    node: object = params
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if node != value:
+        raise InvalidArgumentError(f"{path}: {node!r} is not one of {value}")
 
 
 def encode_media(value: object) -> JSONValue:

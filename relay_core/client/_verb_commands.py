@@ -7,7 +7,6 @@ wire path is its metadata: the generic request codec writes and reads them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar, Self, TypeVar, final
 
 import attrs
@@ -29,6 +28,7 @@ from ..wire._request_codec import (
     wire,
 )
 from ._command_base import CodecCommand, PlainVerb
+from ._request_fields import check_constant
 
 __all__ = [
     "AIHold",
@@ -116,9 +116,7 @@ class ReferDevice(CodecCommand):
     @classmethod
     def from_params(cls, params: JSONObject) -> Self:
         """Read the device (``type`` must be ``sip``)."""
-        kind = params.get("type") if isinstance(params, Mapping) else "sip"
-        if kind != "sip":
-            raise InvalidArgumentError(f"type: {kind!r} is not one of sip")
+        check_constant(params, "type", "sip")
         return from_params(cls, params)
 
 

@@ -57,7 +57,8 @@ __all__ = [
     "text",
     "text_list",
     "to_params",
-    "to_tuple",
+    "object_tuple",
+    "text_tuple",
     "wire",
 ]
 
@@ -250,11 +251,22 @@ def json_value(*, optional: bool = True) -> Validator[_T]:
     return check(helper, optional=optional)
 
 
-def to_tuple(value: Sequence[_T] | None) -> tuple[_T, ...] | None:
-    """Converter: a list becomes a tuple (anything else is left for the validator)."""
+def _to_tuple(value: Sequence[_T] | None) -> tuple[_T, ...] | None:
     if isinstance(value, list):
         return tuple(value)
     return cast("tuple[_T, ...] | None", value)
+
+
+# Converters must not be generic: attrs' mypy plugin types ``__init__`` from
+# the converter's parameter, and an unsolved ``_T`` there refuses every list.
+def text_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    """Converter: a list of strings becomes a tuple (anything else is left for the validator)."""
+    return _to_tuple(value)
+
+
+def object_tuple(value: Sequence[JSONObject] | None) -> tuple[JSONObject, ...] | None:
+    """Converter: a list of JSON objects becomes a tuple (the validator checks the rest)."""
+    return _to_tuple(value)
 
 
 # --- encode ------------------------------------------------------------------

@@ -26,7 +26,8 @@ CONTROL_IDS = st.sampled_from(["a", "b", "c"])
 def verb_requests(draw: st.DrawFn) -> tuple[str, dict[str, Any], float]:
     method = draw(st.sampled_from(METHODS))
     params: dict[str, Any] = {"control_id": draw(CONTROL_IDS), **VALID.get(method, {})}
-    if params and draw(st.booleans()):  # spoil one field, or add a stray one
+    spoil: bool = draw(st.booleans())
+    if spoil:  # spoil one field, or add a stray one
         key = draw(st.sampled_from([*params, "volume", "timeout", "digits", "extra"]))
         params[key] = draw(json_values)
     wait = draw(st.sampled_from([0.0, 0.1, 1.0, 5.0, 30.0]))

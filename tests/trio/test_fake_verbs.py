@@ -15,6 +15,7 @@ import pytest
 import trio
 
 import relay_trio
+from relay_core import JSONObject, JSONValue
 from relay_core.testing import Answers
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
@@ -35,11 +36,16 @@ async def test_an_ivr_in_virtual_time(autojump_clock: Any) -> None:
         async with relay_trio.open_relay_client(
             project="test-project", token="test-token", host=fake.url
         ) as client:
-            device = {"type": "phone", "params": {"to_number": CALLEE, "from_number": "+1555"}}
+            device: JSONObject = {
+                "type": "phone",
+                "params": {"to_number": CALLEE, "from_number": "+1555"},
+            }
             call = await client.dial(devices=[[device]])
             ids = {"node_id": call.node_id, "call_id": call.call_id}
             start = trio.current_time()
-            menu = [{"type": "tts", "params": {"text": "Press 1 for sales, 2 for support."}}]
+            menu: list[JSONValue] = [
+                {"type": "tts", "params": {"text": "Press 1 for sales, 2 for support."}}
+            ]
             await client.execute(
                 "calling.play_and_collect",
                 {
