@@ -2,7 +2,12 @@
 
 Action starters carry ``call`` and ``control_id`` (a fresh UUID unless
 given); sub-commands carry ``call`` and a required ``control_id``; plain
-verbs carry ``call``.  Field order is wire key order.
+verbs carry ``call``.  Field order is wire key order.  Starters and plain
+verbs also carry ``extra``: top-level params the command does not model (the
+official SDK's ``**kwargs``), sent after the modelled ones; a key the command
+models is refused at construction (``extra: 'record' is a parameter
+calling.record models...``).  ``extra`` is client-side: ``from_params``
+ignores unknown keys, as the server does.
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ import attrs
 from .._ids import ControlId, JSONDict, JSONObject
 from ..wire._request_codec import from_params, to_params
 from ._events import CallRef
-from ._request_fields import CALL, CONTROL_ID, as_call_ref, check_control_id, control_id_or_new
+from ._request_fields import (
+    CALL,
+    CONTROL_ID,
+    add_extra,
+    as_call_ref,
+    check_control_id,
+    control_id_or_new,
+    extra_field,
+)
 
 __all__ = ["ActionStart", "ActionSub", "CodecCommand", "PlainVerb"]
 
@@ -43,6 +56,12 @@ class PlainVerb(CodecCommand):
     """A verb on one call, without ``control_id``."""
 
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+    #: Top-level params not modelled here, sent as given (see the module doc).
+    extra: JSONObject | None = extra_field()
+
+    def to_params(self) -> JSONDict:
+        """The request's params, ``extra`` last."""
+        return add_extra(super().to_params(), self.extra)
 
 
 @attrs.frozen(kw_only=True)
@@ -53,6 +72,12 @@ class ActionStart(CodecCommand):
     control_id: ControlId = attrs.field(
         default=None, converter=control_id_or_new, validator=check_control_id, metadata=CONTROL_ID
     )
+    #: Top-level params not modelled here, sent as given (see the module doc).
+    extra: JSONObject | None = extra_field()
+
+    def to_params(self) -> JSONDict:
+        """The request's params, ``extra`` last."""
+        return add_extra(super().to_params(), self.extra)
 
 
 @attrs.frozen(kw_only=True)

@@ -59,6 +59,7 @@ __all__ = [
     "to_params",
     "to_tuple",
     "wire",
+    "wire_keys",
 ]
 
 _KEY: Final = "relay_wire"
@@ -110,6 +111,31 @@ def _layout(cls: type[AttrsInstance]) -> tuple[tuple[str, str, WireSpec, bool], 
         for field in attrs.fields(cls)
         if (spec := _spec(field)) is not None
     )
+
+
+@functools.cache  # one entry per command class: bounded by the classes defined
+def wire_keys(cls: type[AttrsInstance]) -> frozenset[str]:
+    """The top-level ``params`` keys ``cls`` models (``call`` adds ``node_id``/``call_id``)."""
+    keys = {spec.path[0] for _, _, spec, _ in _layout(cls) if spec.path}
+    if any(not spec.path for _, _, spec, _ in _layout(cls)):
+        keys |= {"node_id", "call_id"}
+    return frozenset(keys)
+
+
+def check_extra(command: object, value: object) -> None:
+    """``extra`` (free top-level params): a JSON object naming no key ``command`` models.
+
+    Raises:
+        InvalidArgumentError: naming ``extra`` and the offending key or value.
+    """
+    if not isinstance(value, Mapping) or not _is_json(value):
+        _fail("extra", value, "a JSON object")
+    taken = sorted(set(cast("Mapping[str, object]", value)) & wire_keys(type(command)))
+    if taken:
+        method = getattr(command, "method", type(command).__name__)
+        raise InvalidArgumentError(
+            f"extra: {taken[0]!r} is a parameter {method} models; pass it by its own name"
+        )
 
 
 def field_name(field: attrs.Attribute[object]) -> str:
