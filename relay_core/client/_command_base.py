@@ -25,11 +25,12 @@ from ._request_fields import (
     add_extra,
     as_call_ref,
     check_control_id,
+    check_extra_field,
     control_id_or_new,
-    extra_field,
+    copy_extra,
 )
 
-__all__ = ["ActionStart", "ActionSub", "CodecCommand", "PlainVerb"]
+__all__ = ["ActionStart", "ActionSub", "CodecCommand", "ExtraParams", "PlainVerb"]
 
 
 @attrs.frozen(kw_only=True)
@@ -52,12 +53,13 @@ class CodecCommand:
 
 
 @attrs.frozen(kw_only=True)
-class PlainVerb(CodecCommand):
-    """A verb on one call, without ``control_id``."""
+class ExtraParams(CodecCommand):
+    """A command that also sends ``extra``: top-level params it does not model."""
 
-    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
-    #: Top-level params not modelled here, sent as given (see the module doc).
-    extra: JSONObject | None = extra_field()
+    #: Sent as given after the modelled params (see the module doc).
+    extra: JSONObject | None = attrs.field(
+        default=None, converter=copy_extra, validator=check_extra_field
+    )
 
     def to_params(self) -> JSONDict:
         """The request's params, ``extra`` last."""
@@ -65,19 +67,20 @@ class PlainVerb(CodecCommand):
 
 
 @attrs.frozen(kw_only=True)
-class ActionStart(CodecCommand):
+class PlainVerb(ExtraParams):
+    """A verb on one call, without ``control_id``."""
+
+    call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
+
+
+@attrs.frozen(kw_only=True)
+class ActionStart(ExtraParams):
     """A command starting an action: ``control_id`` is known before sending."""
 
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
         default=None, converter=control_id_or_new, validator=check_control_id, metadata=CONTROL_ID
     )
-    #: Top-level params not modelled here, sent as given (see the module doc).
-    extra: JSONObject | None = extra_field()
-
-    def to_params(self) -> JSONDict:
-        """The request's params, ``extra`` last."""
-        return add_extra(super().to_params(), self.extra)
 
 
 @attrs.frozen(kw_only=True)

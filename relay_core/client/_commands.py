@@ -23,13 +23,13 @@ from .._checks import (
     check_volume,
 )
 from .._errors import InvalidArgumentError
-from .._ids import ControlId, JSONDict, JSONObject, JSONValue, Tag, uuid4_str
+from .._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
 from ..wire._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
 from ..wire._request_codec import wire
 from ..wire._values import DevicePlan, Media
-from ._command_base import CodecCommand
+from ._command_base import CodecCommand, ExtraParams
 from ._events import CallRef
-from ._request_fields import CALL, as_call_ref, decode_media, encode_media, extra_field
+from ._request_fields import CALL, add_extra, as_call_ref, decode_media, encode_media
 from ._verb_union import VerbCommand
 
 __all__ = [
@@ -294,7 +294,7 @@ class Pass(CodecCommand):
 
 @final
 @attrs.frozen(kw_only=True)
-class Play(CodecCommand):
+class Play(ExtraParams):
     """``calling.play``: play media on a call; events follow by ``control_id``."""
 
     method: ClassVar[str] = "calling.play"
@@ -316,9 +316,6 @@ class Play(CodecCommand):
     status_url: str | None = attrs.field(
         metadata=wire("status_url"), default=None, validator=_optional_text("status_url")
     )
-    #: Top-level params not modelled here (the official SDK's ``**kwargs``),
-    #: sent as given; a key ``Play`` models is refused.
-    extra: JSONObject | None = extra_field()
 
     def to_params(self) -> JSONDict:
         """The request's params."""
@@ -329,9 +326,7 @@ class Play(CodecCommand):
         _put(params, "direction", self.direction)
         _put(params, "loop", self.loop)
         _put(params, "status_url", self.status_url)
-        if self.extra:
-            params.update(self.extra)
-        return params
+        return add_extra(params, self.extra)
 
 
 def _control_params(call: CallRef, control_id: ControlId) -> JSONDict:

@@ -6,9 +6,7 @@ Each returns ``attrs.field`` keyword arguments' pieces for
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-import attrs
+from typing import cast
 
 from .._checks import check_text
 from .._errors import InvalidArgumentError
@@ -24,7 +22,8 @@ __all__ = [
     "EXTRA_DOC",
     "add_extra",
     "as_call_ref",
-    "extra_field",
+    "check_extra_field",
+    "copy_extra",
     "check_control_id",
     "control_id_or_new",
     "decode_media",
@@ -96,18 +95,15 @@ EXTRA_DOC = (
 )
 
 
-def _check_extra(instance: object, _attribute: object, value: JSONObject | None) -> None:
+def check_extra_field(instance: object, _attribute: object, value: JSONObject | None) -> None:
+    """Validator of an ``extra`` field (client-side: no wire metadata)."""
     if value is not None:
         check_extra(instance, value)
 
 
-def _copy_extra(value: object) -> object:
-    return dict(value) if isinstance(value, dict) else value  # the caller's dict may change
-
-
-def extra_field() -> Any:
-    """An ``extra: JSONObject | None`` field: client-side, merged by :func:`add_extra`."""
-    return attrs.field(default=None, converter=_copy_extra, validator=_check_extra)
+def copy_extra(value: JSONObject | None) -> JSONObject | None:
+    """Converter: a copy (the caller's dict may change after construction)."""
+    return dict(value) if isinstance(value, dict) else value
 
 
 def add_extra(params: JSONDict, extra: JSONObject | None) -> JSONDict:

@@ -130,7 +130,8 @@ def check_extra(command: object, value: object) -> None:
     """
     if not isinstance(value, Mapping) or not _is_json(value):
         _fail("extra", value, "a JSON object")
-    taken = sorted(set(cast("Mapping[str, object]", value)) & wire_keys(type(command)))
+    keys = wire_keys(cast("type[AttrsInstance]", type(command)))
+    taken = sorted(set(cast("Mapping[str, object]", value)) & keys)
     if taken:
         method = getattr(command, "method", type(command).__name__)
         raise InvalidArgumentError(

@@ -24,8 +24,12 @@ REF = CallRef("call-1", "node-1")
     "command",
     [
         Record(call=REF, control_id="c", beep=True, extra={"future_flag": True}),
-        Play(call=REF, control_id="c", media=[{"type": "silence", "duration": 1}],
-             extra={"future_flag": True}),  # fmt: skip
+        Play(
+            call=REF,
+            control_id="c",
+            media=[{"type": "silence", "duration": 1}],
+            extra={"future_flag": True},
+        ),
         Transfer(call=REF, dest="context:x", extra={"future_flag": True}),
         SendDigits(call=REF, control_id="c", digits="1#", extra={"future_flag": True}),
     ],
@@ -64,7 +68,7 @@ def test_extra_refuses_a_key_the_command_models(cls: Any, kwargs: dict[str, Any]
 
 @pytest.mark.parametrize("bad", [[1], "x", {"a": object()}, {1: 2}, {"a": float("nan")}])
 def test_extra_must_be_a_json_object(bad: Any) -> None:
-    with pytest.raises(InvalidArgumentError, match="^extra: "):
+    with pytest.raises(InvalidArgumentError, match=r"^extra: "):
         Transfer(call=REF, dest="x", extra=bad)
 
 
