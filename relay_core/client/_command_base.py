@@ -12,12 +12,14 @@ ignores unknown keys, as the server does.
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Self, cast
 
 import attrs
+from attrs import AttrsInstance
 
+from .._errors import InvalidArgumentError
 from .._ids import ControlId, JSONDict, JSONObject
-from ..wire._request_codec import from_params, to_params
+from ..wire._request_codec import from_params, to_params, unsent_keys, wire_keys
 from ._events import CallRef
 from ._request_fields import (
     CALL,
@@ -64,6 +66,29 @@ class ExtraParams(CodecCommand):
     def to_params(self) -> JSONDict:
         """The request's params, ``extra`` last."""
         return add_extra(super().to_params(), self.extra)
+
+    @classmethod
+    def from_request_params(cls, params: JSONObject) -> Self:
+        """Read the command from params a program built (the official SDK's shape).
+
+        The modelled keys are read as :meth:`from_params` reads them (same
+        validators, same messages); unknown top-level keys become ``extra``;
+        an unknown key inside a modelled object (``record.audio.color``) is
+        refused: the command could not send it.
+
+        Raises:
+            InvalidArgumentError: naming the wire path.
+        """
+        command = cls.from_params(params)
+        known = wire_keys(cast("type[AttrsInstance]", cls))
+        extra = {k: v for k, v in params.items() if k not in known and v is not None}
+        if extra:
+            command = attrs.evolve(command, extra=extra)
+        sent = command.to_params()
+        lost = unsent_keys({k: v for k, v in params.items() if k in known}, sent)
+        if lost:
+            raise InvalidArgumentError(f"{lost[0]}: not a parameter {cls.__name__} can send")
+        return command
 
 
 @attrs.frozen(kw_only=True)

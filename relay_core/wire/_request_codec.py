@@ -58,6 +58,7 @@ __all__ = [
     "text_list",
     "to_params",
     "to_tuple",
+    "unsent_keys",
     "wire",
     "wire_keys",
 ]
@@ -137,6 +138,24 @@ def check_extra(command: object, value: object) -> None:
         raise InvalidArgumentError(
             f"extra: {taken[0]!r} is a parameter {method} models; pass it by its own name"
         )
+
+
+def unsent_keys(given: JSONObject, sent: JSONObject, prefix: str = "") -> list[str]:
+    """The dotted paths of non-null keys in ``given`` (nested objects too) not in ``sent``.
+
+    Used to refuse a key a command would silently drop: ``given`` is what a
+    program built, ``sent`` what the decoded command encodes.  Lists are not
+    descended (their items are values the command checks itself).
+    """
+    missing: list[str] = []
+    for key, value in given.items():
+        if value is None:
+            continue  # null is absence on the wire
+        if key not in sent:
+            missing.append(prefix + key)
+        elif isinstance(value, Mapping) and isinstance(sent[key], Mapping):
+            missing += unsent_keys(value, cast("JSONObject", sent[key]), f"{prefix}{key}.")
+    return missing
 
 
 def field_name(field: attrs.Attribute[object]) -> str:

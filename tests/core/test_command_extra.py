@@ -11,6 +11,7 @@ from relay_core import (
     CallRef,
     InvalidArgumentError,
     Play,
+    QueueLeave,
     Record,
     SendDigits,
     Transfer,
@@ -78,3 +79,34 @@ def test_extra_is_copied_so_later_changes_to_the_callers_dict_are_not_sent() -> 
     mine["dest"] = "elsewhere"
     assert command.to_params()["dest"] == "x"
     assert "a" in command.to_params()
+
+
+IDS = {"node_id": "node-1", "call_id": "call-1"}
+
+
+def test_from_request_params_reads_the_sdk_shape_unknown_top_level_keys_become_extra() -> None:
+    command = Record.from_request_params(
+        {**IDS, "control_id": "c", "record": {"audio": {"beep": True}}, "status_url": "u", "x": 1}
+    )
+    assert command.beep is True
+    assert command.status_url == "u"
+    assert command.extra == {"x": 1}
+
+
+def test_from_request_params_refuses_an_unknown_nested_key_it_would_drop() -> None:
+    with pytest.raises(InvalidArgumentError) as refused:
+        Record.from_request_params({**IDS, "control_id": "c", "record": {"audio": {"colour": 1}}})
+    assert refused.value.message.startswith("record.audio.colour: ")
+
+
+def test_from_request_params_validates_like_from_params() -> None:
+    with pytest.raises(InvalidArgumentError) as refused:
+        Record.from_request_params(
+            {**IDS, "control_id": "c", "record": {"audio": {"format": "ogg"}}}
+        )
+    assert refused.value.message.startswith("record.audio.format: 'ogg'")
+
+
+def test_queue_leave_carries_extra_too() -> None:
+    leave = QueueLeave(call=REF, control_id="q", queue_name="sales", extra={"x": 1})
+    assert leave.to_params()["x"] == 1
