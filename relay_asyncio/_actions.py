@@ -265,7 +265,13 @@ class CollectAction(_Stoppable):
         return await self._control(PlayAndCollectVolume, volume=volume)
 
     async def start_input_timers(self) -> JSONObject:
-        """Start the ``initial_timeout`` clock now (``calling.collect.start_input_timers``)."""
+        """As the official SDK: ``calling.collect.start_input_timers`` with this id.
+
+        The core refuses it (``LocalProtocolError``, nothing sent): a
+        play_and_collect has no such control (RELAY.md H.5.3, K.32).  Kept so
+        code written for the official SDK gets that clear error.  (Its
+        ``pause()``/``resume()``, methods no RELAY schema defines, are absent.)
+        """
         return await self._control(CollectStartInputTimers)
 
 
