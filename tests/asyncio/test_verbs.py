@@ -18,7 +18,6 @@ from relay_asyncio import (
     CallGoneError,
     CollectAction,
     DetectAction,
-    InvalidArgumentError,
     LocalProtocolError,
     RecordAction,
     StandaloneCollectAction,
