@@ -40,6 +40,7 @@ from ._actions import (
 )
 from ._call import Call, ConnectResult, EventHandler
 from ._client import CallHandler, RelayClient, websocket_url
+from ._message import Message, MessageHandler
 from ._serve import serve
 
 __all__ = [
@@ -62,6 +63,8 @@ __all__ = [
     "InvalidArgumentError",
     "LocalProtocolError",
     "PayAction",
+    "Message",
+    "MessageHandler",
     "PlayAction",
     "ProtocolError",
     "RecordAction",

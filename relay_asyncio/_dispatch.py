@@ -8,7 +8,7 @@ own task).  Also the client's table of live calls (``_track``, ``_forget``,
 from __future__ import annotations
 
 import logging
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from relay_core import (
     ActionFinished,
@@ -25,7 +25,10 @@ from relay_core import (
     DialStateChanged,
     FailureCause,
     InboundCallRefused,
+    InboundMessageRefused,
     LivenessLost,
+    MessageReceived,
+    MessageStateChanged,
     PlayStateChanged,
     RelayError,
     RequestCompleted,
@@ -44,6 +47,12 @@ log = logging.getLogger("relay_asyncio")
 
 class Dispatch(Commands):
     """Routes events to waiters keyed by what the events carry."""
+
+    if TYPE_CHECKING:
+
+        def _on_message_event(
+            self, event: MessageReceived | MessageStateChanged | InboundMessageRefused
+        ) -> None: ...  # relay_asyncio._message
 
     def _track(self, info: CallInfo) -> Call:
         call = self._calls.get(info.call_id)
@@ -148,6 +157,8 @@ class Dispatch(Commands):
                     self._deliver(ref, event)
                 case UnknownEvent(call=ref) | CallActivity(call=ref):
                     self._deliver(ref, event)
+                case MessageReceived() | MessageStateChanged() | InboundMessageRefused():
+                    self._on_message_event(event)
                 case _:
                     assert_never(event)
 

@@ -32,6 +32,7 @@ from relay_core import (
 
 from ._call import Call, Playback
 from ._client import DialTimeoutError, OpenTimeoutError, RelayClient, open_relay_client
+from ._message import Message
 from ._serve import serve
 from ._sync import EventStream
 from ._transport import relay_url
@@ -48,6 +49,7 @@ __all__ = [
     "EventStream",
     "InvalidArgumentError",
     "LocalProtocolError",
+    "Message",
     "OpenTimeoutError",
     "Playback",
     "ProtocolError",

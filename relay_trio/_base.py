@@ -10,6 +10,8 @@ part reads (and type-checks) on its own:
   client (``relay_trio._call.CallHost``);
 * ``_dispatch``: core events to waiters, calls and the inbound-call channel
   (sync; never awaits user code);
+* ``_message``: SMS/MMS (``send_message``, ``incoming_messages``, the
+  ``Message`` objects), over the dispatch;
 * ``_client``: the public API on top, and ``open_relay_client``.
 
 Each layer builds on the one before; the two calls that point back up

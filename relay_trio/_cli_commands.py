@@ -41,7 +41,9 @@ commands (one a line on standard input):
                                      prefix of its id; REASON default: hangup)
   calls                              list the live calls
   sessions                           list the sessions
-  message ...                        not supported yet (no messaging in the fake server)
+  message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]
+                                     an SMS (or MMS with --media) from FROM to TO
+                                     arrives on CONTEXT (default: {DEFAULT_CONTEXT})
   help                               this list
 Blank lines and lines starting with # are skipped.  The end of standard input
 stops the commands, not the server; Ctrl-C stops the server."""
@@ -130,9 +132,47 @@ def _sessions(handle: FakeServerScripting, args: list[str]) -> list[str]:
     return lines or ["no sessions"]
 
 
+_MESSAGE_USAGE: Final = (
+    "message: usage: message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]"
+)
+
+
 def _message(handle: FakeServerScripting, args: list[str]) -> list[str]:
-    # The hook for inbound messages, once the fake server has messaging.
-    raise CommandError("message: not supported yet (the fake server has no messaging)")
+    context = DEFAULT_CONTEXT
+    media: list[str] = []
+    words: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if words:  # after FROM, everything is the message
+            words.append(arg)
+        elif arg in ("--context", "--media"):
+            value = next(rest, "")
+            if not value:
+                raise CommandError(f"message: {arg} needs a value")
+            if arg == "--context":
+                context = value
+            else:
+                media.append(value)
+        elif arg.startswith("-") and not arg[1:2].isdigit():
+            raise CommandError(f"message: unknown option {arg!r}")
+        else:
+            words.append(arg)
+    if len(words) < 2:
+        raise CommandError(_MESSAGE_USAGE)
+    from_number, to_number, *text = words
+    try:
+        message = handle.inject_inbound_message(
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            body=" ".join(text),
+            media=tuple(media),
+        )
+    except LocalProtocolError as exc:
+        raise CommandError(f"message: {exc.message}") from None
+    if message.session is None:
+        return [f"no session receives context {context!r}: message from {from_number} dropped"]
+    return [f"message {message.message_id} from {from_number} to {to_number} sent on {context}"]
 
 
 def _help(handle: FakeServerScripting, args: list[str]) -> list[str]:

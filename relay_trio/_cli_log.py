@@ -22,6 +22,8 @@ from relay_core import (
     FakeRelayServer,
     JournalEntry,
     JSONObject,
+    MessageReceived,
+    MessageStateChanged,
     OtherDevice,
     PhoneDevice,
     PlayStateChanged,
@@ -88,6 +90,15 @@ def describe_event(event: Event) -> str | None:
         case CallReceived(call=call, context=context):
             where = _destination(call.device, inbound=True)
             return f"inbound call {call.call_id} from {where} offered on context {context or ''}"
+        case MessageReceived(message=message):
+            what = f"{len(message.media)} media" if message.media else f"{len(message.body)} chars"
+            return (
+                f"inbound message {message.message_id} from {message.from_number} to "
+                f"{message.to_number} on context {message.context} ({what})"
+            )
+        case MessageStateChanged(message=message, state=state, reason=reason):
+            line = f"message {message.message_id} to {message.to_number} {state.value}"
+            return line + (f" ({reason})" if reason else "")
         case _:
             return None
 

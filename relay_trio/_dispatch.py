@@ -8,7 +8,7 @@ before it flushes the replies.  Also the client's table of live calls
 from __future__ import annotations
 
 import logging
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 import trio
 
@@ -27,7 +27,10 @@ from relay_core import (
     Event,
     FailureCause,
     InboundCallRefused,
+    InboundMessageRefused,
     LivenessLost,
+    MessageReceived,
+    MessageStateChanged,
     PlayStateChanged,
     RelayError,
     RequestCompleted,
@@ -46,6 +49,12 @@ log = logging.getLogger("relay_trio")
 
 class Dispatch(Commands):
     """Routes events to waiters keyed by what the events carry."""
+
+    if TYPE_CHECKING:
+
+        def _on_message_event(
+            self, event: MessageReceived | MessageStateChanged | InboundMessageRefused
+        ) -> None: ...  # relay_trio._message
 
     def _dispatch(self, event: Event) -> None:
         self._tap.put(event)
@@ -107,6 +116,8 @@ class Dispatch(Commands):
                 | CallActivity(call=ref)
             ):
                 self._deliver(ref, event)
+            case MessageReceived() | MessageStateChanged() | InboundMessageRefused():
+                self._on_message_event(event)
             case _:
                 assert_never(event)
 

@@ -29,6 +29,7 @@ from ..wire._request_codec import wire
 from ..wire._values import DevicePlan, Media
 from ._command_base import CodecCommand, ExtraParams
 from ._events import CallRef
+from ._message_commands import SendMessage
 from ._request_fields import CALL, add_extra, as_call_ref, decode_media, encode_media
 from ._verb_union import VerbCommand
 
@@ -495,4 +496,5 @@ Command: TypeAlias = (
     | Ping
     | RawRequest
     | VerbCommand
+    | SendMessage
 )

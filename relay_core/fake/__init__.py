@@ -19,6 +19,15 @@ from ._behaviours import (
 )
 from ._fake_server import FakeRelayServer
 from ._legs import SimulatedCall
+from ._messaging import (
+    Delivered,
+    MessageBehavior,
+    MessageDirectory,
+    MessageFails,
+    NeverConfirmed,
+    SimulatedMessage,
+    Undelivered,
+)
 from ._network import PhoneNetwork
 from ._records import (
     CLIENT_TO_SERVER,
@@ -44,7 +53,14 @@ __all__ = [
     "CloseRequest",
     "ConnectionId",
     "Declines",
+    "Delivered",
     "DestinationBehavior",
+    "MessageBehavior",
+    "MessageDirectory",
+    "MessageFails",
+    "NeverConfirmed",
+    "SimulatedMessage",
+    "Undelivered",
     "Directory",
     "FakeRelayServer",
     "FakeServerScripting",

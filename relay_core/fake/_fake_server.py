@@ -53,6 +53,7 @@ from ..wire._wire import (
     decode,
 )
 from ._handshake import _ServerProtocol
+from ._messaging import SimulatedMessage
 from ._records import _DRAINING, _READY, CloseRequest, ConnectionId, RpcError, _Plan
 
 __all__ = ["FakeRelayServer"]
@@ -269,3 +270,28 @@ class FakeRelayServer(_ServerProtocol):
         self.scheduler.run_due(now)
         self.network.hangup(call_id, reason=reason, now=now)
         self.scheduler.run_due(now)
+
+    def inject_inbound_message(
+        self,
+        *,
+        context: str,
+        from_number: str,
+        to_number: str,
+        now: float,
+        body: str = "",
+        media: tuple[str, ...] = (),
+    ) -> SimulatedMessage:
+        """An SMS/MMS arrives on ``context`` (RELAY.md J.5): ``messaging.receive``.
+
+        Given to one session receiving ``context`` (the oldest); with none,
+        it is dropped (the result's ``session`` is ``None``).
+
+        Raises:
+            LocalProtocolError: an empty context or number, or neither body nor media.
+        """
+        self.scheduler.run_due(now)
+        message = self.messaging.inject_inbound_message(
+            context=context, from_number=from_number, to_number=to_number, body=body, media=media
+        )
+        self.scheduler.run_due(now)
+        return message

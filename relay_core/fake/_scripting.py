@@ -9,6 +9,7 @@ from __future__ import annotations
 from .._ids import JSONObject
 from ..client._events import CallRef
 from ._fake_server import FakeRelayServer
+from ._messaging import SimulatedMessage
 from ._records import ConnectionId
 
 __all__ = ["FakeServerScripting"]
@@ -67,6 +68,27 @@ class FakeServerScripting:
         )
         self.kick()
         return ref
+
+    def inject_inbound_message(
+        self,
+        *,
+        context: str,
+        from_number: str,
+        to_number: str,
+        body: str = "",
+        media: tuple[str, ...] = (),
+    ) -> SimulatedMessage:
+        """An SMS/MMS arrives (see :meth:`FakeRelayServer.inject_inbound_message`)."""
+        message = self.server.inject_inbound_message(
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            body=body,
+            media=media,
+            now=self.now(),
+        )
+        self.kick()
+        return message
 
     def hangup_call(self, call_id: str, *, reason: str = "hangup") -> None:
         """The far end hangs up a live call."""

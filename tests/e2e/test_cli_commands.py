@@ -131,7 +131,12 @@ async def test_a_call_nobody_receives_waits_and_the_default_context_is_office() 
         ("hangup nope", "hangup: no live call 'nope' (see: calls)"),
         ("calls now", "calls: takes no arguments"),
         ("sessions all", "sessions: takes no arguments"),
-        ("message +1555 hello", "message: not supported yet (the fake server has no messaging)"),
+        (
+            "message +1555",
+            "message: usage: message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]",
+        ),
+        ("message --media", "message: --media needs a value"),
+        ("message a b", "message: body: give a body, media URLs or both"),
         ("call 'unclosed", 'cannot read "call \'unclosed": No closing quotation'),
     ],
 )

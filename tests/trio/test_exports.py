@@ -10,7 +10,7 @@ TRIO = {
     "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError", "RequestError",
     "RequestTimeoutError", "SessionClosedError", "open_relay_client", "relay_url", "serve",
     "InvalidArgumentError",
-    "ConnectionFailedError", "OpenTimeoutError",
+    "ConnectionFailedError", "OpenTimeoutError", "Message",
 }  # fmt: skip
 
 
