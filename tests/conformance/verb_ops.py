@@ -70,7 +70,6 @@ async def detect_machine(client: Client, call: Any) -> str | None:
         raise _trio_pending("detect_answering_machine")
     action = await call.detect_answering_machine(timeout=30)
     event = _field(_payload(await action.wait()), "event")
-    await action.stop()
     return event if isinstance(event, str) else None
 
 
