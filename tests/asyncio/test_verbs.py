@@ -248,3 +248,12 @@ async def test_a_timed_out_wait_does_not_stop_the_action_but_a_cancelled_start_d
         await fake.wait_until(lambda: bool(sent(fake, "calling.collect.stop")))
         (stop,) = params_of(fake, "calling.collect.stop")
         assert stop["control_id"] == params_of(fake, "calling.collect")[0]["control_id"]
+
+
+@scenario()
+async def test_actions_settle_when_the_client_closes(fake: FakeRelayHandle) -> None:
+    async with dialled(fake) as (_, call):
+        arm(fake, "calling.record")
+        action = await call.record()
+    finished = await action.wait(timeout=1)  # no hang once the client is gone
+    assert not finished.succeeded and finished.reason in ("session_closed", "call_ended")
