@@ -173,6 +173,9 @@ async def test_play_helpers_build_the_media_and_take_on_completed(fake: FakeRela
             {"type": "silence", "params": {"duration": 0.1}},
             {"type": "ringtone", "params": {"name": "us", "duration": 0.1}},
         ]
+        flagged = await call.play([{"type": "silence", "duration": 0.05}], future_flag=True)
+        assert params_of(fake, "calling.play")[-1]["future_flag"] is True  # **kwargs: top level
+        await flagged.wait(timeout=2)
         await played[2].wait(timeout=2)
         await played[0].stop()
         await played[0].wait(timeout=2)
