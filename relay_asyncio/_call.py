@@ -39,6 +39,7 @@ from relay_core import (
     JSONValue,
     NodeId,
     Pass,
+    Play,
     PlayStateChanged,
     RelayError,
     SessionClosedError,
@@ -49,7 +50,7 @@ from relay_core import (
     device_to_wire,
 )
 
-from ._actions import Action, PlayAction
+from ._actions import Action, CompletedHandler, PlayAction
 from ._call_verbs import CallVerbs
 
 __all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
@@ -74,6 +75,12 @@ class CallHost(Protocol):
 
     async def _request(self, command: Command) -> JSONObject:
         """Send ``command``; its (code-checked) result."""
+        ...
+
+    async def _play(
+        self, call: Call, command: Play, on_completed: CompletedHandler | None = None
+    ) -> PlayAction:
+        """Start a playback; its action follows its events."""
         ...
 
     async def _start_action(self, action: Action, command: Command) -> None:

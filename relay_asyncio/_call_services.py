@@ -39,9 +39,15 @@ from ._call_plain import PlainVerbs
 if TYPE_CHECKING:
     from ._call import CallHost
 
-__all__ = ["ServiceVerbs"]
+__all__ = ["ServiceVerbs", "check_handler"]
 
 _A = TypeVar("_A", bound=Action)
+
+
+def check_handler(on_completed: object) -> None:
+    """``on_completed`` is ``None`` or callable (checked before anything is sent)."""
+    if on_completed is not None and not callable(on_completed):
+        raise InvalidArgumentError(f"on_completed: {on_completed!r} is not callable")
 
 
 class ServiceVerbs(PlainVerbs):
@@ -65,8 +71,7 @@ class ServiceVerbs(PlainVerbs):
     def _handle(
         self, cls: type[_A], command: Any, on_completed: CompletedHandler | None, **kw: Any
     ) -> _A:
-        if on_completed is not None and not callable(on_completed):
-            raise InvalidArgumentError(f"on_completed: {on_completed!r} is not callable")
+        check_handler(on_completed)
         return cls(self, command.control_id, on_completed, **kw)  # type: ignore[arg-type]
 
     # -- fax, tap, stream, pay, transcribe, ai ---------------------------------------------

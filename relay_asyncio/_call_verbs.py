@@ -38,7 +38,7 @@ from ._actions import (
     RecordAction,
     StandaloneCollectAction,
 )
-from ._call_services import ServiceVerbs
+from ._call_services import ServiceVerbs, check_handler
 
 if TYPE_CHECKING:
     from ._call import CallHost
@@ -84,8 +84,8 @@ class CallVerbs(ServiceVerbs):
             status_url=status_url,
             extra=kwargs or None,
         )
-        action = self._handle(PlayAction, command, on_completed)
-        return await self._begin(action, command)
+        check_handler(on_completed)
+        return await self._client._play(self, command, on_completed)  # type: ignore[arg-type]
 
     async def play_tts(
         self,

@@ -23,10 +23,11 @@ from relay_core import (
     Dial,
     DialStateChanged,
     JSONObject,
+    Play,
     SessionClosedError,
 )
 
-from ._actions import Action
+from ._actions import Action, CompletedHandler, PlayAction
 from ._call import Call
 from ._session_loop import SessionLoop
 
@@ -86,6 +87,14 @@ class Commands(SessionLoop):
         self._pump()
 
     # -- what a Call asks of its client (relay_asyncio._call.CallHost) ------------------
+
+    async def _play(
+        self, call: Call, command: Play, on_completed: CompletedHandler | None = None
+    ) -> PlayAction:
+        """Start ``command``; the returned action follows its events."""
+        action = PlayAction(call, command.control_id, on_completed)
+        await self._start_action(action, command)
+        return action
 
     async def _start_action(self, action: Action, command: Command) -> None:
         """Send ``command`` with ``action`` following its events.
