@@ -51,7 +51,7 @@ from relay_core import (
 )
 
 from ._actions import Action, CompletedHandler, PlayAction
-from ._call_verbs import CallVerbs
+from ._call_actions import CallActions
 
 __all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
 
@@ -131,11 +131,11 @@ class ConnectResult(dict[str, JSONValue]):
         return self.peer is not None
 
 
-class Call(CallVerbs):
+class Call(CallActions):
     """One call, inbound or outbound, as the official SDK's ``Call``.
 
     Its verbs beyond answer/hangup/connect (play, record, collect, detect,
-    ...) are :class:`~relay_asyncio._call_verbs.CallVerbs`'.
+    ...) are :class:`~relay_asyncio._call_actions.CallActions`' and ``CallVerbs``'.
     """
 
     def __init__(self, client: CallHost, info: CallInfo) -> None:
