@@ -39,7 +39,6 @@ from relay_core import (
     JSONValue,
     NodeId,
     Pass,
-    Play,
     PlayStateChanged,
     RelayError,
     SessionClosedError,
@@ -50,7 +49,7 @@ from relay_core import (
     device_to_wire,
 )
 
-from ._actions import Action, CompletedHandler, PlayAction
+from ._actions import Action, PlayAction
 from ._call_actions import CallActions
 
 __all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
@@ -75,12 +74,6 @@ class CallHost(Protocol):
 
     async def _request(self, command: Command) -> JSONObject:
         """Send ``command``; its (code-checked) result."""
-        ...
-
-    async def _play(
-        self, call: Call, command: Play, on_completed: CompletedHandler | None = None
-    ) -> PlayAction:
-        """Start a playback; its action follows its events."""
         ...
 
     async def _start_action(self, action: Action, command: Command) -> None:

@@ -99,7 +99,7 @@ class CallActions(CallVerbs):
         command = PlayAndCollect.from_request_params(self._merge(params, kwargs))
         return await self._begin(self._handle(CollectAction, command, on_completed), command)
 
-    async def prompttts_media(
+    async def prompt_tts(
         self,
         text: str,
         collect: Mapping[str, Any],

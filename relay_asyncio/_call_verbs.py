@@ -136,9 +136,11 @@ class CallVerbs:
             extra=kwargs or None,
         )
         check_handler(on_completed)
-        return await self._client._play(self, command, on_completed)  # type: ignore[arg-type]
+        action = PlayAction(self, command.control_id, on_completed)  # type: ignore[arg-type]
+        await self._client._start_action(action, command)
+        return action
 
-    async def playtts_media(
+    async def play_tts(
         self,
         text: str,
         *,

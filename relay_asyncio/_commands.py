@@ -91,7 +91,12 @@ class Commands(SessionLoop):
     async def _play(
         self, call: Call, command: Play, on_completed: CompletedHandler | None = None
     ) -> PlayAction:
-        """Start ``command``; the returned action follows its events."""
+        """Start ``command``; the returned action follows its events.
+
+        The adapters' shared name for starting a play (relay_trio's Call uses
+        it); relay_asyncio's ``Call.play`` builds its :class:`PlayAction` and
+        goes through :meth:`_start_action` like every other action.
+        """
         action = PlayAction(call, command.control_id, on_completed)
         await self._start_action(action, command)
         return action
