@@ -34,6 +34,7 @@ from relay_core import (
 from relay_core.testing import CLIENT_TO_SERVER, SERVER_TO_CLIENT
 from relay_core.wire import ErrorResponse, Response
 
+from ._cli_verbs import describe_verb
 from .testing import FakeRelayHandle
 
 __all__ = ["Timeline", "describe", "describe_event", "session_label"]
@@ -116,7 +117,8 @@ def describe(entry: JournalEntry) -> str | None:
         event = decode_event(event_type, entry.event_params)
     except RemoteProtocolError as exc:  # names the missing field, never a value
         return f"{event_type} unreadable: {exc.message}"
-    return describe_event(event)
+    line = describe_event(event)
+    return line if line is not None else describe_verb(event_type, entry.event_params)
 
 
 def _rejection(result: JSONObject) -> str | None:

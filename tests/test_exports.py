@@ -59,7 +59,8 @@ CORE = {
 
 TESTING = {
     "CLIENT_TO_SERVER", "DEFAULT_JOURNAL_LIMIT", "SERVER_TO_CLIENT", "WRITE_TIMEOUT", "Answers",
-    "Busy", "CloseRequest", "ConnectionId", "Declines", "DestinationBehavior", "Directory",
+    "Busy", "CallerScript", "CloseRequest", "ConnectionId", "Declines", "DestinationBehavior",
+    "Directory",
     "FakeRelayServer", "FakeServerScripting", "Fails", "JournalEntry", "NeverAnswers",
     "PhoneNetwork", "RpcError", "SentEvent", "SessionInfo", "SimulatedCall",
     "Delivered", "MessageBehavior", "MessageDirectory", "MessageFails", "NeverConfirmed",

@@ -3,7 +3,11 @@
 :class:`FakeRelayServer` is the client session's mirror image (connections,
 sessions, the handshake, scripting through :class:`FakeServerScripting`);
 :class:`PhoneNetwork` simulates the callees (a :class:`Directory` of
-destination behaviours, a scheduler, one leg per call).  Sans-IO like the
+destination behaviours, a scheduler, one leg per call) and every calling
+verb of RELAY.md H.5 (record, collect, detect, fax, tap, pay, queue, the
+plain verbs...), the party on each call following its
+:class:`CallerScript` (digits it presses, words it says, human, machine or
+fax).  Sans-IO like the
 client: frames and ``now`` in, frames and the next deadline out.  Public
 through :mod:`relay_core.testing`.
 """
@@ -17,6 +21,7 @@ from ._behaviours import (
     Fails,
     NeverAnswers,
 )
+from ._callers import CallerScript
 from ._fake_server import FakeRelayServer
 from ._legs import SimulatedCall
 from ._messaging import (
@@ -50,6 +55,7 @@ __all__ = [
     "WRITE_TIMEOUT",
     "Answers",
     "Busy",
+    "CallerScript",
     "CloseRequest",
     "ConnectionId",
     "Declines",
