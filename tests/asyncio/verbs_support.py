@@ -1,8 +1,10 @@
 """Helpers of the verb tests: a dialled call on the served fake, scripted replies and events.
 
-Until the fake server simulates every verb, a test arms the reply of the
-verb's method (``arm_response``) and pushes its events (``push_event``);
-both keep working once it does (an armed reply takes precedence).
+These tests script the server: they arm the reply of the verb's method
+(``arm_response``, which takes precedence over the fake's simulation) and
+push the exact events they need (``push_event``), so each rule of the
+client is tested on chosen frames.  ``test_verbs_simulated`` runs the verbs
+against the simulation instead.
 """
 
 from __future__ import annotations
