@@ -2,7 +2,7 @@
 
 The callee behaves as its directory entry says (``Answers(presses="1#")``,
 ``says=...``, ``answered_by="machine"``); the simulation runs at
-``time_scale = 0.01``.  Skipped where the fake does not simulate the verbs.
+``time_scale = 0.01``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import attrs
 import pytest
 
 from relay_asyncio import Call, RelayClient
@@ -20,11 +19,6 @@ from relay_core import Answers
 
 from .scripted import scenario
 from .served import phone
-
-pytestmark = pytest.mark.skipif(
-    "presses" not in attrs.fields_dict(Answers),
-    reason="the fake server does not simulate the verbs yet",
-)
 
 CALLEE = "+15557770002"
 

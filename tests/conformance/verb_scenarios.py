@@ -1,16 +1,13 @@
 """Scenarios of issue 13's verbs (record, collect, detect, send_digits) for both adapters.
 
-They need the fake server's verb simulation (a callee that presses digits,
-speaks, or is a machine): where the fake does not have it yet they are
-skipped.  The simulation runs at ``time_scale = 0.01`` so relay_asyncio's
+They run on the fake server's verb simulation (a callee that presses
+digits, speaks, or is a machine).  The simulation runs at ``time_scale = 0.01`` so relay_asyncio's
 real-time run stays well under a second.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import attrs
 
 from relay_core import Answers
 
@@ -19,9 +16,6 @@ from .driver import Driver, methods, phone
 from .scenarios import CONNECT, Scenario
 
 CALLEE = "+15557770002"
-
-#: Whether the fake simulates the verbs (its callee behaviours press and speak).
-SIMULATED = "presses" in attrs.fields_dict(Answers)
 
 
 def callee(fake: Any, **script: Any) -> list[list[dict[str, Any]]]:
