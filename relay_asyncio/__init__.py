@@ -24,7 +24,21 @@ from relay_core import (
     SessionClosedError,
 )
 
-from ._call import Action, Call, ConnectResult, EventHandler, PlayAction
+from ._actions import (
+    Action,
+    AIAction,
+    CollectAction,
+    DetectAction,
+    FaxAction,
+    PayAction,
+    PlayAction,
+    RecordAction,
+    StandaloneCollectAction,
+    StreamAction,
+    TapAction,
+    TranscribeAction,
+)
+from ._call import Call, ConnectResult, EventHandler
 from ._client import CallHandler, RelayClient, websocket_url
 from ._message import Message, MessageHandler
 from ._sdk_action_events import (
@@ -137,6 +151,7 @@ __all__ = [
     "MESSAGE_STATE_RECEIVED",
     "MESSAGE_STATE_SENT",
     "MESSAGE_STATE_UNDELIVERED",
+    "AIAction",
     "Action",
     "AuthenticationError",
     "Call",
@@ -145,22 +160,27 @@ __all__ = [
     "CallReceiveEvent",
     "CallStateEvent",
     "CallingErrorEvent",
+    "CollectAction",
     "ConnectError",
     "ConnectEvent",
     "ConnectResult",
     "ConnectionFailedError",
     "ConnectionLostError",
+    "DetectAction",
     "DialError",
     "DialEvent",
     "DialTimeoutError",
     "EventHandler",
+    "FaxAction",
     "InvalidArgumentError",
     "LocalProtocolError",
+    "PayAction",
     "Message",
     "MessageHandler",
     "PlayAction",
     "PlayEvent",
     "ProtocolError",
+    "RecordAction",
     "RelayClient",
     "RelayError",
     "RelayEvent",
@@ -186,6 +206,10 @@ __all__ = [
     "StreamEvent",
     "TapEvent",
     "TranscribeEvent",
+    "StandaloneCollectAction",
+    "StreamAction",
+    "TapAction",
+    "TranscribeAction",
     "serve",
     "websocket_url",
 ]

@@ -157,11 +157,14 @@ class Dispatch(Commands):
                     log.warning("calling.error %s: %s", event.code, event.message)
                     self._deliver(ref, event)
                 case (
-                    UnknownEvent(call=ref)
-                    | ActionUpdated(call=ref)
-                    | ActionFinished(call=ref)
-                    | CallActivity(call=ref)
+                    ActionUpdated(call=ref, control_id=control_id)
+                    | ActionFinished(call=ref, control_id=control_id)
                 ):
+                    action = self._actions.get(control_id)
+                    if action is not None and action._action_event(event):
+                        del self._actions[control_id]
+                    self._deliver(ref, event)
+                case UnknownEvent(call=ref) | CallActivity(call=ref):
                     self._deliver(ref, event)
                 case MessageReceived() | MessageStateChanged() | InboundMessageRefused():
                     self._on_message_event(event)

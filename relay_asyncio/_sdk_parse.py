@@ -48,7 +48,7 @@ from ._sdk_events import (
     _text,
 )
 
-__all__ = ["EVENT_CLASS_MAP", "CoreEvent", "parse_event", "sdk_event"]
+__all__ = ["EVENT_CLASS_MAP", "CoreEvent", "action_result", "parse_event", "sdk_event"]
 
 #: A core event a class of the official SDK is built from.
 CoreEvent: TypeAlias = (
@@ -301,6 +301,25 @@ def _from_other(event: Any) -> RelayEvent:
         call_id=str(getattr(call, "call_id", "") or _text(params, "call_id")),
         timestamp=_number(params, "timestamp"),
     )
+
+
+def action_result(finished: ActionFinished) -> RelayEvent:
+    """What an action's ``wait()`` returns: the official class of its deciding event.
+
+    (A ``RecordEvent`` for a record, a ``CollectEvent`` for a collect...)  An
+    action the core ended without one (its call ended, the session was lost:
+    the official SDK's wait would hang) gets the base class with no params.
+    Its ``.core`` is the :class:`~relay_core.ActionFinished` either way
+    (``succeeded``, ``reason``, and ``result``: the core's typed payload).
+    """
+    payload = finished.result
+    if payload is None:
+        built = _from_finished(finished)
+    else:
+        cls = EVENT_CLASS_MAP.get(payload.event_type, RelayEvent)
+        built = from_payload_view(cls, payload.event_type, payload, payload.to_wire())
+    built.__dict__["_core"] = finished
+    return built
 
 
 def sdk_event(event: CoreEvent) -> RelayEvent:

@@ -29,6 +29,7 @@ import trio
 from relay_core import (
     ConnectPolicy,
     ConnectStateChanged,
+    ControlId,
     DialStateChanged,
     Event,
     FailureCause,
@@ -39,6 +40,7 @@ from relay_core import (
     Tag,
 )
 
+from ._actions import Action
 from ._call import Call, Playback
 from ._sync import Broadcast, Waiter
 from ._transport import TransportError, WebSocket
@@ -92,5 +94,7 @@ class ClientBase:
         self._connects: dict[str, Waiter[tuple[ConnectStateChanged, Call | None]]] = {}
         self._calls: dict[str, Call] = {}
         self._playbacks: dict[str, Playback] = {}
+        #: Actions (record, collect, ...) until their ActionFinished.
+        self._actions: dict[ControlId, Action[object]] = {}
         self._tap = Broadcast[Event]()
         self._incoming, self._incoming_out = trio.open_memory_channel[Call](max_pending_calls)

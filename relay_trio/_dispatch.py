@@ -108,13 +108,15 @@ class Dispatch(Commands):
                 self._offer(self._track(info))
             case InboundCallRefused(call=info, action=action):
                 log.warning("refused inbound call %s (%s)", info.call_id, action)
-            case (
-                CallErrorReported(call=ref)
-                | UnknownEvent(call=ref)
-                | ActionUpdated(call=ref)
-                | ActionFinished(call=ref)
-                | CallActivity(call=ref)
-            ):
+            case ActionUpdated(call=ref, control_id=control_id):
+                if (handle := self._actions.get(control_id)) is not None:
+                    handle._on_update(event)
+                self._deliver(ref, event)
+            case ActionFinished(call=ref, control_id=control_id):
+                if (handle := self._actions.pop(control_id, None)) is not None:
+                    handle._on_finished(event)
+                self._deliver(ref, event)
+            case CallErrorReported(call=ref) | UnknownEvent(call=ref) | CallActivity(call=ref):
                 self._deliver(ref, event)
             case MessageReceived() | MessageStateChanged() | InboundMessageRefused():
                 self._on_message_event(event)

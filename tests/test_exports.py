@@ -124,6 +124,9 @@ ASYNCIO = {
     "MESSAGE_STATE_SENT", "MESSAGE_STATE_UNDELIVERED",
     "serve",  # relay_trio.serve's twin, with the same drain
     "Message", "MessageHandler",
+    # the official SDK's action classes (issue 13)
+    "AIAction", "CollectAction", "DetectAction", "FaxAction", "PayAction", "RecordAction",
+    "StandaloneCollectAction", "StreamAction", "TapAction", "TranscribeAction",
 }  # fmt: skip
 
 

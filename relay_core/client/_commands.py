@@ -27,11 +27,12 @@ from .._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
 from ..wire._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
 from ..wire._request_codec import wire
 from ..wire._values import DevicePlan, Media
-from ._command_base import CodecCommand
+from ._command_base import CodecCommand, ExtraParams
 from ._events import CallRef
 from ._message_commands import SendMessage
 from ._request_fields import (
     CALL,
+    add_extra,
     as_call_ref,
     check_control_id,
     control_id_or_new,
@@ -293,7 +294,7 @@ class Pass(CodecCommand):
 
 @final
 @attrs.frozen(kw_only=True)
-class Play(CodecCommand):
+class Play(ExtraParams):
     """``calling.play``: play media on a call; events follow by ``control_id``."""
 
     method: ClassVar[str] = "calling.play"
@@ -325,7 +326,7 @@ class Play(CodecCommand):
         _put(params, "direction", self.direction)
         _put(params, "loop", self.loop)
         _put(params, "status_url", self.status_url)
-        return params
+        return add_extra(params, self.extra)
 
 
 def _control_params(call: CallRef, control_id: ControlId) -> JSONDict:

@@ -11,7 +11,7 @@ from typing import ClassVar, TypeVar, final
 import attrs
 
 from .._errors import InvalidArgumentError
-from .._ids import JSONObject
+from .._ids import JSONDict, JSONObject
 from ..wire._request_codec import (
     Validator,
     check,
@@ -26,7 +26,7 @@ from ..wire._request_codec import (
 )
 from ._action_kinds import ActionKind
 from ._command_base import ActionStart, ActionSub
-from ._request_fields import secret
+from ._request_fields import add_extra, check_extra_field, copy_extra, secret
 
 __all__ = [
     "AI",
@@ -261,7 +261,10 @@ class QueueEnter(ActionStart):
 @final
 @attrs.frozen(kw_only=True)
 class QueueLeave(ActionSub):
-    """``calling.queue.leave``: the ``leave`` control of a queue (the enter's ``control_id``)."""
+    """``calling.queue.leave``: the ``leave`` control of a queue (the enter's ``control_id``).
+
+    Unlike the other sub-commands it takes ``extra`` (the official SDK passes ``**kwargs``).
+    """
 
     method: ClassVar[str] = "calling.queue.leave"
     action: ClassVar[ActionKind] = ActionKind.QUEUE
@@ -271,3 +274,11 @@ class QueueLeave(ActionSub):
     status_url: str | None = attrs.field(
         default=None, validator=text(), metadata=wire("status_url")
     )
+    #: Top-level params not modelled here, sent as given (see ``ExtraParams``).
+    extra: JSONObject | None = attrs.field(
+        default=None, converter=copy_extra, validator=check_extra_field
+    )
+
+    def to_params(self) -> JSONDict:
+        """The request's params, ``extra`` last."""
+        return add_extra(super().to_params(), self.extra)

@@ -59,7 +59,9 @@ __all__ = [
     "to_params",
     "object_tuple",
     "text_tuple",
+    "unsent_keys",
     "wire",
+    "wire_keys",
 ]
 
 _KEY: Final = "relay_wire"
@@ -111,6 +113,50 @@ def _layout(cls: type[AttrsInstance]) -> tuple[tuple[str, str, WireSpec, bool], 
         for field in attrs.fields(cls)
         if (spec := _spec(field)) is not None
     )
+
+
+@functools.cache  # one entry per command class: bounded by the classes defined
+def wire_keys(cls: type[AttrsInstance]) -> frozenset[str]:
+    """The top-level ``params`` keys ``cls`` models (``call`` adds ``node_id``/``call_id``)."""
+    keys = {spec.path[0] for _, _, spec, _ in _layout(cls) if spec.path}
+    if any(not spec.path for _, _, spec, _ in _layout(cls)):
+        keys |= {"node_id", "call_id"}
+    return frozenset(keys)
+
+
+def check_extra(command: object, value: object) -> None:
+    """``extra`` (free top-level params): a JSON object naming no key ``command`` models.
+
+    Raises:
+        InvalidArgumentError: naming ``extra`` and the offending key or value.
+    """
+    if not isinstance(value, Mapping) or not _is_json(value):
+        _fail("extra", value, "a JSON object")
+    keys = wire_keys(cast("type[AttrsInstance]", type(command)))
+    taken = sorted(set(cast("Mapping[str, object]", value)) & keys)
+    if taken:
+        method = getattr(command, "method", type(command).__name__)
+        raise InvalidArgumentError(
+            f"extra: {taken[0]!r} is a parameter {method} models; pass it by its own name"
+        )
+
+
+def unsent_keys(given: JSONObject, sent: JSONObject, prefix: str = "") -> list[str]:
+    """The dotted paths of non-null keys in ``given`` (nested objects too) not in ``sent``.
+
+    Used to refuse a key a command would silently drop: ``given`` is what a
+    program built, ``sent`` what the decoded command encodes.  Lists are not
+    descended (their items are values the command checks itself).
+    """
+    missing: list[str] = []
+    for key, value in given.items():
+        if value is None:
+            continue  # null is absence on the wire
+        if key not in sent:
+            missing.append(prefix + key)
+        elif isinstance(value, Mapping) and isinstance(sent[key], Mapping):
+            missing += unsent_keys(value, cast("JSONObject", sent[key]), f"{prefix}{key}.")
+    return missing
 
 
 def field_name(field: attrs.Attribute[object]) -> str:

@@ -11,6 +11,10 @@ TRIO = {
     "RequestTimeoutError", "SessionClosedError", "open_relay_client", "relay_url", "serve",
     "InvalidArgumentError",
     "ConnectionFailedError", "OpenTimeoutError", "Message",
+    # issue 13: the action handles
+    "Action", "AISession", "Collection", "Detection", "DigitSending", "Fax", "Payment",
+    "PendingAction", "Prompt", "QueueEntry", "Recording", "Streaming", "Tapping",
+    "Transcription",
 }  # fmt: skip
 
 
