@@ -9,7 +9,7 @@ and reads them from the fields' wire paths.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Self, TypeVar, final
+from typing import ClassVar, Final, Self, TypeVar, cast, final
 
 import attrs
 
@@ -18,6 +18,7 @@ from .._ids import JSONDict, JSONObject, JSONValue
 from ..wire._request_codec import (
     choice,
     flag,
+    from_mapping,
     from_params,
     instance,
     json_object,
@@ -257,6 +258,14 @@ class TapDevice(CodecCommand):
         return params
 
 
+def _device_value(value: object) -> TapDevice | None:
+    """``device`` as given, or read from its wire form when a mapping."""
+    return cast("TapDevice | None", _DEVICE_VALUE(value))
+
+
+_DEVICE_VALUE: Final = from_mapping(TapDevice, "device")
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Tap(ActionStart):
@@ -269,6 +278,7 @@ class Tap(ActionStart):
         validator=choice(DIRECTIONS, optional=False), metadata=wire("tap.params.direction")
     )
     device: TapDevice = attrs.field(
+        converter=_device_value,
         validator=instance(TapDevice, optional=False),
         metadata=wire("device", decode=nested(TapDevice)),
     )

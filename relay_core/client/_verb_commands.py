@@ -7,7 +7,7 @@ wire path is its metadata: the generic request codec writes and reads them.
 
 from __future__ import annotations
 
-from typing import ClassVar, Self, TypeVar, final
+from typing import ClassVar, Final, Self, TypeVar, cast, final
 
 import attrs
 
@@ -18,6 +18,7 @@ from ..wire._request_codec import (
     check,
     choice,
     flag,
+    from_mapping,
     from_params,
     instance,
     json_object,
@@ -120,6 +121,14 @@ class ReferDevice(CodecCommand):
         return from_params(cls, params)
 
 
+def _device_value(value: object) -> ReferDevice | None:
+    """``device`` as given, or read from its wire form when a mapping."""
+    return cast("ReferDevice | None", _DEVICE_VALUE(value))
+
+
+_DEVICE_VALUE: Final = from_mapping(ReferDevice, "device")
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Refer(PlainVerb):
@@ -127,6 +136,7 @@ class Refer(PlainVerb):
 
     method: ClassVar[str] = "calling.refer"
     device: ReferDevice = attrs.field(
+        converter=_device_value,
         validator=instance(ReferDevice, optional=False),
         metadata=wire("device", decode=nested(ReferDevice)),
     )

@@ -46,6 +46,7 @@ __all__ = [
     "check",
     "choice",
     "flag",
+    "from_mapping",
     "from_params",
     "field_name",
     "instance",
@@ -404,6 +405,24 @@ def _read_fields(cls: type[AttrsInstance], params: JSONObject, prefix: str) -> d
             continue
         kwargs[keyword] = raw if spec.decode is None else spec.decode(raw, prefix + spec.name)
     return kwargs
+
+
+def from_mapping(cls: type[_C], path: str) -> Callable[[object], object]:
+    """A converter: a mapping given for a nested value is read as its wire form.
+
+    So a program may pass ``digits={"max": 1}`` (the official SDK's shape) as
+    well as ``CollectDigits(max=1)``; the same decoder as :func:`nested` runs,
+    and its errors name the nested path (``collect.digits.max: ...``).
+    Anything else passes through to the field's validator.
+    """
+    decode = nested(cls)
+
+    def convert(value: object) -> object:
+        if isinstance(value, Mapping):
+            return decode(cast("JSONValue", value), path)
+        return value
+
+    return convert
 
 
 def nested(cls: type[_C]) -> Decode:

@@ -114,3 +114,23 @@ def test_from_request_params_validates_like_from_params() -> None:
 def test_queue_leave_carries_extra_too() -> None:
     leave = QueueLeave(call=REF, control_id=ControlId("q"), queue_name="sales", extra={"x": 1})
     assert leave.to_params()["x"] == 1
+
+
+def test_nested_values_may_be_given_in_their_wire_form() -> None:
+    # The official SDK's programs pass dicts: read with the same decoder as the
+    # fake server's, so errors name the nested path.
+    from relay_core import Collect, CollectDigits, Detect, Detector, PlayAndCollect
+
+    given = Collect(call=REF, digits={"max": 2, "terminators": "#"}, speech={"language": "en-US"})
+    assert given.digits == CollectDigits(max=2, terminators="#")
+    assert given == Collect(
+        call=REF, control_id=given.control_id, digits=given.digits, speech=given.speech
+    )
+    detect = Detect(call=REF, detect={"type": "machine", "params": {"initial_timeout": 4.5}})
+    assert isinstance(detect.detect, Detector) and detect.detect.type == "machine"
+    with pytest.raises(InvalidArgumentError, match=r"^collect\.digits\.max: -1 "):
+        PlayAndCollect(
+            call=REF, media=[{"type": "silence", "params": {"duration": 1}}], digits={"max": -1}
+        )
+    with pytest.raises(InvalidArgumentError, match=r"^digits: 'four' is not a CollectDigits"):
+        Collect(call=REF, digits="four")
