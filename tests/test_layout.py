@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import relay_core
+from tests.parse_python import parse_python
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = Path(relay_core.__file__).resolve().parent
@@ -44,7 +45,7 @@ def _is_private(dotted: str) -> bool:
 def private_core_imports(path: Path) -> list[str]:
     """Every ``relay_core`` import in ``path`` that reaches a private module."""
     bad: list[str] = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(parse_python(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             bad += [
                 a.name
@@ -63,7 +64,7 @@ def private_core_imports(path: Path) -> list[str]:
 
 def imported_roots(path: Path) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(parse_python(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -130,7 +131,7 @@ def test_every_subpackage_states_its_job() -> None:
     packages = sorted(p.parent for p in CORE.rglob("__init__.py"))
     assert {p.name for p in packages} >= {"relay_core", "wire", "client", "fake"}
     for package in packages:
-        tree = ast.parse((package / "__init__.py").read_text())
+        tree = parse_python((package / "__init__.py").read_text())
         doc = ast.get_docstring(tree)
         assert doc and len(doc.split()) >= 10, f"{package.name}/__init__.py needs a docstring"
 
@@ -149,11 +150,11 @@ def test_layers_point_one_way() -> None:
     """wire knows no session or server; the client knows no server."""
     for layer, forbidden in (("wire", ("client", "fake")), ("client", ("fake",))):
         for path in sorted((CORE / layer).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text())):
+            for node in ast.walk(parse_python(path.read_text())):
                 if isinstance(node, ast.ImportFrom) and node.level >= 2 and node.module:
                     assert node.module.split(".")[0] not in forbidden, (path.name, node.module)
     for path in sorted((CORE / "fake").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse_python(path.read_text())):
             if (
                 isinstance(node, ast.ImportFrom)
                 and node.level >= 2

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import relay_core
+from tests.parse_python import parse_python
 
 FORBIDDEN = {
     "trio",
@@ -21,7 +22,7 @@ FORBIDDEN = {
 
 
 def _imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = parse_python(path.read_text(), str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

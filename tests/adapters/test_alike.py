@@ -54,6 +54,7 @@ from relay_core import (
     endpoint,
 )
 from relay_core.testing import SERVER_TO_CLIENT
+from tests.parse_python import parse_python
 
 from .harness import ANSWERS, PLAY, SLOW, Env, fast_server, phone
 
@@ -458,7 +459,7 @@ def test_call_reaches_its_client_only_through_call_host(module: Any) -> None:
     allowed = {n for n in vars(host) if n.startswith("_") and not n.startswith("__")} - internals
     allowed |= set(getattr(host, "__annotations__", {}))
     used: set[str] = set()
-    for node in ast.walk(ast.parse(inspect.getsource(module))):
+    for node in ast.walk(parse_python(inspect.getsource(module))):
         # ``<...>._client.<name>`` and ``client.<name>`` where ``client = self._client``
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
             if node.value.attr == "_client":

@@ -29,6 +29,8 @@ import textwrap
 from types import ModuleType
 from typing import Any
 
+from tests.parse_python import parse_python
+
 _EMPTY = inspect.Parameter.empty
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -46,7 +48,7 @@ def instance_attributes(cls: type) -> set[str]:
             source = textwrap.dedent(inspect.getsource(klass))
         except (OSError, TypeError):
             continue
-        for node in ast.walk(ast.parse(source)):
+        for node in ast.walk(parse_python(source)):
             targets: list[ast.expr] = []
             if isinstance(node, ast.Assign):
                 targets = list(node.targets)
