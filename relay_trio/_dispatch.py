@@ -113,7 +113,7 @@ class Dispatch(Commands):
     def _deliver(self, ref: CallRef | None, event: Event) -> None:
         call = None if ref is None else self._calls.get(ref.call_id)
         if call is not None:
-            call._tap.put(event)
+            call._put(event)
 
     def _track(self, info: CallInfo) -> Call:
         call = self._calls.get(info.call_id)

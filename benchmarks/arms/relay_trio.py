@@ -33,15 +33,19 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
         skip("relay_trio.open_relay_client is missing (not available yet)")
     say({"ready": True})
 
-    async def consume_calls(client: Any) -> None:
+    async def handle(call: Any) -> None:
+        del call  # returns at once, as the asyncio arms' on_call does
+
+    async def consume_calls(client: Any, handlers: Any) -> None:
+        # What a user writes: one handler task per offered call.
         incoming = client.incoming_calls()
         if hasattr(incoming, "__aenter__"):
             async with incoming as calls:
-                async for _call in calls:
-                    pass
+                async for call in calls:
+                    handlers.start_soon(handle, call)
         else:
-            async for _call in incoming:
-                pass
+            async for call in incoming:
+                handlers.start_soon(handle, call)
 
     async def main() -> None:
         await _wait_for("go", _trio_line)
@@ -52,7 +56,7 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
         async with opener(**kwargs) as client, trio.open_nursery() as nursery:
             say({"connected": True})
             if hasattr(client, "incoming_calls"):
-                nursery.start_soon(consume_calls, client)
+                nursery.start_soon(consume_calls, client, nursery)
             if mode == "events":
                 await _wait_for("stop", _trio_line)
                 say({"stats": _statistics(client)})
