@@ -22,7 +22,10 @@ CALLS = 2000
 
 
 def _device(index: int) -> dict[str, Any]:
-    numbers = {"from_number": f"+1{2000000000 + index:010d}", "to_number": f"+1{8000000000 + index:010d}"}
+    numbers = {
+        "from_number": f"+1{2000000000 + index:010d}",
+        "to_number": f"+1{8000000000 + index:010d}",
+    }
     return {"type": "phone", "params": numbers}
 
 
@@ -53,7 +56,9 @@ def _traced(run: Any) -> int:
 
 
 def test_a_live_inbound_call_costs_the_core_under_490_bytes() -> None:
-    config = attrs.evolve(RelayConfig(project="p", token="t", contexts=("office",)), max_calls=CALLS)
+    config = attrs.evolve(
+        RelayConfig(project="p", token="t", contexts=("office",)), max_calls=CALLS
+    )
     session, _ = ready_session(config)
     texts = [_offer(index) for index in range(CALLS)]
 
