@@ -7,8 +7,9 @@ own task).  Also the client's table of live calls (``_track``, ``_forget``,
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import assert_never
+from typing import Final, assert_never
 
 from relay_core import (
     ActionFinished,
@@ -30,6 +31,7 @@ from relay_core import (
     RelayError,
     RequestCompleted,
     RequestFailed,
+    SessionClosedError,
     SessionEnding,
     SessionStarted,
     UnknownEvent,
@@ -40,6 +42,9 @@ from ._call import Call, CallEvent
 from ._commands import Commands
 
 log = logging.getLogger("relay_asyncio")
+
+#: Loop turns in a row without a handler finishing before held offers are refused.
+IDLE_TICKS: Final = 3
 
 
 class Dispatch(Commands):
@@ -69,13 +74,54 @@ class Dispatch(Commands):
 
     def _offer(self, info: CallInfo) -> None:
         handler = self._on_call
-        if handler is None or self._closing or self._handlers >= self._max_handlers:
-            log.warning("refusing inbound call %s: no free on_call handler", info.call_id)
-            assert self._session is not None
-            self._session.refuse_call(info.ref, now=self._now())
+        if handler is None or self._closing:
+            self._refuse(info.ref)
+            return
+        call = self._track(info)
+        if self._handlers >= self._max_handlers or self._held:
+            # Not refused yet: handlers started earlier in this read have not
+            # run at all.  The reader lets them run first (_settle_offers).
+            self._held.append(call)
             return
         self._handlers += 1
-        self._spawn(self._run_handler(handler, self._track(info)))
+        self._spawn(self._run_handler(handler, call))
+
+    def _refuse(self, ref: CallRef) -> None:
+        log.warning("refusing inbound call %s: no free on_call handler", ref.call_id)
+        assert self._session is not None
+        self._session.refuse_call(ref, now=self._now())
+
+    async def _settle_offers(self) -> None:
+        """Give held offers to handlers as they free up; refuse the rest.
+
+        Runs after a read whose offers outnumbered the free handlers.  An
+        offer is refused (the overflow policy) only once :data:`IDLE_TICKS`
+        turns of the loop in a row freed no handler: handlers that return at
+        once take a whole burst, handlers that do not return get the policy.
+        """
+        held = self._held
+        idle = 0
+        while held:
+            handler = self._on_call
+            while held and handler is not None and not self._closing:
+                if self._handlers >= self._max_handlers:
+                    break
+                call = held.popleft()
+                self._handlers += 1
+                self._spawn(self._run_handler(handler, call))
+            if not held:
+                return
+            if idle >= IDLE_TICKS or handler is None or self._closing:
+                break
+            running = self._handlers
+            await asyncio.sleep(0)
+            idle = 0 if self._handlers < running else idle + 1
+        while held:
+            call = held.popleft()
+            if self._calls.get(CallId(call.call_id)) is call:
+                self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
+                self._refuse(call.ref)
+        self._pump()
 
     async def _run_handler(self, handler: CallHandler, call: Call) -> None:
         try:

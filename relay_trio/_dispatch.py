@@ -8,7 +8,7 @@ before it flushes the replies.  Also the client's table of live calls
 from __future__ import annotations
 
 import logging
-from typing import assert_never
+from typing import Final, assert_never
 
 import trio
 
@@ -42,6 +42,9 @@ from ._call import Call
 from ._commands import Commands
 
 log = logging.getLogger("relay_trio")
+
+#: Scheduling rounds in a row without a consumer taking a call before held offers are refused.
+IDLE_TICKS: Final = 3
 
 
 class Dispatch(Commands):
@@ -132,9 +135,52 @@ class Dispatch(Commands):
         call._close(error)
 
     def _offer(self, call: Call) -> None:
+        if self._held:  # offers keep their order
+            self._held.append(call)
+            return
         try:
             self._incoming.send_nowait(call)
-        except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
-            log.warning("no room for inbound call %s; refusing it", call.call_id)
-            self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
-            self._session.refuse_call(call.ref, now=trio.current_time())
+        except trio.WouldBlock:
+            # Not refused yet: consumers have not run at all during this read.
+            # The reader lets them take what they can first (_settle_offers).
+            self._held.append(call)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            self._refuse(call)
+
+    def _refuse(self, call: Call) -> None:
+        log.warning("no room for inbound call %s; refusing it", call.call_id)
+        self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
+        self._session.refuse_call(call.ref, now=trio.current_time())
+
+    async def _settle_offers(self) -> None:
+        """Hand held offers to consumers as they take them; refuse the rest.
+
+        Runs after a read whose offers overflowed ``max_pending_calls``.  An
+        offer is refused (the overflow policy) only once :data:`IDLE_TICKS`
+        scheduling rounds in a row saw no consumer take a call: a consumer
+        that starts a task per call takes a whole burst, one that stops
+        taking gets the policy.
+        """
+        held = self._held
+        idle = 0
+        while held:
+            try:
+                while held:
+                    self._incoming.send_nowait(held[0])
+                    held.popleft()
+                return
+            except trio.WouldBlock:
+                pass
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                break
+            if idle >= IDLE_TICKS or self._closing:
+                break
+            waiting = self._incoming.statistics().current_buffer_used
+            await trio.sleep(0)
+            stats = self._incoming.statistics()
+            took = stats.current_buffer_used < waiting or stats.tasks_waiting_receive > 0
+            idle = 0 if took else idle + 1
+        while held:
+            call = held.popleft()
+            if self._calls.get(call.call_id) is call:
+                self._refuse(call)
