@@ -156,7 +156,7 @@ def draw(events_axis: Any, memory_axis: Any, results: Results, meta: dict[str, A
         points = [(live, value) for live, value in points if value]
         if points:
             xs, ys = zip(*points, strict=True)
-            events_axis.plot(xs, ys, marker="o", color=color, label=label.replace("*", ""))
+            events_axis.plot(xs, ys, marker="o", color=color, label=label.replace("*", "").replace("`", ""))
     events_axis.set_xscale("log")
     events_axis.set_ylim(bottom=0)
     events_axis.set_xlabel("live calls")
@@ -174,7 +174,7 @@ def draw(events_axis: Any, memory_axis: Any, results: Results, meta: dict[str, A
         points = [(calls, value) for calls, value in points if value]
         if points:
             xs, ys = zip(*points, strict=True)
-            memory_axis.plot(xs, ys, marker="o", color=colors[arm], label=label.replace("*", ""))
+            memory_axis.plot(xs, ys, marker="o", color=colors[arm], label=label.replace("*", "").replace("`", ""))
     memory_axis.axhline(800, color="gray", linestyle=":", lw=1, label="goal: 800 B")
     memory_axis.set_xscale("log")
     memory_axis.set_ylim(bottom=0)
