@@ -59,6 +59,8 @@ class Settings:
     scale_rounds: int
     #: Live calls of the memory arm beyond ``memory_calls`` (10k is the main row).
     memory_more: list[int]
+    #: Clients in one process (memory per idle client).
+    client_counts: list[int]
 
 
 #: End-to-end event arms: (arm, transport).  Floors first, then the clients.
@@ -104,6 +106,7 @@ def settings(quick: bool, rounds: int | None) -> Settings:
             scale_arms=["relay_asyncio", "relay_trio"],
             scale_rounds=1,
             memory_more=[],
+            client_counts=[10],
         )
     return Settings(
         quick=False,
@@ -122,6 +125,7 @@ def settings(quick: bool, rounds: int | None) -> Settings:
         scale_arms=["relay_asyncio", "relay_trio", "sdk"],
         scale_rounds=3,
         memory_more=[100_000],
+        client_counts=[1, 10, 100],
     )
 
 
@@ -422,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             for arm in config.memory_arms:
                 bench.memory(arm)
+            for count in config.client_counts:
+                for arm in config.scale_arms:
+                    scaling.clients_memory(bench, arm, count)
             for calls in config.memory_more:
                 for arm in config.memory_arms:
                     if arm != "sdk-inproc":
@@ -448,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory_calls": config.memory_calls,
         "memory_more": config.memory_more,
         "scale_live": config.scale_live,
+        "client_counts": config.client_counts,
         "scale_rounds": min(config.scale_rounds, config.rounds),
         "frame_bytes": frames.mean_frame_bytes(),
         "mix": frames.stream_mix(frames.CYCLE),

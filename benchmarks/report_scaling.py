@@ -7,7 +7,7 @@ from typing import Any
 
 from .report import DASH, TIMES, fmt, ratios
 from .runner import Results
-from .scaling import scale_key
+from .scaling import clients_key, scale_key
 
 SCALE_ARMS = [
     ("relay_asyncio", "**relay_asyncio**", "tab:green"),
@@ -67,6 +67,26 @@ def section(results: Results, meta: dict[str, Any]) -> list[str]:
                 + " | ".join(cells)
                 + f" | {DASH if spread is None else f'{spread * 100:.0f} %'} |"
             )
+        add("")
+    counts: list[int] = meta.get("client_counts") or []
+    if counts:
+        add("## Clients in one process: memory per idle client")
+        add("")
+        add(
+            "One warm-up client, then *N* more connected to the load server in the same "
+            "process, idle; tracemalloc growth ÷ *N* (and RSS growth less tracemalloc's own)."
+        )
+        add("")
+        add("| client | " + " | ".join(f"{n} clients: traced B | RSS B" for n in counts) + " |")
+        add("|---|" + "---|---|" * len(counts))
+        for arm, label, _ in SCALE_ARMS:
+            cells = []
+            for count in counts:
+                key = clients_key(arm, count)
+                cells.append(fmt(results.values(f"{key}/per_client")))
+                cells.append(fmt(results.values(f"{key}/rss_per_client")))
+            if not all(cell == DASH for cell in cells):
+                add(f"| {label} | " + " | ".join(cells) + " |")
         add("")
     sizes = [meta["memory_calls"], *meta.get("memory_more", [])]
     add("## Memory per live call by live calls (traced and RSS)")
@@ -156,7 +176,9 @@ def draw(events_axis: Any, memory_axis: Any, results: Results, meta: dict[str, A
         points = [(live, value) for live, value in points if value]
         if points:
             xs, ys = zip(*points, strict=True)
-            events_axis.plot(xs, ys, marker="o", color=color, label=label.replace("*", "").replace("`", ""))
+            events_axis.plot(
+                xs, ys, marker="o", color=color, label=label.replace("*", "").replace("`", "")
+            )
     events_axis.set_xscale("log")
     events_axis.set_ylim(bottom=0)
     events_axis.set_xlabel("live calls")
@@ -174,7 +196,9 @@ def draw(events_axis: Any, memory_axis: Any, results: Results, meta: dict[str, A
         points = [(calls, value) for calls, value in points if value]
         if points:
             xs, ys = zip(*points, strict=True)
-            memory_axis.plot(xs, ys, marker="o", color=colors[arm], label=label.replace("*", "").replace("`", ""))
+            memory_axis.plot(
+                xs, ys, marker="o", color=colors[arm], label=label.replace("*", "").replace("`", "")
+            )
     memory_axis.axhline(800, color="gray", linestyle=":", lw=1, label="goal: 800 B")
     memory_axis.set_xscale("log")
     memory_axis.set_ylim(bottom=0)

@@ -68,3 +68,33 @@ def scale_events(bench: Bench, round_index: int, arm: str, live: int) -> None:
             bench.results.add(f"{key}/cpu", round_index, done["client_cpu"] / done["n"])
 
     bench._guard(key, run)
+
+
+def clients_key(arm: str, count: int) -> str:
+    return f"clients/{arm}/{count}"
+
+
+def clients_memory(bench: Bench, arm: str, count: int) -> None:
+    """Memory per idle connected client with ``count`` clients in one process (deterministic)."""
+    key = clients_key(arm, count)
+
+    def run() -> None:
+        args = ["-m", "benchmarks.arms", arm, "clients", "--host", bench.host(arm, "tls")]
+        # The official SDK refuses a second client per process unless told.
+        env = {**bench.env, "RELAY_MAX_CONNECTIONS": str(count + 1)}
+        child = Child([*args, "--clients", str(count)], env)
+        try:
+            child.expect(["ready"], timeout=60)
+            child.tell("go")
+            out = child.expect(["result"], timeout=60 + count)["result"]
+            child.tell("stop")
+            child.finish()
+        finally:
+            child.kill()
+        bench.results.add(f"{key}/per_client", 0, out["per_client"])
+        bench.results.add(f"{key}/rss_per_client", 0, out["rss_per_client"])
+        bench.results.details[key] = [
+            (size / count, blocks / count, where) for size, blocks, where in out.get("top", [])
+        ]
+
+    bench._guard(key, run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tracemalloc
 from typing import Any
 
@@ -14,6 +15,7 @@ from ._common import (
     _trio_line,
     _wait_for,
     client_kwargs,
+    measure_clients,
     measure_memory,
     run_dial_levels,
     say,
@@ -46,6 +48,17 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
         else:
             async for call in incoming:
                 handlers.start_soon(handle, call)
+
+    async def clients() -> None:
+        await _wait_for("go", _trio_line)
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def open_one() -> Any:
+                kwargs = client_kwargs(args.host, opener, ("max_pending_calls", "max_calls"))
+                return await stack.enter_async_context(opener(**kwargs))
+
+            await measure_clients(open_one, args.clients, trio.sleep)
+            await _wait_for("stop", _trio_line)
 
     async def main() -> None:
         await _wait_for("go", _trio_line)
@@ -81,4 +94,4 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
 
         await run_dial_levels(dial, args.levels, args.totals, run_workers)
 
-    trio.run(main)
+    trio.run(clients if mode == "clients" else main)
