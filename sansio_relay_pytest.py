@@ -9,8 +9,13 @@ Fixtures:
 
 * ``fake_relay_directory`` - the phone directory (default:
   ``Directory.default()``); override it to script numbers.
+* ``fake_relay_message_directory`` - who gets which SMS/MMS outcome (default:
+  ``MessageDirectory.default()``); override it to script numbers.
 * ``fake_relay_core`` - the sans-IO ``FakeRelayServer`` (credentials
   ``test-project`` / ``test-token``); override it for other options.
+
+Every served fixture's handle scripts the server: inbound calls
+(``inject_inbound_call``) and inbound SMS/MMS (``inject_inbound_message``).
 * ``fake_relay_tls`` - ``False``; override to serve ``wss://``.
 * ``fake_relay_server`` - served with trio (pytest-trio tests).
 * ``fake_relay_server_asyncio`` - served with asyncio (pytest-asyncio tests).
@@ -27,7 +32,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import pytest
 
-from relay_core.testing import Directory, FakeRelayServer
+from relay_core.testing import Directory, FakeRelayServer, MessageDirectory
 
 if TYPE_CHECKING:
     import relay_asyncio.testing
@@ -38,6 +43,7 @@ _F = TypeVar("_F", bound=Callable[..., object])
 __all__ = [
     "fake_relay_core",
     "fake_relay_directory",
+    "fake_relay_message_directory",
     "fake_relay_sdk_env",
     "fake_relay_server",
     "fake_relay_server_asyncio",
@@ -52,9 +58,19 @@ def fake_relay_directory() -> Directory:
 
 
 @pytest.fixture
-def fake_relay_core(fake_relay_directory: Directory) -> FakeRelayServer:
+def fake_relay_message_directory() -> MessageDirectory:
+    """SMS/MMS outcomes by number; script it (``.set(number, Undelivered(reason="spam"))``)."""
+    return MessageDirectory.default()
+
+
+@pytest.fixture
+def fake_relay_core(
+    fake_relay_directory: Directory, fake_relay_message_directory: MessageDirectory
+) -> FakeRelayServer:
     """The sans-IO fake server behind the served fixtures (journal, calls, scripting)."""
-    return FakeRelayServer(directory=fake_relay_directory)
+    return FakeRelayServer(
+        directory=fake_relay_directory, message_directory=fake_relay_message_directory
+    )
 
 
 @pytest.fixture

@@ -24,33 +24,60 @@ from relay_core import (
     SessionClosedError,
 )
 
-from ._call import Action, Call, ConnectResult, EventHandler, PlayAction
+from ._actions import (
+    Action,
+    AIAction,
+    CollectAction,
+    DetectAction,
+    FaxAction,
+    PayAction,
+    PlayAction,
+    RecordAction,
+    StandaloneCollectAction,
+    StreamAction,
+    TapAction,
+    TranscribeAction,
+)
+from ._call import Call, ConnectResult, EventHandler
 from ._client import CallHandler, RelayClient, websocket_url
+from ._message import Message, MessageHandler
 from ._serve import serve
 
 __all__ = [
+    "AIAction",
     "Action",
     "AuthenticationError",
     "Call",
     "CallGoneError",
     "CallHandler",
+    "CollectAction",
     "ConnectError",
     "ConnectResult",
     "ConnectionFailedError",
     "ConnectionLostError",
+    "DetectAction",
     "DialError",
     "DialTimeoutError",
     "EventHandler",
+    "FaxAction",
     "InvalidArgumentError",
     "LocalProtocolError",
+    "PayAction",
+    "Message",
+    "MessageHandler",
     "PlayAction",
     "ProtocolError",
+    "RecordAction",
     "RelayClient",
     "RelayError",
     "RemoteProtocolError",
     "RequestError",
     "RequestTimeoutError",
     "SessionClosedError",
+    "StandaloneCollectAction",
+    "StreamAction",
+    "TapAction",
+    "TranscribeAction",
     "serve",
     "websocket_url",
 ]

@@ -11,6 +11,8 @@ each part reads (and type-checks) on its own:
   client (``relay_asyncio._call.CallHost``);
 * ``_dispatch``: core events to waiters and calls, and inbound calls to the
   ``on_call`` handler (sync; never awaits user code);
+* ``_message``: SMS/MMS (``send_message``, ``on_message``, the ``Message``
+  objects), over the dispatch;
 * ``_client``: the public API on top, ``async with`` included.
 
 Each layer builds on the one before; the two calls that point back up

@@ -1,4 +1,4 @@
-"""What user code holds: :class:`Call`, :class:`PlayAction` and :class:`ConnectResult`.
+"""What user code holds: :class:`Call` and :class:`ConnectResult` (actions: ``_actions``).
 
 A ``Call`` mirrors the core's snapshot of one call and turns its verbs into
 core commands sent through the owning :class:`~relay_asyncio.RelayClient`.
@@ -31,7 +31,6 @@ from relay_core import (
     Connect,
     ConnectState,
     ConnectStateChanged,
-    ControlId,
     Device,
     Disconnect,
     Hangup,
@@ -40,12 +39,7 @@ from relay_core import (
     JSONValue,
     NodeId,
     Pass,
-    Play,
-    PlayPause,
-    PlayResume,
     PlayStateChanged,
-    PlayStop,
-    PlayVolume,
     RelayError,
     SessionClosedError,
     UnknownEvent,
@@ -54,6 +48,9 @@ from relay_core import (
     check_timeout,
     device_to_wire,
 )
+
+from ._actions import Action, PlayAction
+from ._call_actions import CallActions
 
 __all__ = ["Action", "Call", "CallEvent", "CallHost", "ConnectResult", "EventHandler", "PlayAction"]
 
@@ -79,8 +76,8 @@ class CallHost(Protocol):
         """Send ``command``; its (code-checked) result."""
         ...
 
-    async def _play(self, call: Call, command: Play) -> PlayAction:
-        """Start a playback; its action follows its events."""
+    async def _start_action(self, action: Action, command: Command) -> None:
+        """Send ``command`` with ``action`` following its events (settled if it fails)."""
         ...
 
     async def _connect(
@@ -127,65 +124,12 @@ class ConnectResult(dict[str, JSONValue]):
         return self.peer is not None
 
 
-class Action:
-    """A running action on a call, settled by its terminal event."""
+class Call(CallActions):
+    """One call, inbound or outbound, as the official SDK's ``Call``.
 
-    def __init__(self, call: Call, control_id: ControlId) -> None:
-        self.call = call
-        self.control_id = control_id
-        self.state: str | None = None
-        #: The terminal event, once there is one.
-        self.result: PlayStateChanged | None = None
-        self._done = asyncio.Event()
-
-    @property
-    def completed(self) -> bool:
-        """Whether the action reached a terminal state."""
-        return self._done.is_set()
-
-    is_done = completed
-
-    async def wait(self, timeout: float | None = None) -> PlayStateChanged:
-        """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds)."""
-        timeout = check_timeout("timeout", timeout, allow_none=True)
-        async with asyncio.timeout(timeout):
-            await self._done.wait()
-        assert self.result is not None
-        return self.result
-
-    def _update(self, event: PlayStateChanged) -> bool:
-        self.state = event.state
-        if event.is_final:
-            self.result = event
-            self._done.set()
-            return True
-        return False
-
-
-class PlayAction(Action):
-    """Handle of a ``calling.play``: stop, pause, resume, volume, wait."""
-
-    async def stop(self) -> JSONObject:
-        """Stop the playback."""
-        return await self.call._request(PlayStop(call=self.call, control_id=self.control_id))
-
-    async def pause(self, behavior: str | None = None) -> JSONObject:
-        """Pause the playback."""
-        command = PlayPause(call=self.call, control_id=self.control_id, behavior=behavior)
-        return await self.call._request(command)
-
-    async def resume(self) -> JSONObject:
-        """Resume a paused playback."""
-        return await self.call._request(PlayResume(call=self.call, control_id=self.control_id))
-
-    async def volume(self, volume: float) -> JSONObject:
-        """Set the playback volume in dB (-40 to 40)."""
-        command = PlayVolume(call=self.call, control_id=self.control_id, volume=volume)
-        return await self.call._request(command)
-
-
-class Call:
-    """One call, inbound or outbound, as the official SDK's ``Call``."""
+    Its verbs beyond answer/hangup/connect (play, record, collect, detect,
+    ...) are :class:`~relay_asyncio._call_actions.CallActions`' and ``CallVerbs``'.
+    """
 
     def __init__(self, client: CallHost, info: CallInfo) -> None:
         self._client = client
@@ -258,28 +202,6 @@ class Call:
     async def disconnect(self) -> JSONObject:
         """Tear down this call's bridge; both legs stay up."""
         return await self._request(Disconnect(call=self))
-
-    async def play(
-        self,
-        media: Sequence[Mapping[str, Any]],
-        *,
-        volume: float | None = None,
-        direction: str | None = None,
-        loop: int | None = None,
-        control_id: str | None = None,
-        status_url: str | None = None,
-    ) -> PlayAction:
-        """Start playing media (flat or nested dicts); returns its :class:`PlayAction`."""
-        command = Play(
-            call=self,
-            media=media,
-            control_id=control_id,
-            volume=volume,
-            direction=direction,
-            loop=loop,
-            status_url=status_url,
-        )
-        return await self._client._play(self, command)
 
     async def connect(
         self,

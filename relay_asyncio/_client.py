@@ -67,7 +67,7 @@ from relay_core import (
 
 from ._base import CallHandler
 from ._call import Call
-from ._dispatch import Dispatch
+from ._message import Messaging
 
 __all__ = ["CallHandler", "RelayClient", "websocket_url"]
 
@@ -89,7 +89,7 @@ def websocket_url(host: str | None = None) -> str:
     return endpoint(space_host(None, os.environ)[0] if host is None else host).url
 
 
-class RelayClient(Dispatch):
+class RelayClient(Messaging):
     """A RELAY client with the official SDK's API (``signalwire.relay.RelayClient``).
 
     Args:

@@ -19,6 +19,7 @@ from relay_core import (
     Connect,
     ConnectionLostError,
     ConnectStateChanged,
+    ControlId,
     Dial,
     DialStateChanged,
     JSONObject,
@@ -26,7 +27,8 @@ from relay_core import (
     SessionClosedError,
 )
 
-from ._call import Call, PlayAction
+from ._actions import Action, CompletedHandler, PlayAction
+from ._call import Call
 from ._session_loop import SessionLoop
 
 _K = TypeVar("_K")
@@ -86,16 +88,46 @@ class Commands(SessionLoop):
 
     # -- what a Call asks of its client (relay_asyncio._call.CallHost) ------------------
 
-    async def _play(self, call: Call, command: Play) -> PlayAction:
-        """Start ``command``; the returned action follows its events."""
+    async def _play(
+        self, call: Call, command: Play, on_completed: CompletedHandler | None = None
+    ) -> PlayAction:
+        """Start ``command``; the returned action follows its events.
+
+        The adapters' shared name for starting a play (relay_trio's Call uses
+        it); relay_asyncio's ``Call.play`` builds its :class:`PlayAction` and
+        goes through :meth:`_start_action` like every other action.
+        """
+        action = PlayAction(call, command.control_id, on_completed)
+        await self._start_action(action, command)
+        return action
+
+    async def _start_action(self, action: Action, command: Command) -> None:
+        """Send ``command`` with ``action`` following its events.
+
+        The action is registered before the request goes out (its events may
+        overtake the reply).  If the start fails the core settles it and the
+        error is raised; if the caller leaves before the reply, the action is
+        abandoned (stopped on the server: nobody holds its handle).
+        """
         request = self._start(command)
-        action = self._actions[command.control_id] = PlayAction(call, command.control_id)
+        control_id = action.control_id
+        self._actions[control_id] = action
         try:
             await request
-        except BaseException:
-            self._actions.pop(command.control_id, None)
+        except BaseException as exc:
+            if self._actions.get(control_id) is action:
+                del self._actions[control_id]
+            action._detach()
+            if isinstance(exc, asyncio.CancelledError):
+                self._abandon_action(control_id)
             raise
-        return action
+
+    def _abandon_action(self, control_id: ControlId) -> None:
+        session = self._session
+        if session is None or self._closing:
+            return  # leaving: the session ends every action
+        if session.abandon_action(control_id, now=self._now()):
+            self._pump()
 
     async def _connect(
         self, command: Connect, *, wait: bool

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Final, assert_never
+from typing import TYPE_CHECKING, Final, assert_never
 
 from relay_core import (
     ActionFinished,
@@ -26,7 +26,10 @@ from relay_core import (
     DialStateChanged,
     FailureCause,
     InboundCallRefused,
+    InboundMessageRefused,
     LivenessLost,
+    MessageReceived,
+    MessageStateChanged,
     PlayStateChanged,
     RelayError,
     RequestCompleted,
@@ -49,6 +52,12 @@ IDLE_TICKS: Final = 3
 
 class Dispatch(Commands):
     """Routes events to waiters keyed by what the events carry."""
+
+    if TYPE_CHECKING:
+
+        def _on_message_event(
+            self, event: MessageReceived | MessageStateChanged | InboundMessageRefused
+        ) -> None: ...  # relay_asyncio._message
 
     def _track(self, info: CallInfo) -> Call:
         call = self._calls.get(info.call_id)
@@ -186,12 +195,17 @@ class Dispatch(Commands):
                     log.warning("calling.error %s: %s", event.code, event.message)
                     self._deliver(ref, event)
                 case (
-                    UnknownEvent(call=ref)
-                    | ActionUpdated(call=ref)
-                    | ActionFinished(call=ref)
-                    | CallActivity(call=ref)
+                    ActionUpdated(call=ref, control_id=control_id)
+                    | ActionFinished(call=ref, control_id=control_id)
                 ):
+                    action = self._actions.get(control_id)
+                    if action is not None and action._action_event(event):
+                        del self._actions[control_id]
                     self._deliver(ref, event)
+                case UnknownEvent(call=ref) | CallActivity(call=ref):
+                    self._deliver(ref, event)
+                case MessageReceived() | MessageStateChanged() | InboundMessageRefused():
+                    self._on_message_event(event)
                 case _:
                     assert_never(event)
 

@@ -10,6 +10,8 @@ part reads (and type-checks) on its own:
   client (``relay_trio._call.CallHost``);
 * ``_dispatch``: core events to waiters, calls and the inbound-call channel
   (sync; never awaits user code);
+* ``_message``: SMS/MMS (``send_message``, ``incoming_messages``, the
+  ``Message`` objects), over the dispatch;
 * ``_client``: the public API on top, and ``open_relay_client``.
 
 Each layer builds on the one before; the two calls that point back up
@@ -28,6 +30,7 @@ import trio
 from relay_core import (
     ConnectPolicy,
     ConnectStateChanged,
+    ControlId,
     DialStateChanged,
     Event,
     FailureCause,
@@ -38,6 +41,7 @@ from relay_core import (
     Tag,
 )
 
+from ._actions import Action
 from ._call import Call, Playback
 from ._sync import Broadcast, Waiter
 from ._transport import TransportError, WebSocket
@@ -91,6 +95,8 @@ class ClientBase:
         self._connects: dict[str, Waiter[tuple[ConnectStateChanged, Call | None]]] = {}
         self._calls: dict[str, Call] = {}
         self._playbacks: dict[str, Playback] = {}
+        #: Actions (record, collect, ...) until their ActionFinished.
+        self._actions: dict[ControlId, Action[object]] = {}
         self._tap = Broadcast[Event]()
         self._incoming, self._incoming_out = trio.open_memory_channel[Call](max_pending_calls)
         #: Offers of this read that found the buffer full (``Dispatch._settle_offers``).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 import trio
@@ -39,6 +40,9 @@ from relay_core import (
     work_error,
 )
 
+from ._actions import Action
+from ._call_actions import CallActions
+from ._call_verbs import CallVerbs
 from ._sync import Broadcast, EventStream
 
 __all__ = ["Call", "CallHost", "Playback"]
@@ -68,14 +72,26 @@ class CallHost(Protocol):
         """Stop following ``call``; its waiters raise ``error``."""
         ...
 
+    def _action(
+        self, action: Action[object], command: Command
+    ) -> AbstractAsyncContextManager[None]:
+        """Start ``action`` (entered on its reply); leaving ends it on the server."""
+        ...
 
-class Call:
+
+class Call(CallActions, CallVerbs):
     """One live call, inbound or outbound.
 
     Made by :meth:`RelayClient.dial`, :meth:`Call.connect` (the peer leg) and
     :meth:`RelayClient.incoming_calls`; never constructed by users.  Its state
     follows the server's events; wait on it with :meth:`wait_for`,
     :meth:`wait_for_ended` or ``async for event in call.events()``.
+
+    Every ``calling.*`` verb is a method: the action verbs (``record``,
+    ``prompt_tts``, ``collect``, ``detect``, ``tap``...: ``relay_trio._call_actions``)
+    are awaited for their result or run for an ``async with`` block; the
+    plain verbs (``transfer``, ``hold``...: ``relay_trio._call_verbs``) are
+    awaited.
     """
 
     def __init__(self, client: CallHost, info: CallInfo) -> None:

@@ -1,6 +1,7 @@
 """The fake-server CLI's commands, typed one a line on its standard input.
 
-``call`` places an inbound call, ``hangup`` ends one from the far end,
+``call`` places an inbound call (with what the caller presses and says),
+``hangup`` ends one from the far end,
 ``calls`` and ``sessions`` list what is live, ``help`` lists the commands.
 A bad line gets one error line on stderr and the server carries on.  The
 end of standard input only stops the reading: the server keeps serving (it
@@ -23,7 +24,7 @@ from typing import Final, TextIO
 import trio
 
 from relay_core import LocalProtocolError
-from relay_core.testing import FakeServerScripting
+from relay_core.testing import CallerScript, FakeServerScripting
 
 from ._cli_log import session_label
 
@@ -36,12 +37,18 @@ DEFAULT_CONTEXT: Final = "office"
 COMMANDS_HELP: Final = f"""\
 commands (one a line on standard input):
   call [--context CONTEXT] FROM TO   place an inbound call from FROM to TO, offered
-                                     on CONTEXT (default: {DEFAULT_CONTEXT})
+                                     on CONTEXT (default: {DEFAULT_CONTEXT}); once
+                                     answered the caller presses each --presses
+                                     DIGITS and says each --says WORDS (one per
+                                     collect; quote a #: '12#'), --answered-by
+                                     human|machine|fax
   hangup CALL_ID [REASON]            the far end hangs up a live call (any unique
                                      prefix of its id; REASON default: hangup)
   calls                              list the live calls
   sessions                           list the sessions
-  message ...                        not supported yet (no messaging in the fake server)
+  message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]
+                                     an SMS (or MMS with --media) from FROM to TO
+                                     arrives on CONTEXT (default: {DEFAULT_CONTEXT})
   help                               this list
 Blank lines and lines starting with # are skipped.  The end of standard input
 stops the commands, not the server; Ctrl-C stops the server."""
@@ -51,27 +58,46 @@ class CommandError(Exception):
     """A command line that cannot run; its text is the one-line reason."""
 
 
-def _call(handle: FakeServerScripting, args: list[str]) -> list[str]:
-    context = DEFAULT_CONTEXT
+_CALL_USAGE: Final = (
+    "call [--context CTX] [--presses DIGITS]... [--says WORDS]... [--answered-by WHO] FROM TO"
+)
+#: The ``call`` options that take a value (each also as ``--name=value``).
+_CALL_OPTIONS: Final = ("--context", "--presses", "--says", "--answered-by")
+
+
+def _call_options(args: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    options: dict[str, list[str]] = {name: [] for name in _CALL_OPTIONS}
     numbers: list[str] = []
     rest = iter(args)
     for arg in rest:
-        if arg == "--context":
-            context = next(rest, "")
-            if not context:
-                raise CommandError("call: --context needs a value")
-        elif arg.startswith("--context="):
-            context = arg.partition("=")[2]
+        name, eq, value = arg.partition("=")
+        if name in _CALL_OPTIONS:
+            value = value if eq else next(rest, "")
+            if not value:
+                raise CommandError(f"call: {name} needs a value")
+            options[name].append(value)
         elif arg.startswith("-") and not arg[1:2].isdigit():
-            raise CommandError(f"call: unknown option {arg!r}; usage: call [--context CTX] FROM TO")
+            raise CommandError(f"call: unknown option {arg!r}; usage: {_CALL_USAGE}")
         else:
             numbers.append(arg)
     if len(numbers) != 2:
-        raise CommandError("call: usage: call [--context CONTEXT] FROM TO")
-    from_number, to_number = numbers
+        raise CommandError(f"call: usage: {_CALL_USAGE}")
+    return options, numbers
+
+
+def _call(handle: FakeServerScripting, args: list[str]) -> list[str]:
+    options, (from_number, to_number) = _call_options(args)
+    context = options["--context"][-1] if options["--context"] else DEFAULT_CONTEXT
+    answered_by = options["--answered-by"]
     try:
+        caller = CallerScript(answered_by=answered_by[-1]) if answered_by else None
         ref = handle.inject_inbound_call(
-            context=context, from_number=from_number, to_number=to_number
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            caller=caller,
+            presses=options["--presses"] or None,
+            says=options["--says"] or None,
         )
     except LocalProtocolError as exc:
         raise CommandError(f"call: {exc.message}") from None
@@ -112,6 +138,9 @@ def _calls(handle: FakeServerScripting, args: list[str]) -> list[str]:
             line += f", bridged to {call.bridged_to.call_id}"
         if call.owner is not None:
             line += f", session {session_label(call.owner)}"
+        running = handle.server.network.running_actions(call.call_id)
+        if running:
+            line += ", running: " + ", ".join(f"{kind} {cid}" for kind, cid in running)
         lines.append(line)
     return lines or ["no live calls"]
 
@@ -130,9 +159,47 @@ def _sessions(handle: FakeServerScripting, args: list[str]) -> list[str]:
     return lines or ["no sessions"]
 
 
+_MESSAGE_USAGE: Final = (
+    "message: usage: message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]"
+)
+
+
 def _message(handle: FakeServerScripting, args: list[str]) -> list[str]:
-    # The hook for inbound messages, once the fake server has messaging.
-    raise CommandError("message: not supported yet (the fake server has no messaging)")
+    context = DEFAULT_CONTEXT
+    media: list[str] = []
+    words: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if words:  # after FROM, everything is the message
+            words.append(arg)
+        elif arg in ("--context", "--media"):
+            value = next(rest, "")
+            if not value:
+                raise CommandError(f"message: {arg} needs a value")
+            if arg == "--context":
+                context = value
+            else:
+                media.append(value)
+        elif arg.startswith("-") and not arg[1:2].isdigit():
+            raise CommandError(f"message: unknown option {arg!r}")
+        else:
+            words.append(arg)
+    if len(words) < 2:
+        raise CommandError(_MESSAGE_USAGE)
+    from_number, to_number, *text = words
+    try:
+        message = handle.inject_inbound_message(
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            body=" ".join(text),
+            media=tuple(media),
+        )
+    except LocalProtocolError as exc:
+        raise CommandError(f"message: {exc.message}") from None
+    if message.session is None:
+        return [f"no session receives context {context!r}: message from {from_number} dropped"]
+    return [f"message {message.message_id} from {from_number} to {to_number} sent on {context}"]
 
 
 def _help(handle: FakeServerScripting, args: list[str]) -> list[str]:

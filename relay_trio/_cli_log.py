@@ -22,6 +22,8 @@ from relay_core import (
     FakeRelayServer,
     JournalEntry,
     JSONObject,
+    MessageReceived,
+    MessageStateChanged,
     OtherDevice,
     PhoneDevice,
     PlayStateChanged,
@@ -32,6 +34,7 @@ from relay_core import (
 from relay_core.testing import CLIENT_TO_SERVER, SERVER_TO_CLIENT
 from relay_core.wire import ErrorResponse, Response
 
+from ._cli_verbs import describe_verb
 from .testing import FakeRelayHandle
 
 __all__ = ["Timeline", "describe", "describe_event", "session_label"]
@@ -88,6 +91,15 @@ def describe_event(event: Event) -> str | None:
         case CallReceived(call=call, context=context):
             where = _destination(call.device, inbound=True)
             return f"inbound call {call.call_id} from {where} offered on context {context or ''}"
+        case MessageReceived(message=message):
+            what = f"{len(message.media)} media" if message.media else f"{len(message.body)} chars"
+            return (
+                f"inbound message {message.message_id} from {message.from_number} to "
+                f"{message.to_number} on context {message.context} ({what})"
+            )
+        case MessageStateChanged(message=message, state=state, reason=reason):
+            line = f"message {message.message_id} to {message.to_number} {state.value}"
+            return line + (f" ({reason})" if reason else "")
         case _:
             return None
 
@@ -105,7 +117,8 @@ def describe(entry: JournalEntry) -> str | None:
         event = decode_event(event_type, entry.event_params)
     except RemoteProtocolError as exc:  # names the missing field, never a value
         return f"{event_type} unreadable: {exc.message}"
-    return describe_event(event)
+    line = describe_event(event)
+    return line if line is not None else describe_verb(event_type, entry.event_params)
 
 
 def _rejection(result: JSONObject) -> str | None:

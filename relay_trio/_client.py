@@ -63,7 +63,7 @@ from relay_core import (
 from relay_core import DialTimeoutError as CoreDialTimeoutError
 
 from ._call import Call
-from ._dispatch import Dispatch
+from ._message import Messaging
 from ._serve import serve
 from ._sync import EventStream
 from ._transport import is_default_host, relay_url, tls_context
@@ -92,7 +92,7 @@ class OpenTimeoutError(ConnectionFailedError, trio.TooSlowError):
     """
 
 
-class RelayClient(Dispatch):
+class RelayClient(Messaging):
     """A connected RELAY client; get one from :func:`open_relay_client`."""
 
     def __repr__(self) -> str:

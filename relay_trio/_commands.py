@@ -9,6 +9,8 @@ ends its legs and the frames go out under a shield (``_await_outcome``).
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar, assert_never
 
 import trio
@@ -26,6 +28,7 @@ from relay_core import (
     SessionClosedError,
 )
 
+from ._actions import Action
 from ._base import _Outcome
 from ._call import Call, Playback
 from ._session_loop import SessionLoop
@@ -100,6 +103,41 @@ class Commands(SessionLoop):
         playback = self._playbacks[command.control_id] = Playback(call, command.control_id)
         await self._finish(request)
         return playback
+
+    @asynccontextmanager
+    async def _action(self, action: Action[object], command: Command) -> AsyncIterator[None]:
+        """Start ``action``: the block runs once the server accepted it.
+
+        The handle follows the action's events from before the request
+        leaves (they may beat the reply).  Leaving the block normally stops
+        a running action politely (its stop command, then a wait bounded by
+        ``close_timeout`` for the end it reports, so a recording still gets
+        its URL); whatever way the block is left, an action the core still
+        runs is then abandoned: the core sends its stop command and reports
+        it ``abandoned`` (the flush is shielded: this works when cancelled).
+        """
+        request = self._start(command)
+        self._actions[action.control_id] = action
+        try:
+            await self._finish(request)
+            yield
+            if not action.done:
+                await self._stop_politely(action)
+        finally:
+            if self._session.abandon_action(action.control_id, now=trio.current_time()):
+                self._pump()
+                await self._flush(self._close_timeout)
+            self._actions.pop(action.control_id, None)
+
+    async def _stop_politely(self, action: Action[object]) -> None:
+        stop = action._stop_command()
+        if stop is not None:
+            try:
+                await self._request(stop)
+            except RelayError:
+                return  # over or gone already: the abandon cleans up
+        with trio.move_on_after(self._close_timeout if stop is not None else 0):
+            await action._done.wait()
 
     async def _connect(
         self, command: Connect

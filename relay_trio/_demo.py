@@ -1,9 +1,10 @@
-"""``python -m relay_trio demo``: a serial-failover dial, a TTS play, a parallel-ring
+"""``python -m relay_trio demo``: a serial-failover dial, an IVR menu, a parallel-ring
 connect and a hangup, printed as a live timeline.
 
 Without ``--host`` it starts the embedded fake RELAY server (its simulated
 phone network: the first number never answers, the others answer after
-1 s).  With ``--host`` and credentials (``--project``/``--token`` or the
+1 s; the second presses ``--press`` at the menu: 1 is sales, which connects,
+anything else gets a goodbye).  With ``--host`` and credentials (``--project``/``--token`` or the
 ``SIGNALWIRE_*`` variables) it runs the same script against a real Space:
 then give real numbers with ``--from``, ``--first``, ``--second``,
 ``--connect-to``.
@@ -16,18 +17,20 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import trio
 import trio.testing
 
 from relay_core import (
+    ActionFinished,
     CallErrorReported,
     CallGoneError,
     CallInfo,
     CallReceived,
     CallState,
     CallStateChanged,
+    CollectDigits,
     ConnectStateChanged,
     DialStateChanged,
     Event,
@@ -42,6 +45,9 @@ from relay_core import (
 from ._cli_args import HelpFormatter, float_between, non_empty, prog
 from ._client import RelayClient, open_relay_client
 from ._sync import EventStream
+
+if TYPE_CHECKING:
+    from relay_core.testing import FakeRelayServer
 
 __all__ = ["main"]
 
@@ -113,6 +119,11 @@ class Timeline:
                 self.line(f"call {_short(ref.call_id)}", f"connect {state.value}{detail}")
             case PlayStateChanged(call=ref, state=state):
                 self.line(f"call {_short(ref.call_id)}", f"play {state.value}")
+            case ActionFinished(call=ref, kind=kind, reason=reason, result=result):
+                what = getattr(result, "result_type", None) or reason
+                digits = getattr(result, "digits", None)
+                detail = f" {digits}" if digits else ""
+                self.line(f"call {_short(ref.call_id)}", f"{kind.value} {what}{detail}")
             case CallErrorReported(message=message):
                 self.line("error", message)
             case CallReceived(call=info):
@@ -137,14 +148,22 @@ async def run_script(client: RelayClient, args: argparse.Namespace, timeline: Ti
         [[_phone(args.first, args.from_, args.ring_timeout)], [_phone(args.second, args.from_)]],
         dial_timeout=120,
     )
-    await timeline.step(f"answered by {_destination(call.info)}; play a TTS prompt")
-    playback = await call.play([{"type": "tts", "text": args.say}])
-    state = await playback.wait()
+    await timeline.step(f"answered by {_destination(call.info)}; IVR menu: {args.say!r}")
+    prompt = await call.prompt_tts(
+        args.say, digits=CollectDigits(max=1, digit_timeout=5), initial_timeout=10
+    )
+    choice = prompt.digits if prompt.type == "digit" else None
+    if choice != "1":
+        branch = "support" if choice == "2" else "no valid choice"
+        await timeline.step(f"pressed {choice or 'nothing'}: {branch}; say goodbye, hang up")
+        await call.play_tts("Thank you for calling. Goodbye.")
+        await call.hangup()
+        with trio.move_on_after(10):
+            await call.wait_for_ended()
+        return
 
     first, second = args.connect_to
-    await timeline.step(
-        f"playback {state.value}; connect: ring {first} and {second} together (US ringback)"
-    )
+    await timeline.step(f"pressed 1: sales; connect: ring {first} and {second} together")
     peer = await call.connect(
         [[_phone(first, args.from_, args.ring_timeout), _phone(second, args.from_)]],
         ringback=[{"type": "ringtone", "name": "us"}],
@@ -161,12 +180,21 @@ async def run_script(client: RelayClient, args: argparse.Namespace, timeline: Ti
         await peer.wait_for_ended()
 
 
+def _demo_server(args: argparse.Namespace) -> FakeRelayServer:
+    """The embedded server: the default network, the callee pressing ``--press``."""
+    from relay_core.testing import Answers, Directory, FakeRelayServer
+
+    directory = Directory.default()
+    directory.set(args.second, Answers(after=1, presses=args.press, input_after=0.5))
+    return FakeRelayServer(directory=directory)
+
+
 async def _amain(args: argparse.Namespace, out: TextIO) -> int:
     async with contextlib.AsyncExitStack() as stack:
         if args.host is None:
             from .testing import open_fake_relay_server
 
-            fake = await stack.enter_async_context(open_fake_relay_server())
+            fake = await stack.enter_async_context(open_fake_relay_server(_demo_server(args)))
             host, project, token = fake.url, FAKE_PROJECT, FAKE_TOKEN
             print(f"embedded fake RELAY server on {fake.url}", file=out, flush=True)
         else:
@@ -206,13 +234,19 @@ MAX_SPEED = 100.0
 REQUEST_TIMEOUT = 10.0
 
 
+def _dtmf(value: str) -> str:
+    if not value or not set(value) <= set("0123456789*#"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not DTMF digits (0-9, *, #)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog("demo"),
         description=(
-            "The README demo: a serial-failover dial, a TTS play, a parallel-ring connect "
-            "and a hangup, printed as a live timeline.  Without --host it runs against the "
-            "embedded fake RELAY server."
+            "The README demo: a serial-failover dial, an IVR menu (press 1 for sales), a "
+            "parallel-ring connect and a hangup, printed as a live timeline.  Without --host "
+            "it runs against the embedded fake RELAY server."
         ),
         formatter_class=HelpFormatter,
     )
@@ -272,8 +306,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--say",
         metavar="TEXT",
         type=non_empty,
-        default="Hello from sansio-relay. Connecting you now.",
-        help="text of the TTS prompt",
+        default="Hello from sansio-relay. Press 1 for sales, 2 for support.",
+        help="text of the IVR menu prompt",
+    )
+    parser.add_argument(
+        "--press",
+        metavar="DIGITS",
+        type=_dtmf,
+        default="1",
+        help=(
+            "what the simulated callee presses at the menu (embedded server only): "
+            "1 connects to sales, anything else hears a goodbye"
+        ),
     )
     parser.add_argument(
         "--talk",

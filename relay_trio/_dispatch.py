@@ -8,7 +8,7 @@ before it flushes the replies.  Also the client's table of live calls
 from __future__ import annotations
 
 import logging
-from typing import Final, assert_never
+from typing import TYPE_CHECKING, Final, assert_never
 
 import trio
 
@@ -27,7 +27,10 @@ from relay_core import (
     Event,
     FailureCause,
     InboundCallRefused,
+    InboundMessageRefused,
     LivenessLost,
+    MessageReceived,
+    MessageStateChanged,
     PlayStateChanged,
     RelayError,
     RequestCompleted,
@@ -49,6 +52,12 @@ IDLE_TICKS: Final = 3
 
 class Dispatch(Commands):
     """Routes events to waiters keyed by what the events carry."""
+
+    if TYPE_CHECKING:
+
+        def _on_message_event(
+            self, event: MessageReceived | MessageStateChanged | InboundMessageRefused
+        ) -> None: ...  # relay_trio._message
 
     def _dispatch(self, event: Event) -> None:
         self._tap.put(event)
@@ -103,14 +112,18 @@ class Dispatch(Commands):
                     connect.set((event, peer))
             case InboundCallRefused(call=info, action=action):
                 log.warning("refused inbound call %s (%s)", info.call_id, action)
-            case (
-                CallErrorReported(call=ref)
-                | UnknownEvent(call=ref)
-                | ActionUpdated(call=ref)
-                | ActionFinished(call=ref)
-                | CallActivity(call=ref)
-            ):
+            case ActionUpdated(call=ref, control_id=control_id):
+                if (handle := self._actions.get(control_id)) is not None:
+                    handle._on_update(event)
                 self._deliver(ref, event)
+            case ActionFinished(call=ref, control_id=control_id):
+                if (handle := self._actions.pop(control_id, None)) is not None:
+                    handle._on_finished(event)
+                self._deliver(ref, event)
+            case CallErrorReported(call=ref) | UnknownEvent(call=ref) | CallActivity(call=ref):
+                self._deliver(ref, event)
+            case MessageReceived() | MessageStateChanged() | InboundMessageRefused():
+                self._on_message_event(event)
             case _:
                 assert_never(event)
 

@@ -34,6 +34,7 @@ from relay_core import (
 if TYPE_CHECKING:
     from ._call import Call
     from ._client import RelayClient
+    from ._message import Message
 
 __all__ = ["serve"]
 
@@ -102,14 +103,19 @@ async def _hang_up(call: Call) -> None:
 
 async def serve(
     client: RelayClient,
-    handler: Callable[[Call], Awaitable[object]],
+    handler: Callable[[Call], Awaitable[object]] | None,
     *,
     max_concurrent: int = 100,
     drain: trio.Event | None = None,
     grace: float = DEFAULT_GRACE,
+    message_handler: Callable[[Message], Awaitable[object]] | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> ServeSummary:
     """Run ``await handler(call)`` for each inbound call until drained or the client closes.
+
+    With ``message_handler``, also ``await message_handler(message)`` for each
+    inbound SMS/MMS (``handler`` may then be ``None``: calls are left to
+    others); both kinds share the ``max_concurrent`` bound.
 
     Handlers run in a nursery owned by this function, at most
     ``max_concurrent`` at once; further offers wait in the client's buffer
@@ -130,30 +136,43 @@ async def serve(
     """
     check_count("max_concurrent", max_concurrent)
     grace = check_timeout("grace", grace, allow_zero=True)
-    if not callable(handler):
+    if handler is None and message_handler is None:
+        raise InvalidArgumentError("handler: None, and no message_handler: nothing to serve")
+    if handler is not None and not callable(handler):
         raise InvalidArgumentError(f"handler: {handler!r} is not callable")
+    if message_handler is not None and not callable(message_handler):
+        raise InvalidArgumentError(f"message_handler: {message_handler!r} is not callable")
     if drain is not None and not isinstance(drain, trio.Event):
         raise InvalidArgumentError(f"drain: {drain!r} is not a trio.Event")
     serving = _Serving(max_concurrent)
     held: list[Call] = []  # an offer taken but not started when the drain began
     drained = False
-    async with trio.open_nursery() as handlers, client.incoming_calls() as calls:
-        async with trio.open_nursery() as intake:
-            if drain is not None:
-                intake.start_soon(_cancel_when_set, drain, intake.cancel_scope)
+    async with trio.open_nursery() as handlers:
+        if message_handler is not None:
+            # Messages share the calls' bound; they stop with the drain (an
+            # acked message cannot be passed back, so none is taken after it).
+            handlers.start_soon(_serve_messages, client, message_handler, serving.limiter, drain)
+        if handler is None:
             task_status.started()
-            async for call in calls:
-                held.append(call)
-                await serving.limiter.acquire_on_behalf_of(call)
-                held.remove(call)
-                scope = serving.start(call)
-                handlers.start_soon(
-                    serving.run, handler, call, scope, name=f"relay call {call.call_id}"
-                )
-            intake.cancel_scope.cancel()  # the client closed: no drain
-        if drain is not None and drain.is_set():
-            drained = True
-            await _drain(client, serving, calls, held, grace)
+        else:
+            async with client.incoming_calls() as calls:
+                async with trio.open_nursery() as intake:
+                    if drain is not None:
+                        intake.start_soon(_cancel_when_set, drain, intake.cancel_scope)
+                    task_status.started()
+                    async for call in calls:
+                        held.append(call)
+                        await serving.limiter.acquire_on_behalf_of(call)
+                        held.remove(call)
+                        scope = serving.start(call)
+                        handlers.start_soon(
+                            serving.run, handler, call, scope, name=f"relay call {call.call_id}"
+                        )
+                    intake.cancel_scope.cancel()  # the client closed: no drain
+                if drain is not None and drain.is_set():
+                    drained = True
+                    await _drain(client, serving, calls, held, grace)
+    drained = drained or (drain is not None and drain.is_set())
     return ServeSummary(
         handled=serving.handled,
         finished=serving.finished,
@@ -161,6 +180,44 @@ async def serve(
         passed=serving.passed,
         drained=drained,
     )
+
+
+async def _serve_messages(
+    client: RelayClient,
+    handler: Callable[[Message], Awaitable[object]],
+    limiter: trio.CapacityLimiter,
+    drain: trio.Event | None,
+) -> None:
+    async with (
+        trio.open_nursery() as running,
+        client.incoming_messages() as messages,
+        trio.open_nursery() as intake,  # the drain stops the intake only
+    ):
+        if drain is not None:
+            intake.start_soon(_cancel_when_set, drain, intake.cancel_scope)
+        async for message in messages:
+            await limiter.acquire_on_behalf_of(message)
+            running.start_soon(
+                _handle_message,
+                handler,
+                message,
+                limiter,
+                name=f"relay message {message.message_id}",
+            )
+        intake.cancel_scope.cancel()
+
+
+async def _handle_message(
+    handler: Callable[[Message], Awaitable[object]],
+    message: Message,
+    limiter: trio.CapacityLimiter,
+) -> None:
+    try:
+        await handler(message)
+    except Exception:
+        log.exception("the handler for message %s failed", message.message_id)
+    finally:
+        limiter.release_on_behalf_of(message)
 
 
 async def _cancel_when_set(event: trio.Event, scope: trio.CancelScope) -> None:

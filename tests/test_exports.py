@@ -43,20 +43,28 @@ CORE = {
     "SessionInfo", "Answers", "Busy", "Declines", "DestinationBehavior", "Directory", "Fails",
     "NeverAnswers", "PhoneNetwork", "SimulatedCall",
     # shared by both adapters: argument checks, buffer bounds, error choice
-    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_tls_option", "check_count",
+    "CALL_EVENT_BUFFER", "CLIENT_EVENT_BUFFER", "check_choice", "check_contexts", "check_count",
+    "check_tls_option",
     "check_flag", "check_port", "check_secret", "check_text", "check_timeout", "work_error",
     "http_status_cause",
     # actions (RELAY.md H.5): their kinds and events
     "ActionKind", "ActionUpdated", "ActionFinished", "CallActivity",
     # the serve drain both adapters run
     "DEFAULT_GRACE", "DRAIN_HANGUP_TIMEOUT", "ServeSummary",
+    # messaging (RELAY.md J)
+    "DEFAULT_MESSAGE_CONTEXT", "TERMINAL_MESSAGE_STATES", "InboundMessageRefused", "MessageId",
+    "MessageInfo", "MessageReceived", "MessageState", "MessageStateChanged", "SendMessage",
+    "message_context", "message_transition",
 }  # fmt: skip
 
 TESTING = {
     "CLIENT_TO_SERVER", "DEFAULT_JOURNAL_LIMIT", "SERVER_TO_CLIENT", "WRITE_TIMEOUT", "Answers",
-    "Busy", "CloseRequest", "ConnectionId", "Declines", "DestinationBehavior", "Directory",
+    "Busy", "CallerScript", "CloseRequest", "ConnectionId", "Declines", "DestinationBehavior",
+    "Directory",
     "FakeRelayServer", "FakeServerScripting", "Fails", "JournalEntry", "NeverAnswers",
     "PhoneNetwork", "RpcError", "SentEvent", "SessionInfo", "SimulatedCall",
+    "Delivered", "MessageBehavior", "MessageDirectory", "MessageFails", "NeverConfirmed",
+    "SimulatedMessage", "Undelivered",
 }  # fmt: skip
 
 
@@ -96,6 +104,10 @@ ASYNCIO = {
     "ConnectionFailedError",
     "DialTimeoutError",
     "serve",  # relay_trio.serve's twin, with the same drain
+    "Message", "MessageHandler",
+    # the official SDK's action classes (issue 13)
+    "AIAction", "CollectAction", "DetectAction", "FaxAction", "PayAction", "RecordAction",
+    "StandaloneCollectAction", "StreamAction", "TapAction", "TranscribeAction",
 }  # fmt: skip
 
 

@@ -10,9 +10,10 @@ holds the protocol below.
 ARM is a client (``relay_asyncio``, ``relay_trio``, ``sdk``: the official
 ``signalwire-sdk``) or a floor (``raw_ws``, ``raw_sansio``, ``raw_trio``,
 ``raw_ws_trio``, ``raw_wsproto``: decode + ack and nothing else); MODE is ``events``,
-``dials`` or ``memory``.  ``--host`` is what a user passes: ``127.0.0.1:PORT``
-means ``wss://`` (trusting ``SIGNALWIRE_RELAY_CA_FILE``), a ``ws://`` URL
-means plain WebSocket.
+``dials``, ``memory`` or ``messages`` (the clients only, against
+``benchmarks.message_server``: see ``messaging``).  ``--host`` is what a user
+passes: ``127.0.0.1:PORT`` means ``wss://`` (trusting
+``SIGNALWIRE_RELAY_CA_FILE``), a ``ws://`` URL means plain WebSocket.
 
 Protocol (one JSON object per stdout line):
 
@@ -36,6 +37,7 @@ import asyncio
 
 from ._asyncio_api import run_asyncio_arm
 from ._common import say
+from .messaging import run_messaging_arm
 from .raw_sansio import run_raw_sansio
 from .raw_trio import run_raw_trio
 from .raw_ws import run_raw_ws
@@ -59,17 +61,20 @@ def main(argv: list[str] | None = None) -> None:
             "sdk",
         ],
     )
-    parser.add_argument("mode", choices=["events", "dials", "memory", "clients"])
+    parser.add_argument("mode", choices=["events", "dials", "memory", "messages", "clients"])
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--host", required=True)
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 100])
     parser.add_argument("--totals", type=int, nargs="*", default=[200, 2000])
     parser.add_argument("--json", choices=["orjson", "json"], default="orjson")
+    parser.add_argument("--inbound", type=int, default=2000, help="messages mode: inbound count")
     args = parser.parse_args(argv)
     if len(args.levels) != len(args.totals):
         parser.error("--levels and --totals need the same length")
     try:
-        if args.arm == "relay_trio":
+        if args.mode == "messages":
+            run_messaging_arm(args.arm, args)
+        elif args.arm == "relay_trio":
             run_trio_arm(args.mode, args)
         elif args.arm == "raw_ws":
             asyncio.run(run_raw_ws(args.mode, args))

@@ -83,6 +83,17 @@ from ._events import (
     SessionStarted,
     UnknownEvent,
 )
+from ._message_commands import DEFAULT_MESSAGE_CONTEXT, SendMessage, message_context
+from ._message_events import (
+    TERMINAL_MESSAGE_STATES,
+    InboundMessageRefused,
+    MessageId,
+    MessageInfo,
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
+    message_transition,
+)
 from ._service_commands import (
     AI,
     AIStop,
@@ -122,6 +133,17 @@ from ._verb_commands import (
 
 __all__ = [
     "DEFAULT_HOST",
+    "DEFAULT_MESSAGE_CONTEXT",
+    "TERMINAL_MESSAGE_STATES",
+    "InboundMessageRefused",
+    "MessageId",
+    "MessageInfo",
+    "MessageReceived",
+    "MessageState",
+    "MessageStateChanged",
+    "SendMessage",
+    "message_context",
+    "message_transition",
     "Answer",
     "AuthenticationFailed",
     "CallErrorReported",

@@ -9,18 +9,16 @@ and reads them from the fields' wire paths.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Self, TypeVar, final
+from typing import ClassVar, Final, Self, TypeVar, cast, final
 
 import attrs
 
-from .._checks import check_secret
 from .._errors import InvalidArgumentError
 from .._ids import JSONDict, JSONObject, JSONValue
 from ..wire._request_codec import (
-    Validator,
-    check,
     choice,
     flag,
+    from_mapping,
     from_params,
     instance,
     json_object,
@@ -31,6 +29,7 @@ from ..wire._request_codec import (
 )
 from ._action_kinds import ActionKind
 from ._command_base import ActionStart, ActionSub, CodecCommand
+from ._request_fields import check_constant, secret
 
 __all__ = [
     "ReceiveFax",
@@ -57,39 +56,11 @@ TAP_DEVICE_TYPES = frozenset({"rtp", "ws"})
 CODECS = frozenset({"OPUS", "PCMA", "PCMU"})
 STREAM_TRACKS = frozenset({"inbound_track", "outbound_track", "both_tracks"})
 HTTP_METHODS = frozenset({"GET", "POST"})
-#: ``calling.send_digits``: DTMF digits plus ``w`` (0.5 s) / ``W`` (1 s) pauses.
-DTMF_CHARACTERS = frozenset("0123456789*#ABCDwW")
 
 
 def _any_text(_instance: object, _field: object, value: str | None) -> None:
     if value is not None and not isinstance(value, str):
         raise InvalidArgumentError(f"header_info: {value!r:.60} is not a string")
-
-
-def _secret(_instance: object, field: attrs.Attribute[str | None], value: str | None) -> None:
-    check_secret(field.name, value)
-
-
-def _loose_number_check(name: str, value: object) -> None:
-    if isinstance(value, str) and value:
-        return
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return
-    raise InvalidArgumentError(f"{name}: {value!r:.60} is not a number >= 0 (or its string)")
-
-
-def _loose_flag_check(name: str, value: object) -> None:
-    if not isinstance(value, bool) and not (isinstance(value, str) and value):
-        raise InvalidArgumentError(f"{name}: {value!r:.60} is not True, False or a string")
-
-
-def _loose_number() -> Validator[_T]:
-    """[PY] sends pay's numbers as strings, [GUIDE] as numbers: both pass."""
-    return check(_loose_number_check)
-
-
-def _loose_flag() -> Validator[_T]:
-    return check(_loose_flag_check)
 
 
 def _object(value: JSONValue) -> JSONObject:
@@ -287,6 +258,14 @@ class TapDevice(CodecCommand):
         return params
 
 
+def _device_value(value: object) -> TapDevice | None:
+    """``device`` as given, or read from its wire form when a mapping."""
+    return cast("TapDevice | None", _DEVICE_VALUE(value))
+
+
+_DEVICE_VALUE: Final = from_mapping(TapDevice, "device")
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Tap(ActionStart):
@@ -299,6 +278,7 @@ class Tap(ActionStart):
         validator=choice(DIRECTIONS, optional=False), metadata=wire("tap.params.direction")
     )
     device: TapDevice = attrs.field(
+        converter=_device_value,
         validator=instance(TapDevice, optional=False),
         metadata=wire("device", decode=nested(TapDevice)),
     )
@@ -319,10 +299,7 @@ class Tap(ActionStart):
     @classmethod
     def from_params(cls, params: JSONObject) -> Self:
         """Read the command from wire params (``tap.type`` must be ``audio``)."""
-        tap = params.get("tap") if isinstance(params, Mapping) else {"type": "audio"}
-        kind = tap.get("type") if isinstance(tap, Mapping) else None
-        if kind != "audio":
-            raise InvalidArgumentError(f"tap.type: {kind!r} is not one of audio")
+        check_constant(params, "tap.type", "audio")
         return from_params(cls, params)
 
 
@@ -359,7 +336,7 @@ class Stream(ActionStart):
         default=None, validator=choice(HTTP_METHODS), metadata=wire("status_url_method")
     )
     authorization_bearer_token: str | None = attrs.field(
-        default=None, repr=False, validator=_secret, metadata=wire("authorization_bearer_token")
+        default=None, repr=False, validator=secret, metadata=wire("authorization_bearer_token")
     )
     custom_parameters: JSONObject | None = attrs.field(
         default=None, validator=json_object(), metadata=wire("custom_parameters")

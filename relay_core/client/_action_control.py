@@ -3,10 +3,10 @@
 The rules are data in ``_actions`` (the verb table and the phase table);
 this mixin applies them to the keyed tables of ``CallControl``:
 
-* a start command (it declares ``action`` and ``control_id``: the
-  ``ActionCommand`` protocol) is checked (a live ``control_id`` is refused)
-  and registered before it is sent;
-* a sub-command (``ActionControlCommand``) of an action this session saw
+* a start command (an ``ActionStart``: it declares ``action`` and carries
+  ``control_id``) is checked (a live ``control_id`` is refused) and
+  registered before it is sent;
+* a sub-command (an ``ActionSub``) of an action this session saw
   end is refused locally, as is one of the wrong verb or a control the verb
   does not have; one for a ``control_id`` the session never had (or
   forgot) goes to the server, which decides;
@@ -43,9 +43,11 @@ from ._actions import (
     ActionInput,
     ActionPhase,
     _Action,
+    stop_command,
 )
 from ._call_commands import _CallTable
-from ._commands import Command, RawRequest
+from ._command_base import ActionStart, ActionSub
+from ._commands import Command
 from ._events import RequestFailed
 
 __all__ = ["_ActionControl"]
@@ -78,15 +80,14 @@ class _ActionControl(_CallTable):
 
     def _check_action(self, command: Command) -> None:
         """Refuse an action command that cannot go now (nothing is sent)."""
-        kind = getattr(command, "action", None)
-        if not isinstance(kind, ActionKind):
-            return
-        control_id: ControlId = command.control_id  # type: ignore[union-attr]
-        control = getattr(command, "control", None)
-        if control is None:
+        if isinstance(command, ActionStart):
+            control_id = command.control_id
             if control_id in self.actions or control_id in self.plays:
                 raise LocalProtocolError(f"control_id: {control_id!r} is already in use")
             return
+        if not isinstance(command, ActionSub):
+            return
+        control_id, kind, control = command.control_id, command.action, command.control
         action = self.actions.get(control_id)
         if action is not None:
             if action.kind is not kind:
@@ -103,24 +104,17 @@ class _ActionControl(_CallTable):
 
     def _register_action(self, command: Command, request_id: RequestId) -> None:
         """Track the action ``command`` starts or controls (before it is sent)."""
-        kind = getattr(command, "action", None)
-        if not isinstance(kind, ActionKind):
+        if isinstance(command, ActionSub):
+            if command.control_id in self.actions:
+                self._action_requests[request_id] = (command.control_id, command.control)
             return
-        control_id: ControlId = command.control_id  # type: ignore[union-attr]
-        control = getattr(command, "control", None)
-        if control is not None:
-            if control_id in self.actions:
-                self._action_requests[request_id] = (control_id, control)
+        if not isinstance(command, ActionStart):
             return
-        call = command.call  # type: ignore[union-attr]
-        action = _Action(call, control_id, kind, request_id)
-        action.wait_for_beep = getattr(command, "wait_for_beep", False) is True
-        action.continuous = getattr(command, "continuous", False) is True
-        queue_name = getattr(command, "queue_name", None)
-        action.queue_name = queue_name if isinstance(queue_name, str) else None
+        action = _Action(command, request_id)
+        control_id = action.control_id
         self.actions[control_id] = action
         self._ended_actions.pop(control_id, None)
-        self._call_actions.setdefault(call.call_id, set()).add(control_id)
+        self._call_actions.setdefault(action.call.call_id, set()).add(control_id)
         self._action_requests[request_id] = (control_id, None)
 
     def _action_replied(self, request_id: RequestId) -> None:
@@ -158,15 +152,9 @@ class _ActionControl(_CallTable):
         action = self.actions.get(control_id)
         if action is None:
             return False
-        spec = ACTIONS[action.kind]
-        if spec.stop_method is not None:
-            call = action.call
-            params: JSONObject = {
-                "node_id": call.node_id, "call_id": call.call_id, "control_id": control_id
-            }  # fmt: skip
-            if action.kind is ActionKind.QUEUE and action.queue_name is not None:
-                params = {**params, "queue_name": action.queue_name}
-            self._send(RawRequest(method=spec.stop_method, params=dict(params)))
+        stop = stop_command(action)
+        if stop is not None:
+            self._send(stop)
         self._move(action, _I.ABANDON)
         return True
 

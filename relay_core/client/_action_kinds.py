@@ -2,21 +2,17 @@
 
 An action is a verb with a client ``control_id`` whose progress arrives as
 ``calling.call.<kind>`` events until a terminal one.  Commands that start an
-action, and the sub-commands that touch a running one, declare their kind as a
-class variable; the action machine (``_actions.py``) reads only these
-declarations, never a command's class, so a new verb is one command class and
-one row of the action table.
+action (``ActionStart``) and the sub-commands that touch a running one
+(``ActionSub``, ``_command_base.py``) declare their kind as a class variable;
+the action machine (``_actions.py``) reads these declarations, so a new verb
+is one command class and one row of the action table.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import ClassVar, Protocol
 
-from .._ids import ControlId
-from ._events import CallRef
-
-__all__ = ["ActionCommand", "ActionControlCommand", "ActionKind"]
+__all__ = ["ActionKind"]
 
 
 class ActionKind(enum.StrEnum):
@@ -36,34 +32,3 @@ class ActionKind(enum.StrEnum):
     SEND_DIGITS = "send_digits"
     #: ``calling.queue.enter``; ``calling.queue.leave`` is its ``leave`` control.
     QUEUE = "queue"
-
-
-class ActionCommand(Protocol):
-    """A command that starts an action (``calling.record``, ``calling.collect``...)."""
-
-    method: ClassVar[str]
-    action: ClassVar[ActionKind]
-
-    @property
-    def call(self) -> CallRef: ...
-
-    @property
-    def control_id(self) -> ControlId: ...
-
-
-class ActionControlCommand(Protocol):
-    """A sub-command of a running action (``calling.record.stop``, ``.pause``...).
-
-    ``control`` is the last part of the method (``"stop"``, ``"pause"``,
-    ``"resume"``, ``"volume"``, ``"start_input_timers"``, ``"leave"``).
-    """
-
-    method: ClassVar[str]
-    action: ClassVar[ActionKind]
-    control: ClassVar[str]
-
-    @property
-    def call(self) -> CallRef: ...
-
-    @property
-    def control_id(self) -> ControlId: ...

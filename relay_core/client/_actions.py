@@ -86,10 +86,22 @@ from ..wire._action_payloads import (
     QueuePayload,
 )
 from ..wire._payloads import Payload
+from ._action_commands import ReceiveFaxStop, RecordStop, SendFaxStop, StreamStop, TapStop
 from ._action_kinds import ActionKind
+from ._collect_commands import CollectStop, DetectStop, PlayAndCollectStop
+from ._command_base import ActionStart
 from ._events import CallRef
+from ._service_commands import AIStop, PayStop, QueueLeave, TranscribeStop
 
-__all__ = ["ACTIONS", "ACTION_TRANSITIONS", "ActionInput", "ActionPhase", "ActionSpec"]
+__all__ = [
+    "ACTIONS", "ACTION_TRANSITIONS", "ActionInput", "ActionPhase", "ActionSpec", "stop_command"
+]  # fmt: skip
+
+#: The sub-commands that end an action on the server (all in the ``Command`` union).
+StopCommand: TypeAlias = (
+    RecordStop | PlayAndCollectStop | CollectStop | DetectStop | SendFaxStop | ReceiveFaxStop
+    | TapStop | StreamStop | PayStop | TranscribeStop | AIStop | QueueLeave
+)  # fmt: skip
 
 #: How many ended actions a session remembers, oldest forgotten first, so a
 #: control sent after the end is refused locally and a late event dropped.
@@ -152,16 +164,16 @@ class _Action:
     """What the core knows of one live action (mutable; events carry payloads)."""
 
     __slots__ = (
-        "call", "continuous", "control_id", "finished", "kind", "last", "phase",
-        "queue_name", "request_id", "seen_progress", "wait_for_beep",
+        "call", "command", "continuous", "control_id", "finished", "kind", "last", "phase",
+        "request_id", "seen_progress", "wait_for_beep",
     )  # fmt: skip
 
-    def __init__(
-        self, call: CallRef, control_id: ControlId, kind: ActionKind, request_id: RequestId
-    ) -> None:
-        self.call = call
-        self.control_id = control_id
-        self.kind = kind
+    def __init__(self, command: ActionStart, request_id: RequestId) -> None:
+        #: The start command (its fields fill the stop's, see ``stop_command``).
+        self.command = command
+        self.call: CallRef = command.call
+        self.control_id: ControlId = command.control_id
+        self.kind: ActionKind = command.action
         self.request_id = request_id
         self.phase = ActionPhase.PENDING
         #: ActionFinished was reported (on entering done, or ended).
@@ -169,10 +181,9 @@ class _Action:
         #: detect: the last decisive payload; tap: whether ``tapping`` came.
         self.last: Payload | None = None
         self.seen_progress = False
-        #: Client-only options of the start command (read with getattr).
-        self.wait_for_beep = False
-        self.continuous = False
-        self.queue_name: str | None = None
+        #: Client-only options of the start command (detect, collect).
+        self.wait_for_beep = getattr(command, "wait_for_beep", False) is True
+        self.continuous = getattr(command, "continuous", False) is True
 
 
 #: A judge reads one event of an action: (input, succeeded, result payload).
@@ -297,7 +308,7 @@ class ActionSpec:
     #: The ``control`` names of its sub-commands.
     controls: frozenset[str]
     #: The sub-command that ends it on the server (sent when abandoned), if any.
-    stop_method: str | None
+    stop: type[StopCommand] | None
     #: Controls whose 2xx reply ends it on the client (reason ``stopped``).
     ends_on_reply: frozenset[str]
     judge: Judge
@@ -307,8 +318,8 @@ def _spec(
     kind: ActionKind,
     judge: Judge,
     *controls: str,
+    stop: type[StopCommand] | None,
     events: tuple[str, ...] = (),
-    stop: str | None = "stop",
     ends_on_reply: tuple[str, ...] = (),
     start: str | None = None,
 ) -> ActionSpec:
@@ -317,11 +328,29 @@ def _spec(
         kind=kind,
         start_method=start or f"calling.{verb}",
         event_types=frozenset(events or (f"calling.call.{verb}",)),
-        controls=frozenset((*controls, *(() if stop is None else (stop,)))),
-        stop_method=None if stop is None else f"calling.{verb}.{stop}",
+        controls=frozenset((*controls, *(() if stop is None else (stop.control,)))),
+        stop=stop,
         ends_on_reply=frozenset(ends_on_reply),
         judge=judge,
     )
+
+
+def stop_command(action: _Action) -> StopCommand | None:
+    """The typed stop sub-command that ends ``action`` on the server, if its verb has one.
+
+    A stop's required fields besides ``call`` and ``control_id`` are the
+    start's fields of the same name (``calling.queue.leave``'s ``queue_name``).
+    """
+    stop = ACTIONS[action.kind].stop
+    if stop is None:
+        return None
+    start = action.command
+    carried = {
+        field.name: getattr(start, field.name)
+        for field in attrs.fields(stop)
+        if field.default is attrs.NOTHING and field.name not in ("call", "control_id")
+    }
+    return stop(call=action.call, control_id=action.control_id, **carried)
 
 
 _K = ActionKind
@@ -334,23 +363,26 @@ ACTIONS: Final[Mapping[ActionKind, ActionSpec]] = MappingProxyType(
     {
         spec.kind: spec
         for spec in (
-            _spec(_K.RECORD, _by_state(_ENDS, frozenset({"no_input", "error"})), "pause", "resume"),
             _spec(
-                _K.PLAY_AND_COLLECT, _collect, "volume",
+                _K.RECORD, _by_state(_ENDS, frozenset({"no_input", "error"})), "pause", "resume",
+                stop=RecordStop,
+            ),
+            _spec(
+                _K.PLAY_AND_COLLECT, _collect, "volume", stop=PlayAndCollectStop,
                 events=("calling.call.play", "calling.call.collect"),
             ),
-            _spec(_K.COLLECT, _collect, "start_input_timers"),
-            _spec(_K.DETECT, _detect),
-            _spec(_K.SEND_FAX, _fax, events=_FAX),
-            _spec(_K.RECEIVE_FAX, _fax, events=_FAX),
-            _spec(_K.TAP, _tap),
-            _spec(_K.STREAM, _by_state(_ENDS, _FAILS)),
-            _spec(_K.PAY, _pay),
-            _spec(_K.TRANSCRIBE, _by_state(_ENDS, _FAILS)),
-            _spec(_K.AI, _by_state(_ENDS, _FAILS), ends_on_reply=("stop",)),
+            _spec(_K.COLLECT, _collect, "start_input_timers", stop=CollectStop),
+            _spec(_K.DETECT, _detect, stop=DetectStop),
+            _spec(_K.SEND_FAX, _fax, stop=SendFaxStop, events=_FAX),
+            _spec(_K.RECEIVE_FAX, _fax, stop=ReceiveFaxStop, events=_FAX),
+            _spec(_K.TAP, _tap, stop=TapStop),
+            _spec(_K.STREAM, _by_state(_ENDS, _FAILS), stop=StreamStop),
+            _spec(_K.PAY, _pay, stop=PayStop),
+            _spec(_K.TRANSCRIBE, _by_state(_ENDS, _FAILS), stop=TranscribeStop),
+            _spec(_K.AI, _by_state(_ENDS, _FAILS), stop=AIStop, ends_on_reply=("stop",)),
             _spec(_K.SEND_DIGITS, _by_state(_ENDS, _FAILS), stop=None),
             _spec(
-                _K.QUEUE, _queue, start="calling.queue.enter", stop="leave",
+                _K.QUEUE, _queue, start="calling.queue.enter", stop=QueueLeave,
                 ends_on_reply=("leave",),
             ),
         )

@@ -6,7 +6,7 @@ Params per RELAY.md H.5.3-H.5.5; every field's wire path is its metadata
 
 from __future__ import annotations
 
-from typing import ClassVar, final
+from typing import ClassVar, Final, cast, final
 
 import attrs
 
@@ -16,13 +16,14 @@ from ..wire._convert import media_list
 from ..wire._request_codec import (
     choice,
     flag,
+    from_mapping,
     instance,
     json_object,
     nested,
     number,
     text,
     text_list,
-    to_tuple,
+    text_tuple,
     wire,
 )
 from ..wire._values import Media
@@ -85,7 +86,7 @@ class CollectSpeech(CodecCommand):
     )
     language: str | None = attrs.field(default=None, validator=text(), metadata=wire("language"))
     hints: tuple[str, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=text_list(), metadata=wire("hints")
+        default=None, converter=text_tuple, validator=text_list(), metadata=wire("hints")
     )
     model: str | None = attrs.field(default=None, validator=text(), metadata=wire("model"))
     engine: str | None = attrs.field(default=None, validator=text(), metadata=wire("engine"))
@@ -96,6 +97,22 @@ def _check_kind(digits: object, speech: object, where: str) -> None:
         raise InvalidArgumentError(
             f"{where}digits: None; a collect needs digits or speech (or both)"
         )
+
+
+def _collect_digits_value(value: object) -> CollectDigits | None:
+    """``collect.digits`` as given, or read from its wire form when a mapping."""
+    return cast("CollectDigits | None", _COLLECT_DIGITS_VALUE(value))
+
+
+_COLLECT_DIGITS_VALUE: Final = from_mapping(CollectDigits, "collect.digits")
+
+
+def _collect_speech_value(value: object) -> CollectSpeech | None:
+    """``collect.speech`` as given, or read from its wire form when a mapping."""
+    return cast("CollectSpeech | None", _COLLECT_SPEECH_VALUE(value))
+
+
+_COLLECT_SPEECH_VALUE: Final = from_mapping(CollectSpeech, "collect.speech")
 
 
 @final
@@ -113,11 +130,13 @@ class PlayAndCollect(ActionStart):
     )
     digits: CollectDigits | None = attrs.field(
         default=None,
+        converter=_collect_digits_value,
         validator=instance(CollectDigits),
         metadata=wire("collect.digits", decode=nested(CollectDigits)),
     )
     speech: CollectSpeech | None = attrs.field(
         default=None,
+        converter=_collect_speech_value,
         validator=instance(CollectSpeech),
         metadata=wire("collect.speech", decode=nested(CollectSpeech)),
     )
@@ -163,6 +182,22 @@ class PlayAndCollectVolume(ActionSub):
     )
 
 
+def _digits_value(value: object) -> CollectDigits | None:
+    """``digits`` as given, or read from its wire form when a mapping."""
+    return cast("CollectDigits | None", _DIGITS_VALUE(value))
+
+
+_DIGITS_VALUE: Final = from_mapping(CollectDigits, "digits")
+
+
+def _speech_value(value: object) -> CollectSpeech | None:
+    """``speech`` as given, or read from its wire form when a mapping."""
+    return cast("CollectSpeech | None", _SPEECH_VALUE(value))
+
+
+_SPEECH_VALUE: Final = from_mapping(CollectSpeech, "speech")
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Collect(ActionStart):
@@ -176,11 +211,13 @@ class Collect(ActionStart):
     action: ClassVar[ActionKind] = ActionKind.COLLECT
     digits: CollectDigits | None = attrs.field(
         default=None,
+        converter=_digits_value,
         validator=instance(CollectDigits),
         metadata=wire("digits", decode=nested(CollectDigits)),
     )
     speech: CollectSpeech | None = attrs.field(
         default=None,
+        converter=_speech_value,
         validator=instance(CollectSpeech),
         metadata=wire("speech", decode=nested(CollectSpeech)),
     )
@@ -243,6 +280,14 @@ class Detector(CodecCommand):
     )
 
 
+def _detect_value(value: object) -> Detector | None:
+    """``detect`` as given, or read from its wire form when a mapping."""
+    return cast("Detector | None", _DETECT_VALUE(value))
+
+
+_DETECT_VALUE: Final = from_mapping(Detector, "detect")
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Detect(ActionStart):
@@ -255,6 +300,7 @@ class Detect(ActionStart):
     method: ClassVar[str] = "calling.detect"
     action: ClassVar[ActionKind] = ActionKind.DETECT
     detect: Detector = attrs.field(
+        converter=_detect_value,
         validator=instance(Detector, optional=False),
         metadata=wire("detect", decode=nested(Detector)),
     )

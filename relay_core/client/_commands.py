@@ -27,9 +27,18 @@ from .._ids import ControlId, JSONDict, JSONValue, Tag, uuid4_str
 from ..wire._convert import device_plan, device_plan_to_wire, media_list, media_list_to_wire
 from ..wire._request_codec import wire
 from ..wire._values import DevicePlan, Media
-from ._command_base import CodecCommand
+from ._command_base import CodecCommand, ExtraParams
 from ._events import CallRef
-from ._request_fields import CALL, as_call_ref, decode_media, encode_media
+from ._message_commands import SendMessage
+from ._request_fields import (
+    CALL,
+    add_extra,
+    as_call_ref,
+    check_control_id,
+    control_id_or_new,
+    decode_media,
+    encode_media,
+)
 from ._verb_union import VerbCommand
 
 __all__ = [
@@ -62,11 +71,6 @@ def _tag_or_new(value: str | None) -> Tag:
     return Tag(uuid4_str()) if value is None else Tag(value)
 
 
-def _control_id_or_new(value: str | None) -> ControlId:
-    """The caller's control id, or a fresh UUID when it gives ``None``."""
-    return ControlId(uuid4_str()) if value is None else ControlId(value)
-
-
 _Check: TypeAlias = Callable[[object, object, float | None], None]
 _TextCheck: TypeAlias = Callable[[object, object, str | None], None]
 
@@ -87,10 +91,6 @@ def _optional_text(name: str) -> _TextCheck:
 
 def _check_tag(_instance: object, _attribute: object, value: Tag) -> None:
     check_text("tag", value)
-
-
-def _check_control_id(_instance: object, _attribute: object, value: ControlId) -> None:
-    check_text("control_id", value)
 
 
 def _check_direction(_instance: object, _attribute: object, value: str | None) -> None:
@@ -294,7 +294,7 @@ class Pass(CodecCommand):
 
 @final
 @attrs.frozen(kw_only=True)
-class Play(CodecCommand):
+class Play(ExtraParams):
     """``calling.play``: play media on a call; events follow by ``control_id``."""
 
     method: ClassVar[str] = "calling.play"
@@ -305,8 +305,8 @@ class Play(CodecCommand):
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True),
         default=None,
-        converter=_control_id_or_new,
-        validator=_check_control_id,
+        converter=control_id_or_new,
+        validator=check_control_id,
     )
     volume: float | None = attrs.field(metadata=wire("volume"), default=None, converter=_volume)
     direction: str | None = attrs.field(
@@ -326,7 +326,7 @@ class Play(CodecCommand):
         _put(params, "direction", self.direction)
         _put(params, "loop", self.loop)
         _put(params, "status_url", self.status_url)
-        return params
+        return add_extra(params, self.extra)
 
 
 def _control_params(call: CallRef, control_id: ControlId) -> JSONDict:
@@ -343,7 +343,7 @@ class PlayStop(CodecCommand):
     method: ClassVar[str] = "calling.play.stop"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
 
     def to_params(self) -> JSONDict:
@@ -359,7 +359,7 @@ class PlayPause(CodecCommand):
     method: ClassVar[str] = "calling.play.pause"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
     behavior: str | None = attrs.field(
         metadata=wire("behavior"), default=None, validator=_optional_text("behavior")
@@ -380,7 +380,7 @@ class PlayResume(CodecCommand):
     method: ClassVar[str] = "calling.play.resume"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
 
     def to_params(self) -> JSONDict:
@@ -396,7 +396,7 @@ class PlayVolume(CodecCommand):
     method: ClassVar[str] = "calling.play.volume"
     call: CallRef = attrs.field(converter=as_call_ref, metadata=CALL)
     control_id: ControlId = attrs.field(
-        metadata=wire("control_id", required=True), validator=_check_control_id
+        metadata=wire("control_id", required=True), validator=check_control_id
     )
     volume: float = attrs.field(metadata=wire("volume"), converter=_required_volume)
 
@@ -495,4 +495,5 @@ Command: TypeAlias = (
     | Ping
     | RawRequest
     | VerbCommand
+    | SendMessage
 )

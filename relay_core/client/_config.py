@@ -115,6 +115,13 @@ class RelayConfig:
     #: are still ended; then it is forgotten, as are legs whose end the
     #: server never confirmed.
     abandon_grace: float = attrs.field(default=60.0, validator=_positive_number)
+    #: Cap on messages in flight (sends awaiting their reply plus messages
+    #: followed); one more ``messaging.send`` raises ``LocalProtocolError``.
+    max_messages: int = attrs.field(default=1000, validator=_positive_int)
+    #: Seconds a sent message may stay without a new state before the session
+    #: stops following it (``delivered``/``undelivered`` are not guaranteed,
+    #: RELAY.md J.4): it is reported expired, with its last state.
+    message_timeout: float = attrs.field(default=600.0, validator=_positive_number)
 
     def __attrs_post_init__(self) -> None:
         if self.jwt_token:
@@ -151,3 +158,7 @@ class SessionStatistics:
     malformed_frames: int
     dropped_events: int
     connections: int
+    #: Sends awaiting their reply plus outbound messages followed.
+    live_messages: int = 0
+    #: Inbound messages dropped for want of room (``refuse_message``).
+    refused_messages: int = 0

@@ -17,6 +17,7 @@ from .._ids import CallId, ControlId, JSONObject, NodeId, Tag
 from ..wire._action_payloads import ACTION_PAYLOADS, ActionPayload, FaxPayload
 from ..wire._activity_payloads import ACTIVITY_PAYLOADS
 from ..wire._device_cache import server_device
+from ..wire._message_payloads import MESSAGE_EVENT_TYPES, MESSAGE_RECEIVE, decode_message_payload
 from ..wire._payloads import (
     CallErrorPayload,
     CallObject,
@@ -41,6 +42,13 @@ from ._events import (
     PlayStateChanged,
     ServerEvent,
     UnknownEvent,
+)
+from ._message_events import (
+    MessageId,
+    MessageInfo,
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
 )
 from ._state import CallState, ConnectState, DialState, PlayState
 
@@ -83,6 +91,8 @@ def decode_event(event_type: str, params: JSONObject) -> ServerEvent:
         RemoteProtocolError: a modelled event lacks its key (call id, tag,
             control id or state); the message names the field, never a value.
     """
+    if event_type in MESSAGE_EVENT_TYPES:
+        return _message_event(event_type, params)
     payload = decode_payload(event_type, params)
     if isinstance(payload, CallStatePayload):
         info = _info(payload, direction="")
@@ -154,3 +164,28 @@ def _action_update(event_type: str, payload: ActionPayload) -> ActionUpdated:
         kind=kind,
         payload=payload,
     )
+
+
+def _message_event(event_type: str, params: JSONObject) -> MessageReceived | MessageStateChanged:
+    """A ``messaging.*`` event, typed (an unknown ``message_state`` raises)."""
+    payload = decode_message_payload(event_type, params)
+    try:
+        state = MessageState(payload.message_state)
+    except ValueError:
+        raise RemoteProtocolError(f"{event_type}: message_state is not a known state") from None
+    info = MessageInfo(
+        message_id=MessageId(payload.message_id),
+        direction=payload.direction,
+        context=payload.context,
+        from_number=payload.from_number,
+        to_number=payload.to_number,
+        body=payload.body,
+        media=payload.media,
+        segments=payload.segments,
+        tags=payload.tags,
+        state=state,
+        reason=payload.reason,
+    )
+    if event_type == MESSAGE_RECEIVE:
+        return MessageReceived(message=info)
+    return MessageStateChanged(message=info, state=state, reason=payload.reason)

@@ -24,6 +24,7 @@ from .._errors import (
 )
 from .._ids import CallId, ControlId, JSONObject, NodeId, RequestId, Tag
 from ._action_events import ActionFinished, ActionUpdated, CallActivity
+from ._message_events import InboundMessageRefused, MessageReceived, MessageStateChanged
 from ._state import CallState, ConnectState, DialState, PlayState
 
 if TYPE_CHECKING:
@@ -394,6 +395,9 @@ Event: TypeAlias = (
     | ActionFinished
     | CallActivity
     | UnknownEvent
+    | MessageReceived
+    | MessageStateChanged
+    | InboundMessageRefused
 )
 
 #: The events that come from a server's ``signalwire.event``: each has an ``event_type``.
@@ -407,4 +411,6 @@ ServerEvent: TypeAlias = (
     | ActionUpdated
     | CallActivity
     | UnknownEvent
+    | MessageReceived
+    | MessageStateChanged
 )

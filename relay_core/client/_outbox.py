@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
+import attrs
+
 from .._checks import (
     check_timeout,
 )
@@ -36,6 +38,9 @@ from ._events import (
     FailureKind,
     RequestFailed,
 )
+from ._message_commands import SendMessage, message_context
+from ._message_events import InboundMessageRefused, MessageInfo
+from ._messages import MessageControl
 from ._state import SENDING_STATES, SessionInput, SessionState, session_transition
 
 __all__ = []
@@ -105,6 +110,13 @@ class _SessionBase:
             abandon_grace=config.abandon_grace,
         )
         self._now = 0.0
+        self._messages = MessageControl(
+            self._events.append,
+            clock=self._clock,
+            max_messages=config.max_messages,
+            message_timeout=config.message_timeout,
+        )
+        self._calls.handlers.update(self._messages.handlers)
 
     def _clock(self) -> float:
         return self._now
@@ -142,8 +154,10 @@ class _SessionBase:
             abandoned_work=self._calls.abandoned,
             events_received=self._events_received,
             malformed_frames=self._malformed + self._calls.malformed_events,
-            dropped_events=self._calls.dropped_events,
+            dropped_events=self._calls.dropped_events + self._messages.dropped_events,
             connections=self._connections,
+            live_messages=len(self._messages.sending) + len(self._messages.live),
+            refused_messages=self._messages.refused,
         )
 
     # -- socket lifecycle -----------------------------------------------------
@@ -268,6 +282,7 @@ class _SessionBase:
         self._handshake_id = None
         self._timers.clear()
         self._calls.closed()
+        self._messages.closed()
 
     # -- sending ---------------------------------------------------------------
 
@@ -303,6 +318,10 @@ class _SessionBase:
                 f"outbox full: {len(self._outbox)} requests already wait for an authenticated "
                 "connection (RelayConfig.max_queued_requests)"
             )
+        if type(command) is SendMessage:
+            if command.context is None:
+                command = attrs.evolve(command, context=message_context(None, self._protocol))
+            self._messages.check(command)
         self._calls.check(command)
         return self._queue(command, now, timeout or self.config.request_timeout, internal=False)
 
@@ -317,6 +336,8 @@ class _SessionBase:
         frame = encode_request(request_id, command.method, command.to_params())
         pending = _Pending(command, command.method, frame, timeout, internal)
         self._calls.register(command, request_id)
+        if type(command) is SendMessage:
+            self._messages.register(command, request_id)
         self._pending[request_id] = pending
         if self._state in SENDING_STATES:
             self._write(request_id, pending, now)
@@ -379,6 +400,16 @@ class _SessionBase:
         self._now = now
         self._calls.refuse(call)
 
+    def refuse_message(self, message: MessageInfo, *, now: float) -> None:
+        """Drop an inbound message the application has no room for (counted, reported).
+
+        It cannot go back to the server (already acked): reports
+        ``InboundMessageRefused`` so the loss is never silent.
+        """
+        self._now = now
+        self._messages.refused += 1
+        self._events.append(InboundMessageRefused(message=message))
+
     def abandon_all(self, *, now: float) -> None:
         """Abandon every dial and connect in progress (the client is leaving)."""
         self._now = now
@@ -394,3 +425,5 @@ class _SessionBase:
         if not pending.internal:
             self._events.append(failure)
         self._calls.request_failed(failure)
+        if type(pending.command) is SendMessage:
+            self._messages.request_failed(request_id)

@@ -10,22 +10,23 @@ from typing import ClassVar, TypeVar, final
 
 import attrs
 
-from .._checks import check_secret
 from .._errors import InvalidArgumentError
-from .._ids import JSONObject
+from .._ids import JSONDict, JSONObject
 from ..wire._request_codec import (
     Validator,
     check,
     choice,
     json_object,
     object_list,
+    object_tuple,
     text,
     text_list,
-    to_tuple,
+    text_tuple,
     wire,
 )
 from ._action_kinds import ActionKind
 from ._command_base import ActionStart, ActionSub
+from ._request_fields import add_extra, check_extra_field, copy_extra, secret
 
 __all__ = [
     "AI",
@@ -43,10 +44,6 @@ _T = TypeVar("_T")
 
 #: ``calling.send_digits``: DTMF digits plus ``w`` (0.5 s) / ``W`` (1 s) pauses.
 DTMF_CHARACTERS = frozenset("0123456789*#ABCDwW")
-
-
-def _secret(_instance: object, field: attrs.Attribute[str | None], value: str | None) -> None:
-    check_secret(field.name, value)
 
 
 def _loose_number_check(name: str, value: object) -> None:
@@ -132,10 +129,10 @@ class Pay(ActionStart):
         default=None, validator=text(), metadata=wire("valid_card_types")
     )
     parameters: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("parameters")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("parameters")
     )
     prompts: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("prompts")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("prompts")
     )
 
 
@@ -197,19 +194,19 @@ class AI(ActionStart):
         default=None, validator=text(), metadata=wire("post_prompt_auth_user")
     )
     post_prompt_auth_password: str | None = attrs.field(
-        default=None, repr=False, validator=_secret, metadata=wire("post_prompt_auth_password")
+        default=None, repr=False, validator=secret, metadata=wire("post_prompt_auth_password")
     )
     global_data: JSONObject | None = attrs.field(
         default=None, validator=json_object(), metadata=wire("global_data")
     )
     pronounce: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("pronounce")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("pronounce")
     )
     hints: tuple[str, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=text_list(), metadata=wire("hints")
+        default=None, converter=text_tuple, validator=text_list(), metadata=wire("hints")
     )
     languages: tuple[JSONObject, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=object_list(), metadata=wire("languages")
+        default=None, converter=object_tuple, validator=object_list(), metadata=wire("languages")
     )
     SWAIG: JSONObject | None = attrs.field(
         default=None, validator=json_object(), metadata=wire("SWAIG")
@@ -264,7 +261,10 @@ class QueueEnter(ActionStart):
 @final
 @attrs.frozen(kw_only=True)
 class QueueLeave(ActionSub):
-    """``calling.queue.leave``: the ``leave`` control of a queue (the enter's ``control_id``)."""
+    """``calling.queue.leave``: the ``leave`` control of a queue (the enter's ``control_id``).
+
+    Unlike the other sub-commands it takes ``extra`` (the official SDK passes ``**kwargs``).
+    """
 
     method: ClassVar[str] = "calling.queue.leave"
     action: ClassVar[ActionKind] = ActionKind.QUEUE
@@ -274,3 +274,11 @@ class QueueLeave(ActionSub):
     status_url: str | None = attrs.field(
         default=None, validator=text(), metadata=wire("status_url")
     )
+    #: Top-level params not modelled here, sent as given (see ``ExtraParams``).
+    extra: JSONObject | None = attrs.field(
+        default=None, converter=copy_extra, validator=check_extra_field
+    )
+
+    def to_params(self) -> JSONDict:
+        """The request's params, ``extra`` last."""
+        return add_extra(super().to_params(), self.extra)

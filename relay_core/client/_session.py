@@ -58,6 +58,7 @@ from ._events import (
     SessionEnding,
     SessionStarted,
 )
+from ._message_commands import SendMessage
 from ._outbox import _Pending, _SessionBase
 from ._state import SessionInput, SessionState
 
@@ -186,6 +187,11 @@ class RelaySession(_SessionBase):
 
     def _completed(self, request_id: RequestId, pending: _Pending, result: JSONObject) -> None:
         command = pending.command
+        if type(command) is SendMessage:
+            unusable = self._messages.accepted(request_id, result)
+            if unusable is not None:  # RELAY.md J.2: a reply without message_id
+                self._fail(request_id, pending, LOCAL_FAILURE_CODE, unusable, FailureKind.REMOTE)
+                return
         if type(command) is Receive:
             self._contexts.update(dict.fromkeys(command.contexts))
         elif type(command) is Unreceive:
@@ -294,7 +300,12 @@ class RelaySession(_SessionBase):
         while timers and self._timer_stale(timers[0]):
             heapq.heappop(timers)
         due = timers[0][0] if timers else None
-        for other in (self._ping_due, self._watchdog_due, self._calls.next_deadline()):
+        for other in (
+            self._ping_due,
+            self._watchdog_due,
+            self._calls.next_deadline(),
+            self._messages.next_deadline(),
+        ):
             if other is not None and (due is None or other < due):
                 due = other
         return due
@@ -334,6 +345,7 @@ class RelaySession(_SessionBase):
                 )
             self._fail(request_id, pending, LOCAL_FAILURE_CODE, message, FailureKind.TIMEOUT)
         self._calls.handle_timeout(now)
+        self._messages.handle_timeout(now)
         if self._ping_due is not None and now >= self._ping_due:
             self._ping_due = None  # never left armed in the past
             if self._state is SessionState.READY:

@@ -7,8 +7,7 @@ wire path is its metadata: the generic request codec writes and reads them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar, Self, TypeVar, final
+from typing import ClassVar, Final, Self, TypeVar, cast, final
 
 import attrs
 
@@ -19,6 +18,7 @@ from ..wire._request_codec import (
     check,
     choice,
     flag,
+    from_mapping,
     from_params,
     instance,
     json_object,
@@ -29,6 +29,7 @@ from ..wire._request_codec import (
     wire,
 )
 from ._command_base import CodecCommand, PlainVerb
+from ._request_fields import check_constant
 
 __all__ = [
     "AIHold",
@@ -116,10 +117,16 @@ class ReferDevice(CodecCommand):
     @classmethod
     def from_params(cls, params: JSONObject) -> Self:
         """Read the device (``type`` must be ``sip``)."""
-        kind = params.get("type") if isinstance(params, Mapping) else "sip"
-        if kind != "sip":
-            raise InvalidArgumentError(f"type: {kind!r} is not one of sip")
+        check_constant(params, "type", "sip")
         return from_params(cls, params)
+
+
+def _device_value(value: object) -> ReferDevice | None:
+    """``device`` as given, or read from its wire form when a mapping."""
+    return cast("ReferDevice | None", _DEVICE_VALUE(value))
+
+
+_DEVICE_VALUE: Final = from_mapping(ReferDevice, "device")
 
 
 @final
@@ -129,6 +136,7 @@ class Refer(PlainVerb):
 
     method: ClassVar[str] = "calling.refer"
     device: ReferDevice = attrs.field(
+        converter=_device_value,
         validator=instance(ReferDevice, optional=False),
         metadata=wire("device", decode=nested(ReferDevice)),
     )

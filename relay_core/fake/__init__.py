@@ -3,7 +3,11 @@
 :class:`FakeRelayServer` is the client session's mirror image (connections,
 sessions, the handshake, scripting through :class:`FakeServerScripting`);
 :class:`PhoneNetwork` simulates the callees (a :class:`Directory` of
-destination behaviours, a scheduler, one leg per call).  Sans-IO like the
+destination behaviours, a scheduler, one leg per call) and every calling
+verb of RELAY.md H.5 (record, collect, detect, fax, tap, pay, queue, the
+plain verbs...), the party on each call following its
+:class:`CallerScript` (digits it presses, words it says, human, machine or
+fax).  Sans-IO like the
 client: frames and ``now`` in, frames and the next deadline out.  Public
 through :mod:`relay_core.testing`.
 """
@@ -17,8 +21,18 @@ from ._behaviours import (
     Fails,
     NeverAnswers,
 )
+from ._callers import CallerScript
 from ._fake_server import FakeRelayServer
 from ._legs import SimulatedCall
+from ._messaging import (
+    Delivered,
+    MessageBehavior,
+    MessageDirectory,
+    MessageFails,
+    NeverConfirmed,
+    SimulatedMessage,
+    Undelivered,
+)
 from ._network import PhoneNetwork
 from ._records import (
     CLIENT_TO_SERVER,
@@ -41,10 +55,18 @@ __all__ = [
     "WRITE_TIMEOUT",
     "Answers",
     "Busy",
+    "CallerScript",
     "CloseRequest",
     "ConnectionId",
     "Declines",
+    "Delivered",
     "DestinationBehavior",
+    "MessageBehavior",
+    "MessageDirectory",
+    "MessageFails",
+    "NeverConfirmed",
+    "SimulatedMessage",
+    "Undelivered",
     "Directory",
     "FakeRelayServer",
     "FakeServerScripting",

@@ -16,6 +16,19 @@ import attrs
 
 from .._errors import LocalProtocolError
 from .._ids import JSONDict, JSONValue
+from ._callers import (
+    SCRIPT_KEYS,
+    CallerScript,
+    _check_answered_by,
+    _check_input_after,
+    _check_pages,
+    _check_pays,
+    _check_presses,
+    _check_says,
+    _turns,
+    script_fields,
+    script_to_json,
+)
 
 __all__ = [
     "Answers",
@@ -59,10 +72,28 @@ class Answers:
     If the device's ring ``timeout`` is shorter, it ends with ``noAnswer``
     instead.  With ``hangup_after``, the callee hangs up that many seconds
     after answering (end reason ``hangup``).
+
+    Once up, the callee follows a caller script (:class:`CallerScript`, same
+    fields): ``presses`` and ``says`` (one turn per collect: ``"1#"`` or
+    ``("1", "1234#")``), ``answered_by`` (``human``, ``machine`` or ``fax``),
+    ``input_after`` (seconds before it starts pressing or speaking once the
+    network listens), ``pays`` (a ``calling.pay`` result) and ``fax_pages``.
+    E.g. ``Answers(after=1, presses="1#", says="sales")``.
     """
 
     after: float = attrs.field(default=1.0, validator=_delay)
     hangup_after: float | None = attrs.field(default=None, validator=_optional_delay)
+    presses: tuple[str, ...] = attrs.field(default=(), converter=_turns, validator=_check_presses)
+    says: tuple[str, ...] = attrs.field(default=(), converter=_turns, validator=_check_says)
+    answered_by: str = attrs.field(default="human", validator=_check_answered_by)
+    input_after: float = attrs.field(default=1.0, validator=_check_input_after)
+    pays: str = attrs.field(default="success", validator=_check_pays)
+    fax_pages: int = attrs.field(default=1, validator=_check_pages)
+
+    @property
+    def script(self) -> CallerScript:
+        """What the callee does once up, as a :class:`CallerScript`."""
+        return CallerScript(**{key: getattr(self, key) for key in SCRIPT_KEYS})
 
 
 @final
@@ -116,7 +147,10 @@ _BEHAVIOR_NAMES: Final = {
 def behavior_from_json(value: JSONValue, *, path: str = "behavior") -> DestinationBehavior:
     """Parse a behaviour: ``"busy"`` or ``{"behavior": "answer", "after": 2}``.
 
-    Names: ``answer`` (``after``, ``hangup_after``), ``no_answer``, ``busy``
+    Names: ``answer`` (``after``, ``hangup_after`` and the caller-script
+    keys ``presses``, ``says``, ``answered_by``, ``input_after``, ``pays``,
+    ``fax_pages``: ``{"behavior": "answer", "after": 1, "presses": "1#",
+    "says": ["sales"], "answered_by": "machine"}``), ``no_answer``, ``busy``
     (``after``), ``decline`` (``after``), ``error`` (``after``).
 
     Raises:
@@ -132,8 +166,11 @@ def behavior_from_json(value: JSONValue, *, path: str = "behavior") -> Destinati
             f"{path}.behavior: {name!r} is not one of {', '.join(_BEHAVIOR_NAMES)}"
         )
     numbers: dict[str, float | None] = {}
+    script: dict[str, object] = {}
+    if name == "answer":
+        script = script_fields(value, path=path)
     for key, raw in value.items():
-        if key == "behavior":
+        if key == "behavior" or (name == "answer" and key in SCRIPT_KEYS):
             continue
         allowed = ("after", "hangup_after") if name == "answer" else ("after",)
         if name == "no_answer" or key not in allowed:
@@ -146,7 +183,9 @@ def behavior_from_json(value: JSONValue, *, path: str = "behavior") -> Destinati
             case "answer":
                 after = numbers.get("after")
                 return Answers(
-                    after=1.0 if after is None else after, hangup_after=numbers.get("hangup_after")
+                    after=1.0 if after is None else after,
+                    hangup_after=numbers.get("hangup_after"),
+                    **script,  # type: ignore[arg-type]  # checked by script_fields
                 )
             case "no_answer":
                 return NeverAnswers()
@@ -168,6 +207,7 @@ def behavior_to_json(behavior: DestinationBehavior) -> JSONDict:
             out: JSONDict = {"behavior": "answer", "after": after}
             if hangup_after is not None:
                 out["hangup_after"] = hangup_after
+            out.update(script_to_json(behavior))
             return out
         case NeverAnswers():
             return {"behavior": "no_answer"}

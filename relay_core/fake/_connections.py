@@ -26,6 +26,7 @@ from ..wire._wire import (
 )
 from ._behaviours import Directory
 from ._legs import DEFAULT_INBOUND_RING_TIMEOUT, SessionKey, SimulatedCall
+from ._messaging import MessageDirectory, MessagingNetwork
 from ._network import PhoneNetwork
 from ._records import (
     _CLOSED,
@@ -67,6 +68,7 @@ class _ServerCore:
         on_journal: Callable[[JournalEntry], None] | None = None,
         resume_window: float = DEFAULT_RESUME_WINDOW,
         inbound_ring_timeout: float = DEFAULT_INBOUND_RING_TIMEOUT,
+        message_directory: MessageDirectory | None = None,
     ) -> None:
         self._credentials = dict(
             {"test-project": "test-token"} if credentials is None else credentials
@@ -101,6 +103,15 @@ class _ServerCore:
             choose_receiver=self._choose_receiver,
             accept_flat_media=accept_flat_media,
             inbound_ring_timeout=inbound_ring_timeout,
+        )
+        #: The simulated SMS/MMS network (RELAY.md J).
+        self.messaging = MessagingNetwork(
+            MessageDirectory.default() if message_directory is None else message_directory,
+            scheduler=self.scheduler,
+            new_id=new_id,
+            deliver=self._deliver,
+            route_state=self._route_message_state,
+            choose_receiver=self._choose_receiver,
         )
         #: Frames both ways, oldest first: the last ``journal_limit`` to
         #: ``journal_limit * 1.05`` of them (trimmed in batches), or all.
@@ -145,6 +156,7 @@ class _ServerCore:
             "timers": len(self.scheduler),
         }
         sizes.update(self.network.table_sizes())
+        sizes.update(self.messaging.table_sizes())
         return sizes
 
     # -- properties ----------------------------------------------------------
@@ -452,6 +464,14 @@ class _ServerCore:
         chosen = receivers[self._offers_made % len(receivers)]
         self._offers_made += 1
         return chosen
+
+    def _route_message_state(self, sender: SessionKey, context: str) -> SessionKey | None:
+        # RELAY.md J.4: states go where the context is received; the sender
+        # first (its protocol counts, the official SDK's default context).
+        session = self._sessions.get(sender)
+        if session is not None and (context == sender or context in session.contexts):
+            return sender
+        return self._choose_receiver(context, frozenset())
 
     # -- pings ---------------------------------------------------------------
 

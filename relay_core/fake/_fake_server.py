@@ -29,7 +29,9 @@ Scripting (for tests): :meth:`~FakeRelayServer.arm_response` (delay, swallow
 or replace the next response to a method), :meth:`~FakeRelayServer.send_ping`,
 :meth:`~FakeRelayServer.request_disconnect`, :meth:`~FakeRelayServer.drop`,
 :meth:`~FakeRelayServer.push_event`, :meth:`~FakeRelayServer.inject_raw`,
-:meth:`~FakeRelayServer.inject_inbound_call` and
+:meth:`~FakeRelayServer.inject_inbound_call`,
+:meth:`~FakeRelayServer.script_call` (what the party on a call presses and
+says: collect, detect and record follow it) and
 :meth:`~FakeRelayServer.hangup_call`.  Every frame, both ways, lands in
 :attr:`~FakeRelayServer.journal` (the newest ``journal_limit`` of them).
 
@@ -43,6 +45,7 @@ See :class:`FakeRelayServer` for every table's bound and
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from typing import final
 
 from .._errors import LocalProtocolError, RemoteProtocolError
@@ -52,7 +55,9 @@ from ..wire._wire import (
     Message,
     decode,
 )
+from ._callers import CallerScript, caller_script
 from ._handshake import _ServerProtocol
+from ._messaging import SimulatedMessage
 from ._records import _DRAINING, _READY, CloseRequest, ConnectionId, RpcError, _Plan
 
 __all__ = ["FakeRelayServer"]
@@ -103,9 +108,11 @@ class FakeRelayServer(_ServerProtocol):
     :data:`MAX_UNACKED_EVENTS` unacked events and :data:`MAX_UNANSWERED_PINGS`
     pings are tracked; per session at most :data:`MAX_BUFFERED_EVENTS` events
     wait for a resume (oldest dropped first) and :data:`MAX_CONTEXTS`
-    contexts are received.  Cancelled timers are compacted away.  Only what
-    tests script themselves (``arm_response`` plans, directory entries) is
-    unbounded.
+    contexts are received.  Per call at most 64 actions run at once and 64
+    digit bindings are kept; a call's verb state (actions, bindings, queue and
+    conference membership) goes with it.  Cancelled timers are compacted away.
+    Only what tests script themselves (``arm_response`` plans, directory
+    entries) is unbounded.
     :meth:`table_sizes` reports every table.
     """
 
@@ -240,6 +247,9 @@ class FakeRelayServer(_ServerProtocol):
         to_number: str,
         now: float,
         device: JSONObject | None = None,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
     ) -> CallRef:
         """Place an inbound call into ``context`` (RELAY.md I).
 
@@ -247,18 +257,48 @@ class FakeRelayServer(_ServerProtocol):
         that context; until one does, the offer waits.  ``calling.pass``
         moves it to another such session.
 
+        Once answered, the caller follows ``caller`` (a :class:`CallerScript`:
+        digits, words, ``answered_by``...; default: a silent human), with
+        ``presses`` / ``says`` replacing its turns when given, e.g.
+        ``presses=("1", "1234#")``: the first collect hears ``1``, the next
+        ``1234#``.
+
         Returns:
             The new call's ``CallRef``.
 
         Raises:
-            LocalProtocolError: an empty context or number.
+            LocalProtocolError: an empty context or number, or a bad script.
         """
+        script = caller_script(caller, presses, says)
         self.scheduler.run_due(now)
         ref = self.network.inject_inbound_call(
-            context=context, from_number=from_number, to_number=to_number, now=now, device=device
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            now=now,
+            device=device,
+            caller=script,
         )
         self.scheduler.run_due(now)
         return ref
+
+    def script_call(
+        self,
+        call_id: str,
+        *,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
+    ) -> CallerScript:
+        """Change what the party on a live call does from now on (e.g. a dialled callee).
+
+        ``caller`` replaces its whole :class:`CallerScript`; ``presses`` /
+        ``says`` replace its turns, which start over.  No event is sent.
+
+        Raises:
+            LocalProtocolError: no live call has that id, or a bad script.
+        """
+        return self.network.script_call(call_id, caller=caller, presses=presses, says=says)
 
     def hangup_call(self, call_id: str, *, reason: str = "hangup", now: float) -> None:
         """The far end of a live call hangs up (``ending`` → ``ended`` with ``reason``).
@@ -269,3 +309,28 @@ class FakeRelayServer(_ServerProtocol):
         self.scheduler.run_due(now)
         self.network.hangup(call_id, reason=reason, now=now)
         self.scheduler.run_due(now)
+
+    def inject_inbound_message(
+        self,
+        *,
+        context: str,
+        from_number: str,
+        to_number: str,
+        now: float,
+        body: str = "",
+        media: tuple[str, ...] = (),
+    ) -> SimulatedMessage:
+        """An SMS/MMS arrives on ``context`` (RELAY.md J.5): ``messaging.receive``.
+
+        Given to one session receiving ``context`` (the oldest); with none,
+        it is dropped (the result's ``session`` is ``None``).
+
+        Raises:
+            LocalProtocolError: an empty context or number, or neither body nor media.
+        """
+        self.scheduler.run_due(now)
+        message = self.messaging.inject_inbound_message(
+            context=context, from_number=from_number, to_number=to_number, body=body, media=media
+        )
+        self.scheduler.run_due(now)
+        return message

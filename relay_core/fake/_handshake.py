@@ -169,6 +169,9 @@ class _ServerProtocol(_ServerCore):
             self._reply(connection, request_id, result, now)
         elif method in ("signalwire.receive", "signalwire.unreceive"):
             self._receive(connection, session, request_id, method, params, now)
+        elif method in self.messaging.methods:
+            result = self.messaging.handle(session.key, method, params, now)
+            self._reply(connection, request_id, result, now)
         elif method in self.network.methods:
             self._reply(
                 connection, request_id, self.network.handle(session.key, method, params, now), now

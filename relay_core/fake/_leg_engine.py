@@ -33,6 +33,7 @@ from ._behaviours import (
     Fails,
     NeverAnswers,
 )
+from ._callers import SCRIPT_KEYS, SILENT, CallerScript
 from ._legs import (
     ENDED_CALL_MEMORY,
     ENDED_CALL_SECONDS,
@@ -282,6 +283,7 @@ class _LegEngine:
         leg.timers.clear()
         for playback in list(leg.plays.values()):
             self._finish_play(playback, "finished")
+        self._end_sims(leg, now)
         connecting = leg.connecting
         if connecting is not None and not connecting.finished:
             # The A leg goes away mid-connect: its ringing peers are cancelled.
@@ -312,6 +314,9 @@ class _LegEngine:
         self._remember_ended(leg, now)
         # Ended legs keep nothing alive: what they pointed at may be large.
         leg.attempt = leg.connecting = leg.peer = None
+
+    def _end_sims(self, leg: _Leg, now: float) -> None:
+        """The leg is ending: its verbs' terminal events (the sim mixins override it)."""
 
     def _remember_ended(self, leg: _Leg, now: float) -> None:
         ended, ended_at = self._ended, self._ended_at
@@ -381,6 +386,7 @@ class _LegEngine:
         to_number: str,
         now: float,
         device: JSONObject | None = None,
+        caller: CallerScript = SILENT,
     ) -> CallRef:
         """Place a call into ``context``, offered to one session receiving it.
 
@@ -390,6 +396,7 @@ class _LegEngine:
         ``inbound_ring_timeout`` seconds, it ends with ``noAnswer``.
         ``device`` replaces the default ``{"type": "phone", "params":
         {"from_number": ..., "to_number": ...}}`` (e.g. a SIP device).
+        ``caller`` is what the caller does once answered (digits, words...).
 
         Raises:
             LocalProtocolError: empty context or number.
@@ -406,6 +413,8 @@ class _LegEngine:
         )
         leg = _Leg(CallId(self._new_id()), self.node_id, "inbound", wire, from_number, None, None)
         leg.context = context
+        # The inbound leg's behaviour only carries the caller's script.
+        leg.behavior = Answers(after=0, **{key: getattr(caller, key) for key in SCRIPT_KEYS})
         self._legs[leg.call_id] = leg
         self._offer_at(leg, now)
         # Nobody answers within the ring timeout: the caller gives up.

@@ -22,6 +22,10 @@ of RELAY.md E-I:
   ends the last live leg of a dial or connect group, the whole attempt fails
   with that reason (no further group is tried: the caller gave up).
 * Plays last a simulated time (:func:`media_duration`), then finish.
+* Every other verb of RELAY.md H.5 (record, collect, detect, fax, tap,
+  pay, queue, the plain verbs...) is simulated by the mixins in
+  ``_collect_sim``, ``_actions_sim`` and ``_verbs_sim``, following the
+  party's caller script (:class:`CallerScript`).
 
 Nothing here reads a clock: every method takes ``now``, and timers live in a
 :class:`Scheduler` that the server drives.  Work scheduled "now" (an
@@ -52,8 +56,9 @@ from ..client._events import CallRef
 from ..client._state import CallState
 from ..wire._convert import media_list, media_list_to_wire
 from ..wire._payloads import PlayPayload
+from ._actions_sim import _ActionsSim
 from ._behaviours import Directory, _positive_seconds
-from ._leg_engine import _LegEngine
+from ._collect_sim import _CollectSim
 from ._legs import (
     DEFAULT_INBOUND_RING_TIMEOUT,
     ChooseReceiver,
@@ -72,12 +77,13 @@ from ._legs import (
     media_duration,
 )
 from ._scheduler import Scheduler
+from ._verbs_sim import _VerbsSim
 
 __all__ = ["PhoneNetwork"]
 
 
 @final
-class PhoneNetwork(_LegEngine):
+class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
     """The simulated network: legs, dials, connects, plays and inbound calls.
 
     The server calls :meth:`handle` for every ``calling.*`` request of an
@@ -137,6 +143,9 @@ class PhoneNetwork(_LegEngine):
             "calling.play.resume": self._play_resume,
             "calling.play.volume": self._play_volume,
         }
+        # Every other verb of RELAY.md H.5: _collect_sim, _actions_sim, _verbs_sim.
+        self._init_sims()
+        self._handlers.update(self._sim_handlers())
 
     # -- reading -------------------------------------------------------------
 
@@ -156,12 +165,14 @@ class PhoneNetwork(_LegEngine):
         return live if live_only else [*self._ended.values(), *live]
 
     def table_sizes(self) -> dict[str, int]:
-        """``calls`` (live legs), ``ended_calls``, ``pending_offers`` and ``dial_tags``."""
+        """``calls`` (live legs), ``ended_calls``, ``pending_offers``, ``dial_tags``,
+        ``verb_calls`` (legs with verb state), ``actions``, ``queues``, ``conferences``."""
         return {
             "calls": len(self._legs),
             "ended_calls": len(self._ended),
             "pending_offers": len(self._pending_offers),
             "dial_tags": len(self._dial_tags),
+            **self._sim_table_sizes(),
         }
 
     # -- requests ------------------------------------------------------------

@@ -6,9 +6,13 @@ runs on the server at the served clock's ``now`` and flushes the output.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .._ids import JSONObject
 from ..client._events import CallRef
+from ._callers import CallerScript
 from ._fake_server import FakeRelayServer
+from ._messaging import SimulatedMessage
 from ._records import ConnectionId
 
 __all__ = ["FakeServerScripting"]
@@ -56,6 +60,9 @@ class FakeServerScripting:
         from_number: str,
         to_number: str,
         device: JSONObject | None = None,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
     ) -> CallRef:
         """Place an inbound call (see :meth:`FakeRelayServer.inject_inbound_call`)."""
         ref = self.server.inject_inbound_call(
@@ -63,10 +70,45 @@ class FakeServerScripting:
             from_number=from_number,
             to_number=to_number,
             device=device,
+            caller=caller,
+            presses=presses,
+            says=says,
             now=self.now(),
         )
         self.kick()
         return ref
+
+    def script_call(
+        self,
+        call_id: str,
+        *,
+        caller: CallerScript | None = None,
+        presses: str | Sequence[str] | None = None,
+        says: str | Sequence[str] | None = None,
+    ) -> CallerScript:
+        """Change what the party on a live call does (see :meth:`FakeRelayServer.script_call`)."""
+        return self.server.script_call(call_id, caller=caller, presses=presses, says=says)
+
+    def inject_inbound_message(
+        self,
+        *,
+        context: str,
+        from_number: str,
+        to_number: str,
+        body: str = "",
+        media: tuple[str, ...] = (),
+    ) -> SimulatedMessage:
+        """An SMS/MMS arrives (see :meth:`FakeRelayServer.inject_inbound_message`)."""
+        message = self.server.inject_inbound_message(
+            context=context,
+            from_number=from_number,
+            to_number=to_number,
+            body=body,
+            media=media,
+            now=self.now(),
+        )
+        self.kick()
+        return message
 
     def hangup_call(self, call_id: str, *, reason: str = "hangup") -> None:
         """The far end hangs up a live call."""

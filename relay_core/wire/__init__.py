@@ -43,6 +43,12 @@ from ._convert import (
     media_to_wire,
     register_value_hooks,
 )
+from ._message_payloads import (
+    MESSAGE_EVENT_TYPES,
+    MessagePayload,
+    decode_message_payload,
+    encode_message_payload,
+)
 from ._payloads import (
     EVENT_TYPES,
     CallErrorPayload,
@@ -108,6 +114,10 @@ __all__ = [
     "TranscribePayload",
     "CONVERTER",
     "EVENT_TYPES",
+    "MESSAGE_EVENT_TYPES",
+    "MessagePayload",
+    "decode_message_payload",
+    "encode_message_payload",
     "CallErrorPayload",
     "CallObject",
     "CallReceivePayload",

@@ -23,7 +23,7 @@ from ._payload_view import _NO_EXTRA, _device, _Field, _read_text, _Text
 from ._verb_view import (
     _ActionView,
     _ids,
-    _inner,
+    _Nested,
     _read_bool,
     _read_count,
     _read_int,
@@ -118,30 +118,20 @@ class CollectPayload(_ActionView):
     state = _Text("state")
     result: _Field[JSONObject] = _Field("result", _read_object)
 
-    @property
-    def result_type(self) -> str | None:
-        """``digit``, ``speech``, ``no_input``, ``no_match``, ``error``, ``start_of_input``."""
-        return _read_text(_inner(self, "result").get("type"))
+    #: ``digit``, ``speech``, ``no_input``, ``no_match``, ``error``, ``start_of_input``.
+    result_type = _Nested("result.type", _read_text)
 
-    @property
-    def digits(self) -> str | None:
-        """The digits collected (``digit`` results)."""
-        return _read_text(_inner(self, "result", "params").get("digits"))
+    #: The digits collected (``digit`` results).
+    digits = _Nested("result.params.digits", _read_text)
 
-    @property
-    def terminator(self) -> str | None:
-        """The terminator pressed (``""`` if none; ``digit`` results)."""
-        return _read_text(_inner(self, "result", "params").get("terminator"))
+    #: The terminator pressed (``""`` if none; ``digit`` results).
+    terminator = _Nested("result.params.terminator", _read_text)
 
-    @property
-    def text(self) -> str | None:
-        """The words recognised (``speech`` results)."""
-        return _read_text(_inner(self, "result", "params").get("text"))
+    #: The words recognised (``speech`` results).
+    text = _Nested("result.params.text", _read_text)
 
-    @property
-    def confidence(self) -> float | None:
-        """The recogniser's confidence, 0-100 (``speech`` results)."""
-        return _read_number(_inner(self, "result", "params").get("confidence"))
+    #: The recogniser's confidence, 0-100 (``speech`` results).
+    confidence = _Nested("result.params.confidence", _read_number)
 
     def __init__(
         self,
@@ -168,20 +158,14 @@ class DetectPayload(_ActionView):
     event_type: ClassVar[str] = "calling.call.detect"
     detect: _Field[JSONObject] = _Field("detect", _read_object)
 
-    @property
-    def detect_type(self) -> str | None:
-        """``machine``, ``fax`` or ``digit``."""
-        return _read_text(_inner(self, "detect").get("type"))
+    #: ``machine``, ``fax`` or ``digit``.
+    detect_type = _Nested("detect.type", _read_text)
 
-    @property
-    def event(self) -> str | None:
-        """``HUMAN``, ``MACHINE``, ``READY``..., ``CED``, a digit, ``finished``, ``error``."""
-        return _read_text(_inner(self, "detect", "params").get("event"))
+    #: ``HUMAN``, ``MACHINE``, ``READY``..., ``CED``, a digit, ``finished``, ``error``.
+    event = _Nested("detect.params.event", _read_text)
 
-    @property
-    def beep(self) -> bool | None:
-        """Whether a beep was heard (machine detection)."""
-        return _read_bool(_inner(self, "detect", "params").get("beep"))
+    #: Whether a beep was heard (machine detection).
+    beep = _Nested("detect.params.beep", _read_bool)
 
     def __init__(
         self,
@@ -202,53 +186,32 @@ class FaxPayload(_ActionView):
     event_type: ClassVar[str] = "calling.call.fax"
     fax: _Field[JSONObject] = _Field("fax", _read_object)
 
-    def _param(self, key: str) -> JSONValue:
-        return _inner(self, "fax", "params").get(key)
+    #: ``page`` (progress), ``finished`` or ``error``.
+    fax_type = _Nested("fax.type", _read_text)
 
-    @property
-    def fax_type(self) -> str | None:
-        """``page`` (progress), ``finished`` or ``error``."""
-        return _read_text(_inner(self, "fax").get("type"))
+    #: ``send`` or ``receive``.
+    direction = _Nested("fax.params.direction", _read_text)
 
-    @property
-    def direction(self) -> str | None:
-        """``send`` or ``receive``."""
-        return _read_text(self._param("direction"))
+    #: Pages so far (a number, or digits as in the fixtures: ``"3"``).
+    pages = _Nested("fax.params.pages", _read_count)
 
-    @property
-    def pages(self) -> int | None:
-        """Pages so far (a number, or digits as in the fixtures: ``"3"``)."""
-        return _read_count(self._param("pages"))
+    #: The terminal event's verdict.
+    success = _Nested("fax.params.success", _read_bool)
 
-    @property
-    def success(self) -> bool | None:
-        """The terminal event's verdict."""
-        return _read_bool(self._param("success"))
+    #: The terminal event's result code.
+    result = _Nested("fax.params.result", _read_text)
 
-    @property
-    def result(self) -> str | None:
-        """The terminal event's result code."""
-        return _read_text(self._param("result"))
+    #: The terminal event's result text.
+    result_text = _Nested("fax.params.result_text", _read_text)
 
-    @property
-    def result_text(self) -> str | None:
-        """The terminal event's result text."""
-        return _read_text(self._param("result_text"))
+    #: The document's URL (sent, or received).
+    document = _Nested("fax.params.document", _read_text)
 
-    @property
-    def document(self) -> str | None:
-        """The document's URL (sent, or received)."""
-        return _read_text(self._param("document"))
+    #: Our identity.
+    identity = _Nested("fax.params.identity", _read_text)
 
-    @property
-    def identity(self) -> str | None:
-        """Our identity."""
-        return _read_text(self._param("identity"))
-
-    @property
-    def remote_identity(self) -> str | None:
-        """The other side's identity."""
-        return _read_text(self._param("remote_identity"))
+    #: The other side's identity.
+    remote_identity = _Nested("fax.params.remote_identity", _read_text)
 
     def __init__(
         self,

@@ -46,6 +46,7 @@ __all__ = [
     "check",
     "choice",
     "flag",
+    "from_mapping",
     "from_params",
     "field_name",
     "instance",
@@ -57,8 +58,11 @@ __all__ = [
     "text",
     "text_list",
     "to_params",
-    "to_tuple",
+    "object_tuple",
+    "text_tuple",
+    "unsent_keys",
     "wire",
+    "wire_keys",
 ]
 
 _KEY: Final = "relay_wire"
@@ -110,6 +114,50 @@ def _layout(cls: type[AttrsInstance]) -> tuple[tuple[str, str, WireSpec, bool], 
         for field in attrs.fields(cls)
         if (spec := _spec(field)) is not None
     )
+
+
+@functools.cache  # one entry per command class: bounded by the classes defined
+def wire_keys(cls: type[AttrsInstance]) -> frozenset[str]:
+    """The top-level ``params`` keys ``cls`` models (``call`` adds ``node_id``/``call_id``)."""
+    keys = {spec.path[0] for _, _, spec, _ in _layout(cls) if spec.path}
+    if any(not spec.path for _, _, spec, _ in _layout(cls)):
+        keys |= {"node_id", "call_id"}
+    return frozenset(keys)
+
+
+def check_extra(command: object, value: object) -> None:
+    """``extra`` (free top-level params): a JSON object naming no key ``command`` models.
+
+    Raises:
+        InvalidArgumentError: naming ``extra`` and the offending key or value.
+    """
+    if not isinstance(value, Mapping) or not _is_json(value):
+        _fail("extra", value, "a JSON object")
+    keys = wire_keys(cast("type[AttrsInstance]", type(command)))
+    taken = sorted(set(cast("Mapping[str, object]", value)) & keys)
+    if taken:
+        method = getattr(command, "method", type(command).__name__)
+        raise InvalidArgumentError(
+            f"extra: {taken[0]!r} is a parameter {method} models; pass it by its own name"
+        )
+
+
+def unsent_keys(given: JSONObject, sent: JSONObject, prefix: str = "") -> list[str]:
+    """The dotted paths of non-null keys in ``given`` (nested objects too) not in ``sent``.
+
+    Used to refuse a key a command would silently drop: ``given`` is what a
+    program built, ``sent`` what the decoded command encodes.  Lists are not
+    descended (their items are values the command checks itself).
+    """
+    missing: list[str] = []
+    for key, value in given.items():
+        if value is None:
+            continue  # null is absence on the wire
+        if key not in sent:
+            missing.append(prefix + key)
+        elif isinstance(value, Mapping) and isinstance(sent[key], Mapping):
+            missing += unsent_keys(value, cast("JSONObject", sent[key]), f"{prefix}{key}.")
+    return missing
 
 
 def field_name(field: attrs.Attribute[object]) -> str:
@@ -250,11 +298,22 @@ def json_value(*, optional: bool = True) -> Validator[_T]:
     return check(helper, optional=optional)
 
 
-def to_tuple(value: Sequence[_T] | None) -> tuple[_T, ...] | None:
-    """Converter: a list becomes a tuple (anything else is left for the validator)."""
+def _to_tuple(value: Sequence[_T] | None) -> tuple[_T, ...] | None:
     if isinstance(value, list):
         return tuple(value)
     return cast("tuple[_T, ...] | None", value)
+
+
+# Converters must not be generic: attrs' mypy plugin types ``__init__`` from
+# the converter's parameter, and an unsolved ``_T`` there refuses every list.
+def text_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    """Converter: a list of strings becomes a tuple (anything else is left for the validator)."""
+    return _to_tuple(value)
+
+
+def object_tuple(value: Sequence[JSONObject] | None) -> tuple[JSONObject, ...] | None:
+    """Converter: a list of JSON objects becomes a tuple (the validator checks the rest)."""
+    return _to_tuple(value)
 
 
 # --- encode ------------------------------------------------------------------
@@ -346,6 +405,24 @@ def _read_fields(cls: type[AttrsInstance], params: JSONObject, prefix: str) -> d
             continue
         kwargs[keyword] = raw if spec.decode is None else spec.decode(raw, prefix + spec.name)
     return kwargs
+
+
+def from_mapping(cls: type[_C], path: str) -> Callable[[object], object]:
+    """A converter: a mapping given for a nested value is read as its wire form.
+
+    So a program may pass ``digits={"max": 1}`` (the official SDK's shape) as
+    well as ``CollectDigits(max=1)``; the same decoder as :func:`nested` runs,
+    and its errors name the nested path (``collect.digits.max: ...``).
+    Anything else passes through to the field's validator.
+    """
+    decode = nested(cls)
+
+    def convert(value: object) -> object:
+        if isinstance(value, Mapping):
+            return decode(cast("JSONValue", value), path)
+        return value
+
+    return convert
 
 
 def nested(cls: type[_C]) -> Decode:

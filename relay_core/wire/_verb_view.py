@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import MappingProxyType
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Generic, TypeVar, overload
 
 from .._ids import JSONObject, JSONValue
 from ._payload_view import _NO_EXTRA, _checked, _read_key, _Text, _View
@@ -50,6 +50,30 @@ def _inner(view: _View, *path: str) -> JSONObject:
     for key in path:
         node = node.get(key) if type(node) is dict else None
     return node if type(node) is dict else _NO_EXTRA
+
+
+class _Nested(Generic[_T]):
+    """A read-only value nested in the params (``result.params.digits``): ``None`` if
+    any step is missing or not an object, or the value is of the wrong type.
+
+    Not a ``_Field``: the wire key it lives under is the modelled one.
+    """
+
+    __slots__ = ("key", "path", "reader")
+
+    def __init__(self, dotted: str, reader: Callable[[JSONValue], _T | None]) -> None:
+        *path, self.key = dotted.split(".")
+        self.path = tuple(path)
+        self.reader = reader
+
+    @overload
+    def __get__(self, view: None, owner: type) -> _Nested[_T]: ...
+    @overload
+    def __get__(self, view: _View, owner: type) -> _T | None: ...
+    def __get__(self, view: _View | None, owner: type) -> _Nested[_T] | _T | None:
+        if view is None:
+            return self
+        return self.reader(_inner(view, *self.path).get(self.key))
 
 
 def _top_or_inside(

@@ -409,7 +409,7 @@ def test_same_job_same_name(client: type) -> None:
 
 
 #: RelayClient's layers, top first: one module each, the same in both adapters.
-LAYERS = ["_client", "_dispatch", "_commands", "_session_loop", "_base"]
+LAYERS = ["_client", "_message", "_dispatch", "_commands", "_session_loop", "_base"]
 
 
 @pytest.mark.parametrize("client", [relay_trio.RelayClient, relay_asyncio.RelayClient])
@@ -430,10 +430,11 @@ LAYER_OF = {
         ("_await_outcome", "_request", "_abandon", "_start", "_play", "_connect"), "_commands"
     ),
     **dict.fromkeys(
-        ("_fail", "_pump", "_flush", "_run_socket", "_read", "_run_timer", "_drop_socket",
-         "_shutdown"),
+        ("_fail", "_pump", "_flush", "_run_socket", "_read", "_run_timer", "_drop_socket"),
         "_session_loop",
     ),
+    # _session_loop's shutdown, extended by the messaging layer (its waiters, its inbox).
+    "_shutdown": "_message",
 }  # fmt: skip
 
 

@@ -36,6 +36,7 @@ from .driver import (
     phone,
     requests,
 )
+from .verbs import VERB_SCENARIOS
 
 Scenario = Callable[[Driver, Any], Awaitable[None]]
 CONNECT = "signalwire.connect"
@@ -354,3 +355,6 @@ SCENARIOS: dict[str, Scenario] = {
     "resume_after_disconnect_mid_dial": partial(resume_mid_dial, lose="disconnect"),
     "server_disconnect_restart": server_disconnect_restart,
 }
+
+# The calling verbs (issue 13): each adapter's verb set in tests/conformance/verbs.py.
+SCENARIOS.update(VERB_SCENARIOS)

@@ -12,16 +12,18 @@ import attrs
 
 import relay_core
 from relay_core import (
+    CallId,
     CallRef,
     CollectDigits,
     CollectSpeech,
     Detector,
+    NodeId,
     ReferDevice,
     TapDevice,
     TtsMedia,
 )
 
-A = CallRef(call_id="call-A", node_id="n1")
+A = CallRef(call_id=CallId("call-A"), node_id=NodeId("n1"))
 PHONE = {"type": "phone", "params": {"to_number": "+15551230000", "from_number": "+15550001111"}}
 MEDIA = [TtsMedia(text="hi")]
 

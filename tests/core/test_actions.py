@@ -9,23 +9,53 @@ from typing import Any
 import pytest
 
 from relay_core import (
+    AI,
     ActionFinished,
     ActionKind,
     ActionUpdated,
+    AIStop,
+    CallId,
     CallRef,
+    Collect,
+    CollectDigits,
+    CollectSpeech,
+    CollectStop,
+    Command,
+    ControlId,
+    Detect,
+    Detector,
+    DetectStop,
     Event,
     LocalProtocolError,
+    NodeId,
+    Pay,
+    PlayAndCollect,
     PlayStateChanged,
+    QueueEnter,
+    QueueLeave,
+    ReceiveFax,
+    Record,
+    RecordPause,
+    RecordResume,
+    RecordStop,
     RelaySession,
     RequestCompleted,
+    SendDigits,
+    SendFax,
+    Stream,
+    Tap,
+    TapDevice,
+    TapStop,
+    Transcribe,
+    TtsMedia,
 )
-from relay_core.wire import CollectPayload, PlayPayload
+from relay_core.wire import CollectPayload, DetectPayload, FaxPayload, PlayPayload, RecordPayload
 
-from . import _action_commands_stub as cmd
+from .command_cases import REQUIRED
 from .helpers import Ids, events, frames, ready_session, result, server_event
 
-A = CallRef("call-A", "n1")  # type: ignore[arg-type]
-B = CallRef("call-B", "n1")  # type: ignore[arg-type]
+A = CallRef(CallId("call-A"), NodeId("n1"))
+B = CallRef(CallId("call-B"), NodeId("n1"))
 
 
 def answered(*call_ids: str) -> tuple[RelaySession, Ids]:
@@ -50,11 +80,16 @@ def feed(session: RelaySession, *lines: str) -> list[Event]:
     return events(session)
 
 
-def send(session: RelaySession, ids: Ids, request_id: str, command: Any) -> dict[str, Any]:
+def send(session: RelaySession, ids: Ids, request_id: str, command: Command) -> dict[str, Any]:
     ids.push(request_id)
     session.send(command, now=1)
     [frame] = frames(session)
-    return frame  # type: ignore[no-any-return]
+    return frame
+
+
+def start(cls: type[Any], control_id: str, call: CallRef = A, **options: Any) -> Any:
+    """``cls`` (an action starter) with its smallest valid arguments plus ``options``."""
+    return cls(**{**REQUIRED[cls.__name__], **options}, call=call, control_id=ControlId(control_id))
 
 
 def ev(event_id: str, event_type: str, **params: Any) -> str:
@@ -73,14 +108,15 @@ def updates(got: list[Event]) -> list[ActionUpdated]:
 
 RECORD_PARAMS = {"record": {"audio": {"beep": True, "format": "mp3", "direction": "speak",
                                       "end_silence_timeout": 2, "terminators": "#"}}}  # fmt: skip
+REC_1 = ControlId("rec-1")
 REC = {"node_id": "n1", "call_id": "call-A", "control_id": "rec-1"}
 
 
 def test_record_transcript() -> None:
     session, ids = answered()
-    frame = send(
-        session, ids, "req-100", cmd.Record(call=A, control_id="rec-1", params=RECORD_PARAMS)
-    )  # type: ignore[arg-type]
+    record = Record(call=A, control_id=REC_1, beep=True, format="mp3", direction="speak",
+                    end_silence_timeout=2, terminators="#")  # fmt: skip
+    frame = send(session, ids, "req-100", record)
     assert frame == {"jsonrpc": "2.0", "id": "req-100", "method": "calling.record",
                      "params": {**REC, **RECORD_PARAMS}}  # fmt: skip
     got = feed(
@@ -91,12 +127,7 @@ def test_record_transcript() -> None:
            record=RECORD_PARAMS["record"]),
     )  # fmt: skip
     assert [type(e) for e in got] == [RequestCompleted, ActionUpdated]
-    pause = send(
-        session,
-        ids,
-        "req-101",
-        cmd.RecordPause(call=A, control_id="rec-1", params={"behavior": "silence"}),
-    )  # type: ignore[arg-type]
+    pause = send(session, ids, "req-101", RecordPause(call=A, control_id=REC_1, behavior="silence"))
     assert pause["method"] == "calling.record.pause" and pause["params"] == {
         **REC,
         "behavior": "silence",
@@ -106,8 +137,8 @@ def test_record_transcript() -> None:
         result("req-101", {"code": "200", "message": "Paused"}),
         ev("ev-101", "calling.call.record", control_id="rec-1", state="paused", record={}),
     )
-    assert [u.payload.state for u in updates(got)] == ["paused"]  # type: ignore[union-attr]
-    send(session, ids, "req-102", cmd.RecordResume(call=A, control_id="rec-1"))  # type: ignore[arg-type]
+    assert [getattr(u.payload, "state", None) for u in updates(got)] == ["paused"]
+    send(session, ids, "req-102", RecordResume(call=A, control_id=REC_1))
     got = feed(
         session,
         result("req-102", {"code": "200", "message": "Resumed"}),
@@ -118,15 +149,16 @@ def test_record_transcript() -> None:
     [done] = finished(got)
     assert got[-1] is done and len(updates(got)) == 2
     assert (done.call, done.control_id, done.kind) == (A, "rec-1", ActionKind.RECORD)
-    assert done.succeeded and done.reason == "finished" and done.result is not None
-    assert (done.result.url, done.result.duration, done.result.size) == (  # type: ignore[union-attr]
+    assert done.succeeded and done.reason == "finished"
+    assert isinstance(done.result, RecordPayload)
+    assert (done.result.url, done.result.duration, done.result.size) == (
         "https://files.example.com/recordings/rec-1.mp3",
         7.4,
         59436,
     )
     # Over: a control is refused locally, a late event dropped.
     with pytest.raises(LocalProtocolError, match=r"rec-1.*the action is over"):
-        session.send(cmd.RecordStop(call=A, control_id="rec-1"), now=2)  # type: ignore[arg-type]
+        session.send(RecordStop(call=A, control_id=REC_1), now=2)
     assert (
         feed(session, ev("ev-104", "calling.call.record", control_id="rec-1", state="finished"))
         == []
@@ -135,12 +167,12 @@ def test_record_transcript() -> None:
 
 def test_record_no_input_fails_and_url_inside_record_is_read() -> None:
     session, ids = answered()
-    send(session, ids, "r1", cmd.Record(call=A, control_id="rec-2"))  # type: ignore[arg-type]
+    send(session, ids, "r1", Record(call=A, control_id=ControlId("rec-2")))
     got = feed(session, ev("e1", "calling.call.record", control_id="rec-2", state="no_input",
                            record={"url": "in", "duration": 0, "size": 1}))  # fmt: skip
     [done] = finished(got)
-    assert not done.succeeded and done.result is not None
-    assert (done.result.url, done.result.duration, done.result.size) == ("in", 0, 1)  # type: ignore[union-attr]
+    assert not done.succeeded and isinstance(done.result, RecordPayload)
+    assert (done.result.url, done.result.duration, done.result.size) == ("in", 0, 1)
 
 
 # -- H.5.3 / H.5.4 collect ----------------------------------------------------------
@@ -159,17 +191,23 @@ def test_play_and_collect_transcript() -> None:
     params = {"play": [{"type": "tts", "params": {"text": "Enter your PIN, then press pound."}}],
               "collect": {"initial_timeout": 5, "digits": {"max": 4, "digit_timeout": 3,
                                                            "terminators": "#"}}}  # fmt: skip
-    frame = send(
-        session, ids, "req-104", cmd.PlayAndCollect(call=A, control_id="pac-1", params=params)
-    )  # type: ignore[arg-type]
+    command = PlayAndCollect(
+        call=A,
+        control_id=ControlId("pac-1"),
+        media=[TtsMedia(text="Enter your PIN, then press pound.")],
+        initial_timeout=5,
+        digits=CollectDigits(max=4, digit_timeout=3, terminators="#"),
+    )
+    frame = send(session, ids, "req-104", command)
     assert frame["method"] == "calling.play_and_collect" and frame["params"] == {**PAC, **params}
     got = feed(session, *PAC_TRANSCRIPT)
     assert not any(isinstance(e, PlayStateChanged) for e in got)  # the prompt is the action's
     kinds = [type(u.payload) for u in updates(got)]
     assert kinds == [PlayPayload, PlayPayload, CollectPayload]
     [done] = finished(got)
-    assert done.succeeded and done.kind is ActionKind.PLAY_AND_COLLECT and done.result is not None
-    assert (done.result.digits, done.result.terminator) == ("4821", "#")  # type: ignore[union-attr]
+    assert done.succeeded and done.kind is ActionKind.PLAY_AND_COLLECT
+    assert isinstance(done.result, CollectPayload)
+    assert (done.result.digits, done.result.terminator) == ("4821", "#")
     assert got[-1] is done
 
 
@@ -179,7 +217,8 @@ def collect_event(event_id: str, control_id: str, **params: Any) -> str:
 
 def test_collect_done_only_on_the_final_result() -> None:
     session, ids = answered()
-    send(session, ids, "req-106", cmd.Collect(call=A, control_id="col-1"))  # type: ignore[arg-type]
+    speech = CollectSpeech(end_silence_timeout=1, language="en-US", hints=["sales", "support"])
+    send(session, ids, "req-106", Collect(call=A, control_id=ControlId("col-1"), speech=speech))
     got = feed(
         session,
         collect_event("ev-107", "col-1", state="collecting", result={"type": "start_of_input"}),
@@ -187,18 +226,18 @@ def test_collect_done_only_on_the_final_result() -> None:
                       result={"type": "speech", "params": {"text": "sales", "confidence": 62.0}}),
     )  # fmt: skip
     assert len(updates(got)) == 2 and finished(got) == []
-    speech = {"type": "speech", "params": {"text": "sales please", "confidence": 91.2}}
+    heard = {"type": "speech", "params": {"text": "sales please", "confidence": 91.2}}
     got = feed(
-        session, collect_event("ev-109", "col-1", final=True, state="finished", result=speech)
+        session, collect_event("ev-109", "col-1", final=True, state="finished", result=heard)
     )
     [done] = finished(got)
-    assert done.succeeded and done.result.text == "sales please"  # type: ignore[union-attr]
-    assert done.result.confidence == 91.2  # type: ignore[union-attr]
+    assert done.succeeded and isinstance(done.result, CollectPayload)
+    assert (done.result.text, done.result.confidence) == ("sales please", 91.2)
 
 
 def test_a_partial_result_without_a_state_does_not_end_the_collect() -> None:
     session, ids = answered()
-    send(session, ids, "r", cmd.Collect(call=A, control_id="c"))  # type: ignore[arg-type]
+    send(session, ids, "r", start(Collect, "c"))
     partial = {"type": "speech", "params": {"text": "sa"}}
     assert finished(feed(session, collect_event("e", "c", final=False, result=partial))) == []
     # A missing final is true.
@@ -218,14 +257,22 @@ def test_a_partial_result_without_a_state_does_not_end_the_collect() -> None:
 )
 def test_collect_verdicts(params: dict[str, Any], succeeded: bool) -> None:
     session, ids = answered()
-    send(session, ids, "r", cmd.Collect(call=A, control_id="c"))  # type: ignore[arg-type]
+    send(session, ids, "r", start(Collect, "c"))
     [done] = finished(feed(session, collect_event("e", "c", **params)))
     assert done.succeeded is succeeded and done.reason == "finished"
 
 
 def test_continuous_collect_reports_each_result_and_stays_open_until_call_end() -> None:
     session, ids = answered()
-    send(session, ids, "req-107", cmd.Collect(call=A, control_id="col-2", continuous=True))  # type: ignore[arg-type]
+    command = Collect(
+        call=A,
+        control_id=ControlId("col-2"),
+        digits=CollectDigits(max=1),
+        speech=CollectSpeech(),
+        continuous=True,
+        start_input_timers=False,
+    )
+    send(session, ids, "req-107", command)
     got = feed(
         session,
         result("req-107", {"code": "200"}),
@@ -235,7 +282,7 @@ def test_continuous_collect_reports_each_result_and_stays_open_until_call_end() 
                       result={"type": "speech", "params": {"text": "operator"}}),
     )  # fmt: skip
     assert len(updates(got)) == 2 and finished(got) == []
-    send(session, ids, "req-108", cmd.CollectStop(call=A, control_id="col-2"))  # type: ignore[arg-type]
+    send(session, ids, "req-108", CollectStop(call=A, control_id=ControlId("col-2")))
     assert finished(feed(session, result("req-108", {"code": "200"}))) == []
     got = feed(session, ev("x", "calling.call.state", call_state="ended", end_reason="hangup"))
     [done] = finished(got)
@@ -254,8 +301,9 @@ DETECT = [
 @pytest.mark.parametrize(("wait_for_beep", "deciding"), [(False, "MACHINE"), (True, "READY")])
 def test_detect_transcript(wait_for_beep: bool, deciding: str) -> None:
     session, ids = answered("call-B")
-    params = {"detect": {"type": "machine", "params": {}}, "timeout": 45}
-    command = cmd.Detect(call=B, control_id="det-1", wait_for_beep=wait_for_beep, params=params)
+    detector = Detector(type="machine", params={"initial_timeout": 4.5, "end_silence_timeout": 1.0})
+    command = Detect(call=B, control_id=ControlId("det-1"), detect=detector, timeout=45,
+                     wait_for_beep=wait_for_beep)  # fmt: skip
     frame = send(session, ids, "req-110", command)
     assert "wait_for_beep" not in json.dumps(frame)  # client-only
     got = feed(session, result("req-110", {"code": "200"}), *(
@@ -264,17 +312,18 @@ def test_detect_transcript(wait_for_beep: bool, deciding: str) -> None:
         for eid, d in DETECT))  # fmt: skip
     events_ = [e for e in got if isinstance(e, ActionUpdated | ActionFinished)]
     [done] = finished(got)
-    assert done.succeeded and done.result is not None and done.result.event == deciding  # type: ignore[union-attr]
+    assert done.succeeded and isinstance(done.result, DetectPayload)
+    assert done.result.event == deciding
     # The detector keeps reporting after its verdict, until its finished.
     assert len(updates(got)) == 3
     assert events_.index(done) == (1 if deciding == "MACHINE" else 2)
     with pytest.raises(LocalProtocolError, match="over"):
-        session.send(cmd.DetectStop(call=B, control_id="det-1"), now=2)  # type: ignore[arg-type]
+        session.send(DetectStop(call=B, control_id=ControlId("det-1")), now=2)
 
 
 def test_detect_that_ends_undecided_fails_without_a_result() -> None:
     session, ids = answered()
-    send(session, ids, "r", cmd.Detect(call=A, control_id="d"))  # type: ignore[arg-type]
+    send(session, ids, "r", start(Detect, "d"))
     got = feed(session, ev("e", "calling.call.detect", control_id="d",
                            detect={"type": "fax", "params": {"event": "finished"}}))  # fmt: skip
     [done] = finished(got)
@@ -288,7 +337,7 @@ def test_detect_that_ends_undecided_fails_without_a_result() -> None:
 )  # fmt: skip
 def test_detect_decisive_events(detect_type: str, event: str, decided: bool) -> None:
     session, ids = answered()
-    send(session, ids, "r", cmd.Detect(call=A, control_id="d"))  # type: ignore[arg-type]
+    send(session, ids, "r", start(Detect, "d"))
     got = feed(session, ev("e", "calling.call.detect", control_id="d",
                            detect={"type": detect_type, "params": {"event": event}}))  # fmt: skip
     assert len(finished(got)) == decided
@@ -299,8 +348,14 @@ def test_detect_decisive_events(detect_type: str, event: str, decided: bool) -> 
 
 def test_send_fax_transcript() -> None:
     session, ids = answered("call-C")
-    c = CallRef("call-C", "n1")  # type: ignore[arg-type]
-    send(session, ids, "req-112", cmd.SendFax(call=c, control_id="fax-1"))  # type: ignore[arg-type]
+    fax = SendFax(
+        call=CallRef(CallId("call-C"), NodeId("n1")),
+        control_id=ControlId("fax-1"),
+        document="https://example.com/invoice.pdf",
+        identity="+15550000000",
+        header_info="ACME Corp",
+    )
+    send(session, ids, "req-112", fax)
     base = {"node_id": "n1", "call_id": "call-C", "control_id": "fax-1"}
     got = feed(
         session,
@@ -312,10 +367,12 @@ def test_send_fax_transcript() -> None:
             "document": "https://example.com/invoice.pdf", "success": True, "result": "1231",
             "result_text": "", "pages": "1"}}}),
     )  # fmt: skip
-    assert updates(got)[0].payload.pages == 1  # type: ignore[union-attr]
+    page = updates(got)[0].payload
+    assert isinstance(page, FaxPayload) and page.pages == 1
     [done] = finished(got)
     assert done.succeeded and done.kind is ActionKind.SEND_FAX
-    assert (done.result.remote_identity, done.result.pages) == ("+15557654321", 1)  # type: ignore[union-attr]
+    assert isinstance(done.result, FaxPayload)
+    assert (done.result.remote_identity, done.result.pages) == ("+15557654321", 1)
 
 
 @pytest.mark.parametrize(
@@ -324,22 +381,24 @@ def test_send_fax_transcript() -> None:
 )
 def test_fax_failures(fax: dict[str, Any], succeeded: bool) -> None:
     session, ids = answered()
-    send(session, ids, "r", cmd.ReceiveFax(call=A, control_id="f"))  # type: ignore[arg-type]
+    send(session, ids, "r", ReceiveFax(call=A, control_id=ControlId("f")))
     [done] = finished(feed(session, ev("e", "calling.call.fax", control_id="f", fax=fax)))
     assert done.succeeded is succeeded and done.kind is ActionKind.RECEIVE_FAX
 
 
 def test_tap_transcript_and_a_failed_start() -> None:
     session, ids = answered()
-    send(session, ids, "req-114", cmd.Tap(call=A, control_id="tap-1"))  # type: ignore[arg-type]
+    device = TapDevice(type="rtp", addr="203.0.113.10", port=4000, codec="PCMU", ptime=20)
+    tap = Tap(call=A, control_id=ControlId("tap-1"), direction="both", device=device)
+    send(session, ids, "req-114", tap)
     feed(session, result("req-114", {"code": "200", "source_device": {"type": "rtp"}}),
          ev("ev-117", "calling.call.tap", control_id="tap-1", state="tapping"))  # fmt: skip
-    stop = send(session, ids, "req-115", cmd.TapStop(call=A, control_id="tap-1"))  # type: ignore[arg-type]
+    stop = send(session, ids, "req-115", TapStop(call=A, control_id=ControlId("tap-1")))
     assert stop["method"] == "calling.tap.stop"
     got = feed(session, result("req-115", {"code": "200"}),
                ev("ev-118", "calling.call.tap", control_id="tap-1", state="finished"))  # fmt: skip
     assert finished(got)[0].succeeded
-    send(session, ids, "r2", cmd.Tap(call=A, control_id="tap-2"))  # type: ignore[arg-type]
+    send(session, ids, "r2", start(Tap, "tap-2"))
     got = feed(session, ev("e", "calling.call.tap", control_id="tap-2", state="finished"))
     assert not finished(got)[0].succeeded  # [JS]: finished before tapping = failed start
 
@@ -347,15 +406,15 @@ def test_tap_transcript_and_a_failed_start() -> None:
 @pytest.mark.parametrize(
     ("command", "event_type", "events_", "succeeded"),
     [
-        (cmd.Stream, "calling.call.stream", [{"state": "streaming"}, {"state": "finished"}], True),
-        (cmd.Transcribe, "calling.call.transcribe", [{"state": "finished", "url": "u"}], True),
-        (cmd.SendDigits, "calling.call.send_digits", [{"state": "finished"}], True),
-        (cmd.AI, "calling.call.ai", [{"state": "error"}], False),
-        (cmd.Pay, "calling.call.pay", [{"for": "payment-card-number", "attempt": 1},
+        (Stream, "calling.call.stream", [{"state": "streaming"}, {"state": "finished"}], True),
+        (Transcribe, "calling.call.transcribe", [{"state": "finished", "url": "u"}], True),
+        (SendDigits, "calling.call.send_digits", [{"state": "finished"}], True),
+        (AI, "calling.call.ai", [{"state": "error"}], False),
+        (Pay, "calling.call.pay", [{"for": "payment-card-number", "attempt": 1},
                                       {"result": "success", "payment_token": "tok"}], True),
-        (cmd.Pay, "calling.call.pay", [{"result": "caller-hung-up"}], False),
-        (cmd.Pay, "calling.call.pay", [{"state": "finished"}], True),
-        (cmd.QueueEnter, "calling.call.queue", [{"status": "enqueued", "id": "q", "position": 3},
+        (Pay, "calling.call.pay", [{"result": "caller-hung-up"}], False),
+        (Pay, "calling.call.pay", [{"state": "finished"}], True),
+        (QueueEnter, "calling.call.queue", [{"status": "enqueued", "id": "q", "position": 3},
                                                {"status": "dequeued"}], True),
     ],
 )  # fmt: skip
@@ -363,7 +422,7 @@ def test_each_verb_ends_on_its_terminal_event(
     command: Any, event_type: str, events_: list[dict[str, Any]], succeeded: bool
 ) -> None:
     session, ids = answered()
-    send(session, ids, "r", command(call=A, control_id="x"))
+    send(session, ids, "r", start(command, "x"))
     got = feed(
         session, *(ev(f"e{n}", event_type, control_id="x", **p) for n, p in enumerate(events_))
     )
@@ -372,14 +431,12 @@ def test_each_verb_ends_on_its_terminal_event(
     assert got[-1] is done and done.succeeded is succeeded and done.kind is command.action
 
 
-@pytest.mark.parametrize(
-    ("start", "stop"), [(cmd.AI, cmd.AIStop), (cmd.QueueEnter, cmd.QueueLeave)]
-)
-def test_ai_and_queue_end_on_their_stop_reply(start: Any, stop: Any) -> None:
+@pytest.mark.parametrize(("starter", "stop"), [(AI, AIStop), (QueueEnter, QueueLeave)])
+def test_ai_and_queue_end_on_their_stop_reply(starter: type[Any], stop: type[Any]) -> None:
     session, ids = answered()
-    send(session, ids, "r1", start(call=A, control_id="x"))
+    send(session, ids, "r1", start(starter, "x"))
     feed(session, result("r1", {"code": "200"}))
-    send(session, ids, "r2", stop(call=A, control_id="x"))
+    send(session, ids, "r2", stop(**REQUIRED[stop.__name__], call=A, control_id=ControlId("x")))
     got = feed(session, result("r2", {"code": "200"}))
     [done] = finished(got)
     assert (done.succeeded, done.reason, done.result) == (True, "stopped", None)

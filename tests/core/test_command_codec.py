@@ -51,8 +51,10 @@ def commands(draw: st.DrawFn, name: str) -> Any:
     kwargs = kwargs_for(name)
     for field in _wire_fields(CLASSES[name]):
         good = GOOD[(name, field.name)]
-        if good and draw(st.booleans()):
-            kwargs[field.name] = draw(st.sampled_from(good))
+        # Nested ifs: ``good and draw(...)`` makes mypy infer draw's type from ``good``.
+        if good:  # noqa: SIM102
+            if draw(st.booleans()):
+                kwargs[field.name] = draw(st.sampled_from(good))
     try:
         return CLASSES[name](**kwargs)
     except LocalProtocolError:  # a rule across fields (a collect needs digits or speech)

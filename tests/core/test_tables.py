@@ -19,14 +19,19 @@ from typing import Any
 import pytest
 
 from relay_core import (
+    CallId,
     CallRef,
     CallStateChanged,
     Connect,
     ConnectStateChanged,
+    ControlId,
+    Detect,
+    Detector,
     Dial,
     DialStateChanged,
     Event,
     LocalProtocolError,
+    NodeId,
     Play,
     PlayPause,
     PlayResume,
@@ -37,6 +42,7 @@ from relay_core import (
     RelaySession,
     SessionClosedError,
     SessionState,
+    Tag,
 )
 from relay_core.client import _actions, _state
 from relay_core.client._actions import ACTION_TRANSITIONS, ActionInput, ActionPhase
@@ -215,7 +221,7 @@ PHONE: dict[str, Any] = {
     "type": "phone",
     "params": {"to_number": "+15551110001", "from_number": "+15550000000"},
 }
-CALL_A = CallRef("call-A", "n1")  # type: ignore[arg-type]
+CALL_A = CallRef(CallId("call-A"), NodeId("n1"))
 
 
 class Driven:
@@ -290,7 +296,7 @@ def test_dial_pair(phase: DialPhase, input_: DialState | LocalInput) -> None:
     driven = Driven()
     driven.session.send(Dial(devices=[[PHONE]], tag="dt"), now=0)
     if phase is DialPhase.ABANDONED:
-        driven.session.abandon_dial("dt", now=0)  # type: ignore[arg-type]
+        driven.session.abandon_dial(Tag("dt"), now=0)
     elif phase is not DialPhase.PENDING:
         _dial_event(driven, DialState(phase.value))
     live = 0 if phase in TERMINAL_DIAL_PHASES else 1
@@ -298,7 +304,7 @@ def test_dial_pair(phase: DialPhase, input_: DialState | LocalInput) -> None:
 
     def apply() -> list[Event]:
         if input_ is LocalInput.ABANDON:
-            driven.session.abandon_dial("dt", now=1)  # type: ignore[arg-type]
+            driven.session.abandon_dial(Tag("dt"), now=1)
             return events(driven.session)
         return _dial_event(driven, input_)
 
@@ -378,10 +384,10 @@ def test_play_pair(state: PlayState | None, input_: PlayState) -> None:
 
 
 CONTROLS: dict[PlayControl, Callable[[], Any]] = {
-    PlayControl.STOP: lambda: PlayStop(call=CALL_A, control_id="ctl-1"),  # type: ignore[arg-type]
-    PlayControl.PAUSE: lambda: PlayPause(call=CALL_A, control_id="ctl-1"),  # type: ignore[arg-type]
-    PlayControl.RESUME: lambda: PlayResume(call=CALL_A, control_id="ctl-1"),  # type: ignore[arg-type]
-    PlayControl.VOLUME: lambda: PlayVolume(call=CALL_A, control_id="ctl-1", volume=2),  # type: ignore[arg-type]
+    PlayControl.STOP: lambda: PlayStop(call=CALL_A, control_id=ControlId("ctl-1")),
+    PlayControl.PAUSE: lambda: PlayPause(call=CALL_A, control_id=ControlId("ctl-1")),
+    PlayControl.RESUME: lambda: PlayResume(call=CALL_A, control_id=ControlId("ctl-1")),
+    PlayControl.VOLUME: lambda: PlayVolume(call=CALL_A, control_id=ControlId("ctl-1"), volume=2),
 }  # fmt: skip
 
 
@@ -412,15 +418,17 @@ def test_ended_plays_are_remembered_boundedly() -> None:
         driven.event("calling.call.play", call_id="call-A", control_id=f"p{number}",
                      state="finished")  # fmt: skip
     driven.session.messages_to_send()
-    newest = PlayStop(call=CALL_A, control_id=f"p{ENDED_PLAYS_REMEMBERED}")  # type: ignore[arg-type]
+    newest = PlayStop(call=CALL_A, control_id=ControlId(f"p{ENDED_PLAYS_REMEMBERED}"))
     with pytest.raises(LocalProtocolError, match="finished"):
         driven.session.send(newest, now=1)
     for forgotten_or_foreign in ("p0", "never-ours"):  # the server decides
-        driven.session.send(PlayStop(call=CALL_A, control_id=forgotten_or_foreign), now=1)  # type: ignore[arg-type]
+        driven.session.send(
+            PlayStop(call=CALL_A, control_id=ControlId(forgotten_or_foreign)), now=1
+        )
     # A new play may reuse an ended control_id; it is live again.
     again = Play(call=CALL_A, media=[{"type": "silence", "duration": 1}], control_id="p1")
     driven.session.send(again, now=1)
-    driven.session.send(PlayPause(call=CALL_A, control_id="p1"), now=1)  # type: ignore[arg-type]
+    driven.session.send(PlayPause(call=CALL_A, control_id=ControlId("p1")), now=1)
     sent = [frame for frame in driven.session.messages_to_send() if "calling.play." in frame]
     assert len(sent) == 3
 
@@ -434,18 +442,19 @@ def test_action_pair(phase: ActionPhase, input_: ActionInput) -> None:
     ``ActionFinished`` exactly when it leaves pending/running for done/ended."""
     from relay_core import ActionFinished
 
-    from ._action_commands_stub import Detect
-
     session, _ = ready_session()
     calls = session._calls
-    session.send(Detect(call=CallRef("c", "n"), control_id="x"), now=0)  # type: ignore[arg-type,call-arg]
-    action = calls.actions["x"]  # type: ignore[index]
+    call = CallRef(CallId("c"), NodeId("n"))
+    session.send(
+        Detect(call=call, control_id=ControlId("x"), detect=Detector(type="machine")), now=0
+    )
+    action = calls.actions[ControlId("x")]
     action.phase = phase
     action.finished = phase in (ActionPhase.DONE, ActionPhase.ENDED)
     events(session)
     calls._move(action, input_)
     cell = expected("ACTION_TRANSITIONS", phase, input_)
-    after = action.phase if "x" in calls.actions else ActionPhase.ENDED
+    after = action.phase if ControlId("x") in calls.actions else ActionPhase.ENDED
     if cell == IGNORED:
         assert after is phase
     else:

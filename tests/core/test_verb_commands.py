@@ -15,15 +15,18 @@ from typing import Any
 import pytest
 
 from relay_core import (
+    CallId,
     CallRef,
     Collect,
     CollectDigits,
     CollectSpeech,
     CollectStop,
+    ControlId,
     Denoise,
     Detect,
     Detector,
     JoinConference,
+    NodeId,
     Pay,
     PlayAndCollect,
     QueueEnter,
@@ -47,10 +50,10 @@ from .command_cases import kwargs_for
 from .helpers import ready_session
 
 TRANSCRIPT = Path(__file__).parent.parent / "data" / "h5_requests.jsonl"
-A = CallRef(call_id="call-A", node_id="n1")
-B = CallRef(call_id="call-B", node_id="n1")
-C = CallRef(call_id="call-C", node_id="n1")
-S = CallRef(call_id="call-S", node_id="n1")
+A = CallRef(call_id=CallId("call-A"), node_id=NodeId("n1"))
+B = CallRef(call_id=CallId("call-B"), node_id=NodeId("n1"))
+C = CallRef(call_id=CallId("call-C"), node_id=NodeId("n1"))
+S = CallRef(call_id=CallId("call-S"), node_id=NodeId("n1"))
 
 #: Request id -> the typed command that must produce that transcript line.
 COMMANDS: dict[str, Any] = {
@@ -63,8 +66,8 @@ COMMANDS: dict[str, Any] = {
         end_silence_timeout=2,
         terminators="#",
     ),
-    "req-101": RecordPause(call=A, control_id="rec-1", behavior="silence"),
-    "req-102": RecordResume(call=A, control_id="rec-1"),
+    "req-101": RecordPause(call=A, control_id=ControlId("rec-1"), behavior="silence"),
+    "req-102": RecordResume(call=A, control_id=ControlId("rec-1")),
     "req-104": PlayAndCollect(
         call=A,
         control_id="pac-1",
@@ -89,7 +92,7 @@ COMMANDS: dict[str, Any] = {
         continuous=True,
         start_input_timers=False,
     ),
-    "req-108": CollectStop(call=A, control_id="col-2"),
+    "req-108": CollectStop(call=A, control_id=ControlId("col-2")),
     "req-110": Detect(
         call=B,
         control_id="det-1",
@@ -111,7 +114,7 @@ COMMANDS: dict[str, Any] = {
         direction="both",
         device=TapDevice(type="rtp", addr="203.0.113.10", port=4000, codec="PCMU", ptime=20),
     ),
-    "req-115": TapStop(call=A, control_id="tap-1"),
+    "req-115": TapStop(call=A, control_id=ControlId("tap-1")),
     "req-116": Stream(
         call=A,
         control_id="str-1",

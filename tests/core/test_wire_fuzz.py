@@ -42,6 +42,9 @@ event_params = st.dictionaries(
             "device",
             "context",
             "end_reason",
+            "message_id",
+            "message_state",
+            "media",
         ]
     ),
     json_values,
@@ -57,6 +60,7 @@ event_types = st.sampled_from(
         "calling.error",
         "calling.call.record",
         "messaging.state",
+        "messaging.receive",
         "signalwire.authorization.state",
     ]
 ) | st.text(max_size=10)

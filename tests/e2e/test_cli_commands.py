@@ -19,6 +19,7 @@ from relay_trio._cli_log import Timeline, session_label
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
 CREDENTIALS = {"proj-secret": "tok-secret"}
+USAGE = "call [--context CTX] [--presses DIGITS]... [--says WORDS]... [--answered-by WHO] FROM TO"
 
 
 class Commands:
@@ -123,15 +124,31 @@ async def test_a_call_nobody_receives_waits_and_the_default_context_is_office() 
     ("line", "error"),
     [
         ("bogus", "unknown command 'bogus' (try: help)"),
-        ("call +15551111111", "call: usage: call [--context CONTEXT] FROM TO"),
+        (
+            "call +15551111111",
+            f"call: usage: {USAGE}",
+        ),
         ("call --context", "call: --context needs a value"),
-        ("call --ctx x a b", "call: unknown option '--ctx'; usage: call [--context CTX] FROM TO"),
-        ("call --context= a b", "call: context: '' is not a non-empty string"),
+        (
+            "call --ctx x a b",
+            f"call: unknown option '--ctx'; usage: {USAGE}",
+        ),
+        ("call --context= a b", "call: --context needs a value"),
+        ("call --presses 1x a b", "call: presses: '1x' has 'x', not DTMF (0-9, *, #, A-D)"),
+        (
+            "call --answered-by=robot a b",
+            "call: answered_by: 'robot' is not one of human, machine, fax",
+        ),
         ("hangup", "hangup: usage: hangup CALL_ID [REASON]"),
         ("hangup nope", "hangup: no live call 'nope' (see: calls)"),
         ("calls now", "calls: takes no arguments"),
         ("sessions all", "sessions: takes no arguments"),
-        ("message +1555 hello", "message: not supported yet (the fake server has no messaging)"),
+        (
+            "message +1555",
+            "message: usage: message [--context CONTEXT] [--media URL]... FROM TO [TEXT...]",
+        ),
+        ("message --media", "message: --media needs a value"),
+        ("message a b", "message: body: give a body, media URLs or both"),
         ("call 'unclosed", 'cannot read "call \'unclosed": No closing quotation'),
     ],
 )

@@ -13,12 +13,14 @@ import pytest
 
 from relay_core import (
     Answer,
+    CallId,
     CallRef,
     Connect,
     Dial,
     Disconnect,
     Hangup,
     InvalidArgumentError,
+    NodeId,
     Pass,
     Play,
     PlayPause,
@@ -84,7 +86,7 @@ def test_bad_params_answer_400_with_the_decoders_message(
 
 def test_unknown_call_is_still_404_after_decoding() -> None:
     pair = ready()
-    ghost = CallRef(call_id="nope", node_id="n1")
+    ghost = CallRef(call_id=CallId("nope"), node_id=NodeId("n1"))
     pair.send(RawRequest(method="calling.play", params=Play(call=ghost, media=TTS).to_params()))
     [failed] = pair.of_type(RequestFailed)
     assert failed.code == 404

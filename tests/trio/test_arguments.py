@@ -14,7 +14,7 @@ import pytest
 import trio
 
 import relay_trio
-from relay_core import InvalidArgumentError
+from relay_core import CollectDigits, InvalidArgumentError
 from relay_core.testing import CLIENT_TO_SERVER
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 from tests.argument_cases import (
@@ -23,6 +23,7 @@ from tests.argument_cases import (
     POSITIVE_OR_NONE,
     SECONDS,
     SECONDS_OR_NONE,
+    TEXT,
     TEXT_OR_NONE,
     VOLUME,
     VOLUME_OR_NONE,
@@ -32,6 +33,7 @@ from tests.argument_cases import (
 ANSWERS = {"type": "phone", "params": {"to_number": "+15552222222", "from_number": "+15550000"}}
 PLAN = [[ANSWERS]]
 TTS = [{"type": "tts", "text": "hello"}]
+DIGIT = CollectDigits(max=1)
 
 Target = Callable[[Any, object], Awaitable[object]]
 
@@ -69,6 +71,18 @@ CASES: dict[str, list[tuple[str, list[object], Target]]] = {
         ("states", ["ringin", 5], lambda h, v: h.call.wait_for(v)),
         ("volume", VOLUME, lambda h, v: h.playback.volume(v)),
         ("behavior", TEXT_OR_NONE, lambda h, v: h.playback.pause(v)),
+    ],
+    # issue 13: the calling verbs (the command names the wire field)
+    "verbs": [
+        ("digits", ["xyz", "", 5, None], lambda h, v: h.call.send_digits(v)),
+        ("dest", TEXT, lambda h, v: h.call.transfer(v)),
+        ("record.audio.format", ["ogg", 5], lambda h, v: h.call.record(format=v)),
+        ("volume", VOLUME_OR_NONE, lambda h, v: h.call.prompt_tts("hi", digits=DIGIT, volume=v)),
+        ("name", TEXT, lambda h, v: h.call.join_conference(v)),
+        ("queue_name", TEXT, lambda h, v: h.call.queue_enter(v)),
+        ("url", TEXT, lambda h, v: h.call.stream(v)),
+        ("document", TEXT, lambda h, v: h.call.send_fax(v)),
+        ("timeout", [-1, "5", True], lambda h, v: h.call.detect_fax(timeout=v)),
     ],
 }
 

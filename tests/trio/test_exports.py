@@ -10,7 +10,11 @@ TRIO = {
     "ProtocolError", "RelayClient", "RelayError", "RemoteProtocolError", "RequestError",
     "RequestTimeoutError", "SessionClosedError", "open_relay_client", "relay_url", "serve",
     "InvalidArgumentError",
-    "ConnectionFailedError", "OpenTimeoutError",
+    "ConnectionFailedError", "OpenTimeoutError", "Message",
+    # issue 13: the action handles
+    "Action", "AISession", "Collection", "Detection", "DigitSending", "Fax", "Payment",
+    "PendingAction", "Prompt", "QueueEntry", "Recording", "Streaming", "Tapping",
+    "Transcription",
 }  # fmt: skip
 
 

@@ -223,5 +223,16 @@ def test_the_demo_runs_against_the_embedded_server(capsys: pytest.CaptureFixture
     assert demo_main(["demo", "--speed", "50", "--talk", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "ended (noAnswer)" in out
+    assert "play_and_collect digit 1" in out  # the callee pressed 1 at the IVR menu
+    assert "pressed 1: sales" in out
     assert "connect connected" in out
+    assert "ended (hangup)" in out
+
+
+def test_the_demo_branches_on_the_digit_pressed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo_main(["demo", "--speed", "50", "--press", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "play_and_collect digit 2" in out
+    assert "pressed 2: support" in out
+    assert "connect connecting" not in out  # support does not connect: a goodbye, then the hangup
     assert "ended (hangup)" in out

@@ -1,0 +1,341 @@
+"""The action handles a ``Call`` verb returns, named as the official SDK names them.
+
+:class:`Action` is the base (``wait``, ``result``, ``completed``/``is_done``,
+``control_id``, ``on_completed``); :class:`PlayAction` follows a
+``calling.play``; every other action follows the core's
+:class:`~relay_core.ActionUpdated` / :class:`~relay_core.ActionFinished` for
+its ``control_id``.  The core decides when an action is over (its deciding
+event, the call ending, its start failing, the session ending): the handle
+only records it.  A wait that is cancelled or times out does not stop the
+action (the official SDK's semantics); :meth:`stop` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+
+from relay_core import (
+    ActionFinished,
+    ActionUpdated,
+    AIStop,
+    CollectStartInputTimers,
+    CollectStop,
+    Command,
+    ControlId,
+    DetectStop,
+    JSONObject,
+    PayStop,
+    PlayAndCollectStop,
+    PlayAndCollectVolume,
+    PlayPause,
+    PlayResume,
+    PlayStateChanged,
+    PlayStop,
+    PlayVolume,
+    ReceiveFaxStop,
+    RecordPause,
+    RecordResume,
+    RecordStop,
+    SendFaxStop,
+    StreamStop,
+    TapStop,
+    TranscribeStop,
+    check_timeout,
+)
+
+if TYPE_CHECKING:
+    from ._call import Call
+
+__all__ = [
+    "AIAction",
+    "Action",
+    "CollectAction",
+    "CompletedHandler",
+    "DetectAction",
+    "FaxAction",
+    "PayAction",
+    "PlayAction",
+    "RecordAction",
+    "StandaloneCollectAction",
+    "StreamAction",
+    "TapAction",
+    "TranscribeAction",
+]
+
+log = logging.getLogger("relay_asyncio")
+
+#: ``on_completed=``: a function or coroutine function taking the terminal event.
+CompletedHandler: TypeAlias = Callable[[Any], object]
+_Stop: TypeAlias = Callable[..., Command]
+
+#: Finish reasons after which ``on_completed`` is not called: the start raised
+#: for its caller (or the caller abandoned it), so the action never ran for them.
+_NOT_STARTED = frozenset({"request_failed", "abandoned"})
+
+
+def _terminal_event(finished: ActionFinished) -> Any:
+    """What ``wait()`` returns and ``result`` holds for a finished action.
+
+    Today: the core's :class:`~relay_core.ActionFinished` (``succeeded``,
+    ``reason``, and ``result``: the deciding event's typed payload, e.g. a
+    recording's ``url``/``duration``/``size`` or a collect's ``digits``).
+    The ONE place to switch to the official event classes (``RecordEvent``,
+    ``CollectEvent``...) once relay_asyncio has them.
+    """
+    return finished
+
+
+class Action:
+    """A running action on a call, settled by its terminal event."""
+
+    def __init__(
+        self, call: Call, control_id: ControlId, on_completed: CompletedHandler | None = None
+    ) -> None:
+        self.call = call
+        self.control_id = control_id
+        #: The latest ``state`` the server reported (``"recording"``, ``"finished"``...).
+        self.state: str | None = None
+        #: The terminal event, once there is one (see :meth:`wait`).
+        self.result: Any = None
+        self._on_completed = on_completed
+        self._done = asyncio.Event()
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} control_id={self.control_id!r} state={self.state!r} "
+            f"completed={self.completed}>"
+        )
+
+    @property
+    def completed(self) -> bool:
+        """Whether the action reached a terminal state."""
+        return self._done.is_set()
+
+    @property
+    def is_done(self) -> bool:
+        """Whether the action reached a terminal state (the official SDK's name)."""
+        return self._done.is_set()
+
+    async def wait(self, timeout: float | None = None) -> Any:
+        """Wait for the terminal event (``TimeoutError`` after ``timeout`` seconds).
+
+        Leaving the wait (a timeout, a cancellation) does not stop the action;
+        a later ``wait()`` still gets its event.  Call :meth:`stop` for that.
+        """
+        timeout = check_timeout("timeout", timeout, allow_none=True)
+        async with asyncio.timeout(timeout):
+            await self._done.wait()
+        return self.result
+
+    def _settle(self, result: Any, *, notify: bool = True) -> None:
+        """Record the terminal event once; run ``on_completed`` (errors are logged)."""
+        if self._done.is_set():
+            return
+        self.result = result
+        self._done.set()
+        handler, self._on_completed = self._on_completed, None
+        if handler is None or not notify:
+            return
+        try:
+            outcome = handler(result)
+            if inspect.isawaitable(outcome):
+                self.call._client._spawn(self._await_handler(outcome))
+        except Exception:
+            log.exception("on_completed of %s failed", self.control_id)
+
+    async def _await_handler(self, outcome: Any) -> None:
+        try:
+            await outcome
+        except Exception:
+            log.exception("on_completed of %s failed", self.control_id)
+
+    def _detach(self) -> None:
+        """The start raised for its caller: settle silently (no ``on_completed``)."""
+        self._settle(None, notify=False)
+
+    def _update(self, event: PlayStateChanged) -> bool:
+        """A ``calling.call.play`` event; whether it settled the action."""
+        return False
+
+    def _action_event(self, event: ActionUpdated | ActionFinished) -> bool:
+        """The core's event for this ``control_id``; whether it settled the action."""
+        if isinstance(event, ActionUpdated):
+            state = getattr(event.payload, "state", None)
+            if isinstance(state, str):
+                self.state = state
+            return False
+        self._settle(_terminal_event(event), notify=event.reason not in _NOT_STARTED)
+        return True
+
+    async def _control(self, command: Callable[..., Command], **params: Any) -> JSONObject:
+        return await self.call._request(
+            command(call=self.call, control_id=self.control_id, **params)
+        )
+
+
+class PlayAction(Action):
+    """Handle of a ``calling.play``: stop, pause, resume, volume, wait."""
+
+    def _update(self, event: PlayStateChanged) -> bool:
+        self.state = event.state
+        if event.is_final:
+            self._settle(event)
+            return True
+        return False
+
+    async def stop(self) -> JSONObject:
+        """Stop the playback."""
+        return await self._control(PlayStop)
+
+    async def pause(self, behavior: str | None = None) -> JSONObject:
+        """Pause the playback."""
+        return await self._control(PlayPause, behavior=behavior)
+
+    async def resume(self) -> JSONObject:
+        """Resume a paused playback."""
+        return await self._control(PlayResume)
+
+    async def volume(self, volume: float) -> JSONObject:
+        """Set the playback volume in dB (-40 to 40)."""
+        return await self._control(PlayVolume, volume=volume)
+
+
+class _Stoppable(Action):
+    """An action whose ``stop()`` sends its verb's stop sub-command."""
+
+    _stop_command: ClassVar[_Stop]
+
+    async def stop(self) -> JSONObject:
+        """Stop the action on the server; its terminal event follows."""
+        return await self._control(type(self)._stop_command)
+
+
+class RecordAction(_Stoppable):
+    """Handle of a ``calling.record``: stop, pause, resume, wait.
+
+    Once finished, :attr:`url`, :attr:`duration` and :attr:`size` are the
+    recording's (``None`` before, or if it failed).
+    """
+
+    _stop_command = RecordStop
+
+    async def pause(self, behavior: str | None = None) -> JSONObject:
+        """Pause the recording (``behavior``: ``skip`` or ``silence``)."""
+        return await self._control(RecordPause, behavior=behavior)
+
+    async def resume(self) -> JSONObject:
+        """Resume a paused recording."""
+        return await self._control(RecordResume)
+
+    def _payload_field(self, name: str) -> Any:
+        payload = getattr(self.result, "result", None)
+        return getattr(payload, name, None)
+
+    @property
+    def url(self) -> str | None:
+        """The recording's URL, once finished."""
+        value = self._payload_field("url")
+        return value if isinstance(value, str) else None
+
+    @property
+    def duration(self) -> float | None:
+        """The recording's length in seconds, once finished."""
+        value = self._payload_field("duration")
+        return value if isinstance(value, int | float) else None
+
+    @property
+    def size(self) -> int | None:
+        """The recording's size in bytes, once finished."""
+        value = self._payload_field("size")
+        return value if isinstance(value, int) else None
+
+
+class CollectAction(_Stoppable):
+    """Handle of a ``calling.play_and_collect`` (``prompt_tts``...): settles on the
+    collect result, not on the prompt's end."""
+
+    _stop_command = PlayAndCollectStop
+
+    async def volume(self, volume: float) -> JSONObject:
+        """Set the prompt's volume in dB (-40 to 40)."""
+        return await self._control(PlayAndCollectVolume, volume=volume)
+
+    async def start_input_timers(self) -> JSONObject:
+        """As the official SDK: ``calling.collect.start_input_timers`` with this id.
+
+        The core refuses it (``LocalProtocolError``, nothing sent): a
+        play_and_collect has no such control (RELAY.md H.5.3, K.32).  Kept so
+        code written for the official SDK gets that clear error.  (Its
+        ``pause()``/``resume()``, methods no RELAY schema defines, are absent.)
+        """
+        return await self._control(CollectStartInputTimers)
+
+
+class StandaloneCollectAction(_Stoppable):
+    """Handle of a ``calling.collect`` (no prompt)."""
+
+    _stop_command = CollectStop
+
+    async def start_input_timers(self) -> JSONObject:
+        """Start the ``initial_timeout`` clock now."""
+        return await self._control(CollectStartInputTimers)
+
+
+class DetectAction(_Stoppable):
+    """Handle of a ``calling.detect``: settles on the first decisive result
+    (``MACHINE``/``HUMAN``/``FAX``/a digit; with ``wait_for_beep``, the beep)."""
+
+    _stop_command = DetectStop
+
+
+class FaxAction(_Stoppable):
+    """Handle of a ``calling.send_fax`` or ``calling.receive_fax``."""
+
+    def __init__(
+        self,
+        call: Call,
+        control_id: ControlId,
+        on_completed: CompletedHandler | None = None,
+        *,
+        send: bool,
+    ) -> None:
+        super().__init__(call, control_id, on_completed)
+        self._fax_stop: _Stop = SendFaxStop if send else ReceiveFaxStop
+
+    async def stop(self) -> JSONObject:
+        """Stop sending or receiving the fax."""
+        return await self._control(self._fax_stop)
+
+
+class TapAction(_Stoppable):
+    """Handle of a ``calling.tap``: runs until stopped or the call ends."""
+
+    _stop_command = TapStop
+
+
+class StreamAction(_Stoppable):
+    """Handle of a ``calling.stream``: runs until stopped or the call ends."""
+
+    _stop_command = StreamStop
+
+
+class PayAction(_Stoppable):
+    """Handle of a ``calling.pay``."""
+
+    _stop_command = PayStop
+
+
+class TranscribeAction(_Stoppable):
+    """Handle of a ``calling.transcribe``: runs until stopped or the call ends."""
+
+    _stop_command = TranscribeStop
+
+
+class AIAction(_Stoppable):
+    """Handle of a ``calling.ai``: settles when stopped (its reply) or the call ends."""
+
+    _stop_command = AIStop
