@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import frames, report
+from . import frames, report, scaling
 from .runner import (
     ArmFailed,
     ArmSkipped,
@@ -53,6 +53,14 @@ class Settings:
     event_arms: list[tuple[str, str]]
     dial_arms: list[str]
     memory_arms: list[str]
+    #: Live-call levels of the events arm (flat as work grows), its arms and rounds.
+    scale_live: list[int]
+    scale_arms: list[str]
+    scale_rounds: int
+    #: Live calls of the memory arm beyond ``memory_calls`` (10k is the main row).
+    memory_more: list[int]
+    #: Clients in one process (memory per idle client).
+    client_counts: list[int]
 
 
 #: End-to-end event arms: (arm, transport).  Floors first, then the clients.
@@ -94,6 +102,11 @@ def settings(quick: bool, rounds: int | None) -> Settings:
             event_arms=QUICK_EVENT_ARMS,
             dial_arms=["relay_asyncio", "relay_trio", "sdk"],
             memory_arms=["core", "sdk-inproc"],
+            scale_live=[100, 10_000],
+            scale_arms=["relay_asyncio", "relay_trio"],
+            scale_rounds=1,
+            memory_more=[],
+            client_counts=[10],
         )
     return Settings(
         quick=False,
@@ -102,12 +115,17 @@ def settings(quick: bool, rounds: int | None) -> Settings:
         core_events=frames.CYCLE * 100,
         window=512,
         batch=64,
-        levels=[1, 100, 1000],
-        totals=[300, 3000, 10_000],
+        levels=[1, 100, 1000, 10_000],
+        totals=[300, 3000, 10_000, 20_000],
         memory_calls=10_000,
         event_arms=FULL_EVENT_ARMS,
         dial_arms=["relay_asyncio", "relay_trio", "sdk"],
         memory_arms=["core", "sdk-inproc", "sdk", "relay_asyncio", "relay_trio"],
+        scale_live=[100, 1000, 10_000, 100_000],
+        scale_arms=["relay_asyncio", "relay_trio", "sdk"],
+        scale_rounds=3,
+        memory_more=[100_000],
+        client_counts=[1, 10, 100],
     )
 
 
@@ -233,9 +251,10 @@ class Bench:
 
         self._guard(key, run)
 
-    def memory(self, arm: str) -> None:
-        key = f"memory/{arm}"
-        calls = self.config.memory_calls
+    def memory(self, arm: str, calls: int | None = None) -> None:
+        main = calls is None or calls == self.config.memory_calls
+        calls = self.config.memory_calls if calls is None else calls
+        key = f"memory/{arm}" if main else f"memory/{arm}@{calls}"
 
         def inproc(what: str) -> None:
             out = run_inproc([what, "--calls", str(calls)])
@@ -254,7 +273,7 @@ class Bench:
                 self.server.arm(mode="offers", n=calls, pid=child.pid, settle=1.5)
                 child.tell("go")
                 child.expect(["baseline"], timeout=30)
-                self.server.wait(["done"], timeout=180)
+                self.server.wait(["done"], timeout=180 + calls / 200)
                 child.tell("snap")
                 out = child.expect(["result"], timeout=60)["result"]
                 child.tell("stop")
@@ -265,6 +284,8 @@ class Bench:
             if tracked is not None and tracked != calls:
                 raise ArmFailed(f"{arm} tracks {tracked} calls, expected {calls}")
             self.results.add(f"{key}/per_call", 0, out["bytes"] / calls)
+            if out.get("rss") is not None:
+                self.results.add(f"{key}/rss_per_call", 0, out["rss"] / calls)
             self.results.details[key] = [
                 (size / calls, count / calls, where) for size, count, where in out.get("top", [])
             ]
@@ -380,6 +401,18 @@ def main(argv: list[str] | None = None) -> int:
                 )
             for arm in config.dial_arms:
                 steps.append((f"dials/{arm}", lambda r, a=arm: bench.dials(r, a)))
+            for arm in config.scale_arms:
+                for live in config.scale_live:
+                    steps.append(
+                        (
+                            scaling.scale_key(arm, live),
+                            lambda r, a=arm, n=live: (
+                                scaling.scale_events(bench, r, a, n)
+                                if r < config.scale_rounds
+                                else None
+                            ),
+                        )
+                    )
             for round_index in range(config.rounds):
                 shift = round_index % len(steps)
                 order = steps[shift:] + steps[:shift]
@@ -393,6 +426,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             for arm in config.memory_arms:
                 bench.memory(arm)
+            for count in config.client_counts:
+                for arm in config.scale_arms:
+                    scaling.clients_memory(bench, arm, count)
+            for calls in config.memory_more:
+                for arm in config.memory_arms:
+                    if arm != "sdk-inproc":
+                        bench.memory(arm, calls)
             core_profile = None
             if not config.quick:
                 try:
@@ -413,6 +453,10 @@ def main(argv: list[str] | None = None) -> int:
         "levels": config.levels,
         "totals": config.totals,
         "memory_calls": config.memory_calls,
+        "memory_more": config.memory_more,
+        "scale_live": config.scale_live,
+        "client_counts": config.client_counts,
+        "scale_rounds": min(config.scale_rounds, config.rounds),
         "frame_bytes": frames.mean_frame_bytes(),
         "mix": frames.stream_mix(frames.CYCLE),
         "elapsed": elapsed,

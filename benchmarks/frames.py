@@ -211,13 +211,28 @@ def stream_texts(count: int) -> list[str]:
     return [frame.decode() for frame in stream(count)]
 
 
-_RECEIVE_TEMPLATE: Final = TEMPLATES[0]
-
-
 def offer_frame(index: int) -> bytes:
-    """The ``index``-th inbound offer with its own ``call_id`` (the memory benchmark)."""
-    ids = {"event": event_id(index).encode(), "call": call_id(index % 1000, index).encode()}
-    return _RECEIVE_TEMPLATE.fill(ids)
+    """The ``index``-th inbound offer: RELAY.md I's full ``calling.call.receive``.
+
+    Every offer has its own ``call_id``, ``segment_id`` and caller/callee
+    numbers (as real traffic does: a shared device would let the client's
+    device cache serve every call from one object and halve the figure).
+    """
+    device = {
+        "type": "phone",
+        "params": {
+            "from_number": f"+1{2000000000 + index:010d}",
+            "to_number": f"+1{8000000000 + index:010d}",
+        },
+    }
+    event = CallReceivePayload(
+        call_id(index % 1000, index), NODE_ID, tag="", call_state="created",
+        direction="inbound", context=CONTEXT, device=device,
+        extra={"segment_id": _segment(index % 0x10000, index)},
+    )  # fmt: skip
+    stamp = round(BASE_TIMESTAMP + index * 0.001, 6)
+    outer = envelope(event.event_type, encode_payload(event), stamp=stamp)
+    return orjson.dumps(event_request(event_id(index), outer))
 
 
 def stream_mix(count: int) -> dict[str, int]:

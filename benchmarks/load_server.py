@@ -50,7 +50,7 @@ import orjson
 
 from relay_core.wire import CallObject, CallStatePayload, DialPayload, Payload, encode_payload
 
-from . import frames
+from . import frames, scale_frames
 
 try:  # websockets ships a C helper; fall back to pure Python.
     from websockets.speedups import apply_mask
@@ -88,11 +88,21 @@ class Job:
         self.window: int = int(spec.get("window", 512))
         self.batch: int = int(spec.get("batch", 64))
         self.settle: float = float(spec.get("settle", 0.1))
-        make = frames.stream_frame if self.mode == "events" else frames.offer_frame
+        #: Frames pushed before the clock starts (``scale``: the live calls' offers).
+        self.warm = 0
         #: Whole WebSocket frames (header + JSON), ready to write.
         self.wire: list[bytes] = []
         #: The JSON-RPC id of each frame, to check every ack.
         self.ids: list[str] = []
+        if self.mode == "scale":
+            live = int(spec["live"])
+            payloads = scale_frames.prefill(live) + scale_frames.timed(live, self.n)
+            self.warm = live
+            self.ids = scale_frames.frame_ids(live, self.n)
+            self.wire = [frames.ws_header(len(p)) + p for p in payloads]
+            self.n += live
+            return
+        make = frames.stream_frame if self.mode == "events" else frames.offer_frame
         for index in range(self.n):
             payload = make(index)
             self.wire.append(frames.ws_header(len(payload)) + payload)
@@ -370,10 +380,16 @@ class Connection(asyncio.Protocol):
         job = self.job
         if job is None or not self.pushing:
             return
+        if self.acked == job.warm and job.warm:  # the live calls are in: start the clock
+            self.cpu_client_start = cpu_ns(job.pid) if job.pid else None
+            self.cpu_server_start = time.process_time_ns()
+            self.t_start = time.perf_counter()
+            self.job_requests = {}
         if self.acked < job.n:
             self._push()
             return
         wall = time.perf_counter() - self.t_start
+        timed = job.n - job.warm
         server_cpu = (time.process_time_ns() - self.cpu_server_start) / 1e9
         client_end = cpu_ns(job.pid) if job.pid else None
         client_cpu = None
@@ -385,9 +401,9 @@ class Connection(asyncio.Protocol):
             {
                 "event": "done",
                 "mode": job.mode,
-                "n": job.n,
+                "n": timed,
                 "seconds": wall,
-                "rate": job.n / wall,
+                "rate": timed / wall,
                 "client_cpu": client_cpu,
                 "server_cpu": server_cpu,
                 "requests": self.job_requests,

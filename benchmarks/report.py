@@ -85,8 +85,12 @@ MEMORY_ROWS = [
         "tracemalloc in the client process: offers pushed over wss and acked, minus the "
         "connected baseline; no-op `on_call`",
     ),
-    ("relay_asyncio", "**relay_asyncio**, end to end", "same, no-op `on_call`"),
-    ("relay_trio", "**relay_trio**, end to end", "same, `incoming_calls()` drained"),
+    ("relay_asyncio", "**relay_asyncio**, end to end", "same, an `on_call` handler per call"),
+    (
+        "relay_trio",
+        "**relay_trio**, end to end",
+        "same, a task per call from `incoming_calls()`",
+    ),
 ]
 
 
@@ -137,6 +141,8 @@ def _note(results: Results, key: str, have_values: bool) -> str | None:
 
 
 def render(results: Results, meta: dict[str, Any]) -> str:
+    from . import report_scaling  # it imports this module
+
     lines: list[str] = []
     add = lines.append
     env = meta["env"]
@@ -262,7 +268,8 @@ def render(results: Results, meta: dict[str, Any]) -> str:
     add("")
     add(
         f"Bytes per live call with {meta['memory_calls']:,} inbound calls offered "
-        "(`calling.call.receive`, each with its own `call_id`) and tracked; tracemalloc, "
+        "(RELAY.md I's full `calling.call.receive`, each with its own `call_id`, "
+        "`segment_id` and caller/callee numbers) and tracked; tracemalloc, "
         "`gc.collect()` before each reading; deterministic, so one run each."
     )
     add("")
@@ -279,6 +286,8 @@ def render(results: Results, meta: dict[str, Any]) -> str:
         )
         add(f"| {label} | {note or fmt(values)} | {method} | {sites} |")
     add("")
+
+    lines.extend(report_scaling.section(results, meta))
 
     # -- core breakdown --------------------------------------------------------
     core_profile = meta.get("core_profile")
@@ -307,7 +316,7 @@ def render(results: Results, meta: dict[str, Any]) -> str:
     add("")
     add("| target | measured (median of per-round values) | status |")
     add("|---|---|---|")
-    lines.extend(_targets(results, meta))
+    lines.extend(report_scaling.targets(results, meta))
     add("")
 
     # -- server ----------------------------------------------------------------
@@ -360,56 +369,10 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _targets(results: Results, meta: dict[str, Any]) -> list[str]:
-    out = []
-
-    def row(target: str, value: float | None, text: str, ok: bool) -> None:
-        status = "not measured" if value is None else ("**met**" if ok else "**not met**")
-        out.append(f"| {target} | {text if value is not None else DASH} | {status} |")
-
-    for arm, factor in (("relay_asyncio", 3.0), ("relay_trio", 2.0)):
-        values = ratios(results, f"events/{arm}-tls/rate", f"{SDK}/rate")
-        value = _median(values)
-        row(
-            f"{arm} events/s ≥ {factor:g}{TIMES} the official SDK's (wss)",
-            value,
-            fmt(values, suffix=TIMES),
-            value is not None and value >= factor,
-        )
-    core = results.values("events/core-minimal/rate")
-    value = _median(core)
-    row(
-        "relay_core ≥ 200,000 events/s",
-        value,
-        fmt(core) + " events/s",
-        value is not None and value >= 200_000,
-    )
-    level = 100 if 100 in meta["levels"] else meta["levels"][-1]
-    for arm in ("relay_asyncio", "relay_trio"):
-        rate = ratios(results, f"dials/{arm}/{level}/rate", f"dials/sdk/{level}/rate")
-        p99 = ratios(results, f"dials/{arm}/{level}/p99", f"dials/sdk/{level}/p99")
-        value = _median(rate)
-        p99_value = _median(p99)
-        row(
-            f"{arm} dials/s at {level} concurrent ≥ 2{TIMES} the SDK's, with a lower p99",
-            value,
-            f"{fmt(rate, suffix=TIMES)} the dials/s; p99 {fmt(p99, suffix=TIMES)} the SDK's",
-            value is not None and value >= 2 and p99_value is not None and p99_value < 1,
-        )
-    for arm in ("core", "relay_asyncio", "relay_trio"):
-        values = results.values(f"memory/{arm}/per_call")
-        value = _median(values)
-        row(
-            f"{arm}: ≤ 1 KB (1,024 B) per live call",
-            value,
-            f"{fmt(values)} B",
-            value is not None and value <= 1024,
-        )
-    return out
-
-
 def chart(results: Results, meta: dict[str, Any], path: Path) -> str:
     """Draw the main figures into ``path``; returns a one-line note."""
+    from . import report_scaling  # it imports this module
+
     try:
         import matplotlib
 
@@ -430,7 +393,7 @@ def chart(results: Results, meta: dict[str, Any], path: Path) -> str:
         for key, _, kind, short in EVENT_ROWS
         if short and results.values(f"{key}/rate")
     ]
-    figure, axes = plt.subplots(2, 2, figsize=(13, 9))
+    figure, axes = plt.subplots(3, 2, figsize=(13, 13))
     figure.suptitle(
         f"sansio-relay benchmarks ({meta['mode']} mode, {meta['rounds']} rounds, loopback; "
         f"bars: median, whiskers: min{DASH}max)"
@@ -502,6 +465,7 @@ def chart(results: Results, meta: dict[str, Any], path: Path) -> str:
         if metric == "p99":
             axis.set_yscale("log")
         axis.legend(fontsize=8)
+    report_scaling.draw(axes[2][0], axes[2][1], results, meta)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

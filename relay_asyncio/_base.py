@@ -94,6 +94,8 @@ class ClientBase:
         self._armed: float | None = None
         self._deadline_check = False
         self._handlers = 0
+        #: Offers of this read waiting for a free handler (``Dispatch._settle_offers``).
+        self._held: deque[Call] = deque()
         self._started = self._closing = self._cancelled_host = False
         self._fatal: RelayError | None = None
         self._last_error: RelayError | None = None

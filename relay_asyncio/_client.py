@@ -111,9 +111,11 @@ class RelayClient(Messaging):
             refused with a ``ws://`` host (:func:`relay_core.check_tls_option`).
         request_timeout: seconds each request waits for its answer; a timeout
             fails only that request.
-        max_concurrent_handlers: ``on_call`` handlers running at once; an
-            inbound call arriving over the cap (or with no handler) is passed
-            to another client with ``calling.pass``.
+        max_concurrent_handlers: ``on_call`` handlers running at once
+            (default ``None``: as many as ``max_active_calls``).  An inbound
+            call that finds every handler busy waits while handlers started
+            in the same read get to run; if none frees up it is passed to
+            another client with ``calling.pass`` (as is a call with no handler).
         open_timeout: seconds ``async with client:`` may take to open the
             first session (``None``: unbounded).  Which failures are retried
             meanwhile is :class:`relay_core.ConnectPolicy`'s decision
@@ -138,7 +140,7 @@ class RelayClient(Messaging):
         *,
         ssl: ssl_module.SSLContext | None = None,
         request_timeout: float = 10.0,
-        max_concurrent_handlers: int = 100,
+        max_concurrent_handlers: int | None = None,
         open_timeout: float | None = 30.0,
     ) -> None:
         check_text("host", host or None, allow_none=True)
@@ -146,7 +148,7 @@ class RelayClient(Messaging):
         request_timeout = check_timeout("request_timeout", request_timeout)
         open_timeout = check_timeout("open_timeout", open_timeout, allow_none=True)
         max_active_calls = max_calls_from(max_active_calls, os.environ)
-        check_count("max_concurrent_handlers", max_concurrent_handlers)
+        check_count("max_concurrent_handlers", max_concurrent_handlers, allow_none=True)
         if ssl is not None and not isinstance(ssl, ssl_module.SSLContext):
             raise InvalidArgumentError(f"ssl: {ssl!r} is not an ssl.SSLContext")
         env = os.environ.get
@@ -169,7 +171,12 @@ class RelayClient(Messaging):
         if secure and ssl is None and ca_file:
             ssl = ssl_module.create_default_context(cafile=ca_file)
         self._ssl = ssl if secure else None
-        self._max_handlers = max_concurrent_handlers
+        # None: no cap of its own; the live-call cap bounds the handlers (a
+        # handler usually lives as long as its call, and a cap below the
+        # call cap would pass calls this client has room for).
+        self._max_handlers = (
+            self._config.max_calls if max_concurrent_handlers is None else max_concurrent_handlers
+        )
         self._policy = ConnectPolicy(
             self.url, open_timeout=open_timeout, default_host=self._default_host
         )

@@ -7,8 +7,9 @@ own task).  Also the client's table of live calls (``_track``, ``_forget``,
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, Final, assert_never
 
 from relay_core import (
     ActionFinished,
@@ -33,6 +34,7 @@ from relay_core import (
     RelayError,
     RequestCompleted,
     RequestFailed,
+    SessionClosedError,
     SessionEnding,
     SessionStarted,
     UnknownEvent,
@@ -43,6 +45,9 @@ from ._call import Call, CallEvent
 from ._commands import Commands
 
 log = logging.getLogger("relay_asyncio")
+
+#: Loop turns in a row without a handler finishing before held offers are refused.
+IDLE_TICKS: Final = 3
 
 
 class Dispatch(Commands):
@@ -80,12 +85,9 @@ class Dispatch(Commands):
     def _offer(self, event: CallReceived) -> None:
         info = event.call
         handler = self._on_call
-        if handler is None or self._closing or self._handlers >= self._max_handlers:
-            log.warning("refusing inbound call %s: no free on_call handler", info.call_id)
-            assert self._session is not None
-            self._session.refuse_call(info.ref, now=self._now())
+        if handler is None or self._closing:
+            self._refuse(info.ref)
             return
-        self._handlers += 1
         call = self._track(info)
         # Not modelled by the core; the official SDK's Call carries them as sent.
         project_id, segment_id = event.params.get("project_id"), event.params.get("segment_id")
@@ -93,7 +95,50 @@ class Dispatch(Commands):
             call.project_id = project_id
         if isinstance(segment_id, str):
             call.segment_id = segment_id
+        if self._handlers >= self._max_handlers or self._held:
+            # Not refused yet: handlers started earlier in this read have not
+            # run at all.  The reader lets them run first (_settle_offers).
+            self._held.append(call)
+            return
+        self._handlers += 1
         self._spawn(self._run_handler(handler, call))
+
+    def _refuse(self, ref: CallRef) -> None:
+        log.warning("refusing inbound call %s: no free on_call handler", ref.call_id)
+        assert self._session is not None
+        self._session.refuse_call(ref, now=self._now())
+
+    async def _settle_offers(self) -> None:
+        """Give held offers to handlers as they free up; refuse the rest.
+
+        Runs after a read whose offers outnumbered the free handlers.  An
+        offer is refused (the overflow policy) only once :data:`IDLE_TICKS`
+        turns of the loop in a row freed no handler: handlers that return at
+        once take a whole burst, handlers that do not return get the policy.
+        """
+        held = self._held
+        idle = 0
+        while held:
+            handler = self._on_call
+            while held and handler is not None and not self._closing:
+                if self._handlers >= self._max_handlers:
+                    break
+                call = held.popleft()
+                self._handlers += 1
+                self._spawn(self._run_handler(handler, call))
+            if not held:
+                return
+            if idle >= IDLE_TICKS or handler is None or self._closing:
+                break
+            running = self._handlers
+            await asyncio.sleep(0)
+            idle = 0 if self._handlers < running else idle + 1
+        while held:
+            call = held.popleft()
+            if self._calls.get(CallId(call.call_id)) is call:
+                self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
+                self._refuse(call.ref)
+        self._pump()
 
     async def _run_handler(self, handler: CallHandler, call: Call) -> None:
         try:
@@ -108,6 +153,21 @@ class Dispatch(Commands):
         assert session is not None
         while (event := session.next_event()) is not None:
             match event:
+                # The hot three first: a class pattern that fails costs an isinstance.
+                case CallStateChanged(call=info):
+                    call = self._calls.get(info.call_id)
+                    if call is not None:
+                        call._update(info)
+                        if event.is_final:
+                            self._forget(call)
+                        call._deliver(event)
+                case PlayStateChanged(call=ref, control_id=control_id):
+                    action = self._actions.get(control_id)
+                    if action is not None and action._update(event):
+                        del self._actions[control_id]
+                    self._deliver(ref, event)
+                case CallReceived():
+                    self._offer(event)
                 case SessionStarted():
                     self._started = True
                     if self._ready is not None and not self._ready.done():
@@ -131,28 +191,14 @@ class Dispatch(Commands):
                     future = self._requests.pop(request_id, None)
                     if future is not None and not future.done():
                         future.set_exception(event.error())
-                case CallReceived():
-                    self._offer(event)
                 case InboundCallRefused(call=info):
                     log.warning("inbound call %s refused (%s)", info.call_id, event.action)
-                case CallStateChanged(call=info):
-                    call = self._calls.get(info.call_id)
-                    if call is not None:
-                        call._update(info)
-                        if event.is_final:
-                            self._forget(call)
-                        call._deliver(event)
                 case DialStateChanged(tag=tag):
                     dial = self._dials.get(tag)
                     if dial is not None and not dial.done() and event.is_final:
                         dial.set_result(event)
                 case ConnectStateChanged():
                     self._on_connect(event)
-                case PlayStateChanged(call=ref, control_id=control_id):
-                    action = self._actions.get(control_id)
-                    if action is not None and action._update(event):
-                        del self._actions[control_id]
-                    self._deliver(ref, event)
                 case CallErrorReported(call=ref):
                     log.warning("calling.error %s: %s", event.code, event.message)
                     self._deliver(ref, event)

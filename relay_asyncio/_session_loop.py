@@ -71,6 +71,8 @@ class SessionLoop(ClientBase):
 
         def _dispatch(self) -> None: ...  # relay_asyncio._dispatch
 
+        async def _settle_offers(self) -> None: ...  # relay_asyncio._dispatch
+
     # -- open and close ----------------------------------------------------------------
 
     def _timed_out(self) -> ConnectionFailedError:
@@ -199,6 +201,8 @@ class SessionLoop(ClientBase):
                 except RemoteProtocolError as exc:
                     log.debug("dropped a malformed frame: %s", exc)
                 self._pump()
+                if self._held:
+                    await self._settle_offers()
 
     async def _reconnect(self, old: ClientConnection) -> ClientConnection | None:
         session = self._live()

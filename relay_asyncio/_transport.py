@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 import traceback
@@ -29,6 +30,13 @@ __all__ = ["close_detail", "failure_cause", "open_socket"]
 _WIRE_LOG: Final = wire_logger("websockets.client")
 
 
+@functools.cache
+def _default_context() -> ssl.SSLContext:
+    # One for the process: asyncio would build one per connection (and per
+    # reconnect), each loading the system trust store (~900 KB of RSS).
+    return ssl.create_default_context()
+
+
 async def open_socket(
     url: str,
     context: ssl.SSLContext | None,
@@ -42,6 +50,8 @@ async def open_socket(
     Raises:
         ConnectionFailedError: naming ``url`` and the cause; the error is chained.
     """
+    if context is None and url.startswith("wss://"):
+        context = _default_context()
     options: dict[str, Any] = {} if context is None else {"ssl": context}
     try:
         return await connect(

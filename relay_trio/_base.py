@@ -23,6 +23,7 @@ same names.
 from __future__ import annotations
 
 import ssl
+from collections import deque
 
 import trio
 
@@ -98,3 +99,5 @@ class ClientBase:
         self._actions: dict[ControlId, Action[object]] = {}
         self._tap = Broadcast[Event]()
         self._incoming, self._incoming_out = trio.open_memory_channel[Call](max_pending_calls)
+        #: Offers of this read that found the buffer full (``Dispatch._settle_offers``).
+        self._held: deque[Call] = deque()

@@ -98,8 +98,10 @@ class Call(CallActions, CallVerbs):
         self._client = client
         self._info = info
         self._peer: Call | None = None
-        self._changed = trio.Event()
-        self._tap = Broadcast[Event]()
+        # Both built on first use (a waiter, a subscriber): most calls never
+        # need them, and an Event plus a Broadcast cost ~330 B per live call.
+        self._changed: trio.Event | None = None
+        self._tap: Broadcast[Event] | None = None
         #: Why this client stopped following the call (it will not see it end).
         self._gone: RelayError | None = None
 
@@ -272,7 +274,10 @@ class Call(CallActions, CallVerbs):
                 raise self._gone
             if self._client._closed:
                 raise SessionClosedError()
-            await self._changed.wait()
+            changed = self._changed
+            if changed is None:
+                changed = self._changed = trio.Event()
+            await changed.wait()
         await trio.lowlevel.checkpoint()
         return self.state
 
@@ -287,10 +292,13 @@ class Call(CallActions, CallVerbs):
         ends after its ``ENDED`` state.  The buffer keeps the newest
         ``maxlen`` events if the consumer falls behind.
         """
-        return self._tap.subscribe(
-            check_count("maxlen", maxlen),
-            closed=self.state is CallState.ENDED or self._client._closed,
-        )
+        maxlen = check_count("maxlen", maxlen)
+        tap = self._tap
+        if tap is None:
+            tap = self._tap = Broadcast[Event]()
+            if self._gone is not None:
+                tap.close()
+        return tap.subscribe(maxlen, closed=self.state is CallState.ENDED or self._client._closed)
 
     # -- fed by the client's reader (never blocks) -------------------------------------
 
@@ -298,11 +306,18 @@ class Call(CallActions, CallVerbs):
         self._info = info
         self._notify()
 
+    def _put(self, event: Event) -> None:
+        tap = self._tap
+        if tap is not None:
+            tap.put(event)
+
     def _on_state(self, event: CallStateChanged) -> None:
         self._info = event.call
-        self._tap.put(event)
-        if event.is_final:
-            self._tap.close()
+        tap = self._tap
+        if tap is not None:
+            tap.put(event)
+            if event.is_final:
+                tap.close()
         self._notify()
 
     def _on_connect(self, event: ConnectStateChanged, peer: Call | None) -> None:
@@ -312,17 +327,20 @@ class Call(CallActions, CallVerbs):
             if self._peer._peer is self:
                 self._peer._peer = None
             self._peer = None
-        self._tap.put(event)
+        self._put(event)
         self._notify()
 
     def _close(self, error: RelayError) -> None:
         self._gone = self._gone or error
-        self._tap.close()
+        if self._tap is not None:
+            self._tap.close()
         self._notify()
 
     def _notify(self) -> None:
-        self._changed.set()
-        self._changed = trio.Event()
+        changed = self._changed
+        if changed is not None:
+            self._changed = None
+            changed.set()
 
 
 class Playback:

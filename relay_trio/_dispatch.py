@@ -8,7 +8,7 @@ before it flushes the replies.  Also the client's table of live calls
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, Final, assert_never
 
 import trio
 
@@ -46,6 +46,9 @@ from ._commands import Commands
 
 log = logging.getLogger("relay_trio")
 
+#: Scheduling rounds in a row without a consumer taking a call before held offers are refused.
+IDLE_TICKS: Final = 3
+
 
 class Dispatch(Commands):
     """Routes events to waiters keyed by what the events carry."""
@@ -59,6 +62,22 @@ class Dispatch(Commands):
     def _dispatch(self, event: Event) -> None:
         self._tap.put(event)
         match event:
+            # The hot three first: a class pattern that fails costs an isinstance.
+            case CallStateChanged(call=info):
+                call = self._calls.get(info.call_id)
+                if call is not None:
+                    if event.is_final:
+                        del self._calls[info.call_id]
+                    call._on_state(event)
+            case PlayStateChanged(call=ref, control_id=control_id):
+                playback = self._playbacks.get(control_id)
+                if playback is not None:
+                    playback._on_state(event)
+                    if playback.done:
+                        del self._playbacks[control_id]
+                self._deliver(ref, event)
+            case CallReceived(call=info):
+                self._offer(self._track(info))
             case SessionStarted(restored=restored):
                 log.info("RELAY session %s on %s", "resumed" if restored else "started", self._url)
                 self._established = True
@@ -83,12 +102,6 @@ class Dispatch(Commands):
                 dial = self._dials.get(tag)
                 if dial is not None and event.is_final:
                     dial.set((event, winner))
-            case CallStateChanged(call=info):
-                call = self._calls.get(info.call_id)
-                if call is not None:
-                    if event.is_final:
-                        del self._calls[info.call_id]
-                    call._on_state(event)
             case ConnectStateChanged(call=ref, peer=peer_info):
                 peer = None if peer_info is None else self._track(peer_info)
                 a_leg = self._calls.get(ref.call_id)
@@ -97,15 +110,6 @@ class Dispatch(Commands):
                 connect = self._connects.get(ref.call_id)
                 if connect is not None and event.is_final:
                     connect.set((event, peer))
-            case PlayStateChanged(call=ref, control_id=control_id):
-                playback = self._playbacks.get(control_id)
-                if playback is not None:
-                    playback._on_state(event)
-                    if playback.done:
-                        del self._playbacks[control_id]
-                self._deliver(ref, event)
-            case CallReceived(call=info):
-                self._offer(self._track(info))
             case InboundCallRefused(call=info, action=action):
                 log.warning("refused inbound call %s (%s)", info.call_id, action)
             case ActionUpdated(call=ref, control_id=control_id):
@@ -126,7 +130,7 @@ class Dispatch(Commands):
     def _deliver(self, ref: CallRef | None, event: Event) -> None:
         call = None if ref is None else self._calls.get(ref.call_id)
         if call is not None:
-            call._tap.put(event)
+            call._put(event)
 
     def _track(self, info: CallInfo) -> Call:
         call = self._calls.get(info.call_id)
@@ -145,9 +149,52 @@ class Dispatch(Commands):
         call._close(error)
 
     def _offer(self, call: Call) -> None:
+        if self._held:  # offers keep their order
+            self._held.append(call)
+            return
         try:
             self._incoming.send_nowait(call)
-        except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
-            log.warning("no room for inbound call %s; refusing it", call.call_id)
-            self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
-            self._session.refuse_call(call.ref, now=trio.current_time())
+        except trio.WouldBlock:
+            # Not refused yet: consumers have not run at all during this read.
+            # The reader lets them take what they can first (_settle_offers).
+            self._held.append(call)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            self._refuse(call)
+
+    def _refuse(self, call: Call) -> None:
+        log.warning("no room for inbound call %s; refusing it", call.call_id)
+        self._forget(call, SessionClosedError(f"call {call.call_id} was refused"))
+        self._session.refuse_call(call.ref, now=trio.current_time())
+
+    async def _settle_offers(self) -> None:
+        """Hand held offers to consumers as they take them; refuse the rest.
+
+        Runs after a read whose offers overflowed ``max_pending_calls``.  An
+        offer is refused (the overflow policy) only once :data:`IDLE_TICKS`
+        scheduling rounds in a row saw no consumer take a call: a consumer
+        that starts a task per call takes a whole burst, one that stops
+        taking gets the policy.
+        """
+        held = self._held
+        idle = 0
+        while held:
+            try:
+                while held:
+                    self._incoming.send_nowait(held[0])
+                    held.popleft()
+                return
+            except trio.WouldBlock:
+                pass
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                break
+            if idle >= IDLE_TICKS or self._closing:
+                break
+            waiting = self._incoming.statistics().current_buffer_used
+            await trio.sleep(0)
+            stats = self._incoming.statistics()
+            took = stats.current_buffer_used < waiting or stats.tasks_waiting_receive > 0
+            idle = 0 if took else idle + 1
+        while held:
+            call = held.popleft()
+            if self._calls.get(call.call_id) is call:
+                self._refuse(call)

@@ -43,6 +43,8 @@ class SessionLoop(ClientBase):
 
         def _dispatch(self, event: Event) -> None: ...  # relay_trio._dispatch
 
+        async def _settle_offers(self) -> None: ...  # relay_trio._dispatch
+
     # -- after every mutation ----------------------------------------------------------
 
     async def _flush(self, timeout: float = FLUSH_TIMEOUT) -> None:
@@ -171,6 +173,10 @@ class SessionLoop(ClientBase):
                     log.debug("dropped a malformed frame: %s", exc)
             self._pump()
             await self._flush()
+            if self._held:
+                await self._settle_offers()
+                self._pump()
+                await self._flush()
         self._close_reason = ws.close_reason
         log.info("connection closed: %s", ws.close_reason)
 

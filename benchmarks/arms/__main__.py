@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> None:
             "sdk",
         ],
     )
-    parser.add_argument("mode", choices=["events", "dials", "memory", "messages"])
+    parser.add_argument("mode", choices=["events", "dials", "memory", "messages", "clients"])
+    parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--host", required=True)
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 100])
     parser.add_argument("--totals", type=int, nargs="*", default=[200, 2000])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import tracemalloc
 from typing import Any
 
@@ -14,6 +15,7 @@ from ._common import (
     _statistics,
     _wait_for,
     client_kwargs,
+    measure_clients,
     measure_memory,
     run_dial_levels,
     say,
@@ -56,6 +58,17 @@ async def run_asyncio_arm(arm: str, mode: str, args: argparse.Namespace) -> None
     client_class = load_asyncio_client(arm)
     say({"ready": True})
     await _wait_for("go")
+    if mode == "clients":
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def open_one() -> Any:
+                return await stack.enter_async_context(
+                    _make_asyncio_client(client_class, args.host)
+                )
+
+            await measure_clients(open_one, args.clients, asyncio.sleep)
+            await _wait_for("stop")
+        return
     memory = mode == "memory"
     if memory:
         tracemalloc.start()

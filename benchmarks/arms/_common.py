@@ -209,14 +209,50 @@ async def measure_memory(
     gc.collect()
     before = tracemalloc.take_snapshot()
     baseline = tracemalloc.get_traced_memory()[0]
+    rss0, own0 = rss_bytes(), tracemalloc.get_tracemalloc_memory()
     say({"baseline": baseline})
     await _wait_for("snap", line)
     await sleep(0.3)  # let handler tasks finish
     gc.collect()
     used = tracemalloc.get_traced_memory()[0] - baseline
+    # RSS growth, less what tracemalloc's own traces took meanwhile.
+    rss = rss_bytes() - rss0 - (tracemalloc.get_tracemalloc_memory() - own0)
     top = top_sites(before, tracemalloc.take_snapshot())
-    say({"result": {"bytes": used, "tracked": _tracked_calls(client), "top": top}})
+    say({"result": {"bytes": used, "rss": rss, "tracked": _tracked_calls(client), "top": top}})
     await _wait_for("stop", line)
+
+
+async def measure_clients(
+    open_one: Callable[[], Awaitable[Any]], count: int, sleep: Callable[[float], Awaitable[Any]]
+) -> None:
+    """The clients mode: one warm-up client, then ``count`` more; the growth per client.
+
+    ``open_one`` opens a connected client and keeps it open (the caller's
+    exit stack closes them all).  Prints ``{"result": {"per_client": B,
+    "rss_per_client": B}}``.
+    """
+    tracemalloc.start()
+    await open_one()  # imports, caches and the first session's one-off costs
+    await sleep(0.2)
+    gc.collect()
+    before = tracemalloc.take_snapshot()
+    baseline = tracemalloc.get_traced_memory()[0]
+    rss0, own0 = rss_bytes(), tracemalloc.get_tracemalloc_memory()
+    for _ in range(count):
+        await open_one()
+    await sleep(0.3)
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - baseline
+    rss = rss_bytes() - rss0 - (tracemalloc.get_tracemalloc_memory() - own0)
+    top = top_sites(before, tracemalloc.take_snapshot())
+    result = {"clients": count, "per_client": used / count, "rss_per_client": rss / count}
+    say({"result": {**result, "top": top}})
+
+
+def rss_bytes() -> int:
+    """This process's resident set size (Linux ``/proc/self/statm``)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 _NO_STATISTICS = object()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tracemalloc
 from typing import Any
 
@@ -14,6 +15,7 @@ from ._common import (
     _trio_line,
     _wait_for,
     client_kwargs,
+    measure_clients,
     measure_memory,
     run_dial_levels,
     say,
@@ -33,15 +35,30 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
         skip("relay_trio.open_relay_client is missing (not available yet)")
     say({"ready": True})
 
-    async def consume_calls(client: Any) -> None:
+    async def handle(call: Any) -> None:
+        del call  # returns at once, as the asyncio arms' on_call does
+
+    async def consume_calls(client: Any, handlers: Any) -> None:
+        # What a user writes: one handler task per offered call.
         incoming = client.incoming_calls()
         if hasattr(incoming, "__aenter__"):
             async with incoming as calls:
-                async for _call in calls:
-                    pass
+                async for call in calls:
+                    handlers.start_soon(handle, call)
         else:
-            async for _call in incoming:
-                pass
+            async for call in incoming:
+                handlers.start_soon(handle, call)
+
+    async def clients() -> None:
+        await _wait_for("go", _trio_line)
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def open_one() -> Any:
+                kwargs = client_kwargs(args.host, opener, ("max_pending_calls", "max_calls"))
+                return await stack.enter_async_context(opener(**kwargs))
+
+            await measure_clients(open_one, args.clients, trio.sleep)
+            await _wait_for("stop", _trio_line)
 
     async def main() -> None:
         await _wait_for("go", _trio_line)
@@ -52,7 +69,7 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
         async with opener(**kwargs) as client, trio.open_nursery() as nursery:
             say({"connected": True})
             if hasattr(client, "incoming_calls"):
-                nursery.start_soon(consume_calls, client)
+                nursery.start_soon(consume_calls, client, nursery)
             if mode == "events":
                 await _wait_for("stop", _trio_line)
                 say({"stats": _statistics(client)})
@@ -77,4 +94,4 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
 
         await run_dial_levels(dial, args.levels, args.totals, run_workers)
 
-    trio.run(main)
+    trio.run(clients if mode == "clients" else main)

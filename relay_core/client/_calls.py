@@ -65,11 +65,10 @@ from ._commands import (
     Pass,
 )
 from ._dial_connect import _DialsAndConnects
+from ._event_makers import call_received, call_state_changed, play_state_changed
 from ._events import (
     CallErrorReported,
     CallInfo,
-    CallReceived,
-    CallStateChanged,
     ConnectStateChanged,
     InboundCallRefused,
     PlayStateChanged,
@@ -150,15 +149,9 @@ class CallControl(_DialsAndConnects, _ActionControl):
             if peer is not None:
                 call.peer = _ref(peer)
         if not call.hidden:
-            self._emit(
-                CallStateChanged(
-                    call=call.snapshot(),
-                    state=state,
-                    tag=call.tag,
-                    end_reason=call.end_reason,
-                    params=params,
-                )
-            )
+            self._emit(call_state_changed(
+                    call.snapshot(), state, call.tag, call.end_reason, params
+                ))
         else:
             self._touch(call.tag)
         if state is CallState.ENDED:
@@ -254,17 +247,13 @@ class CallControl(_DialsAndConnects, _ActionControl):
                 return
             if self.actions and self._on_action_play(payload):
                 return  # a play_and_collect's prompt
-            self._emit(
-                PlayStateChanged(call=call.ref, control_id=control_id, state=state, params=params)
-            )
+            self._emit(play_state_changed(call.ref, control_id, state, params))
             return
         if PLAY_TRANSITIONS.get((play.state, state)) is None:
             self.dropped_events += 1
             return
         play.state = state
-        self._emit(
-            PlayStateChanged(call=play.call, control_id=control_id, state=state, params=params)
-        )
+        self._emit(play_state_changed(play.call, control_id, state, params))
         if state in TERMINAL_PLAY_STATES:
             self._drop_play(play)
 
@@ -312,7 +301,7 @@ class CallControl(_DialsAndConnects, _ActionControl):
             self._refuse(call.snapshot())
             return
         self.calls[call_id] = call
-        self._emit(CallReceived(call=call.snapshot(), context=call.context, params=params))
+        self._emit(call_received(call.snapshot(), call.context, params))
 
     def _refuse(self, call: CallInfo) -> None:
         if self._overflow_policy == "decline":

@@ -96,8 +96,7 @@ class _DialsAndConnects(_CallAbandon):
             call.device = server_device(winner.device)
             self.calls[call.call_id] = call
         if not call.node_id:
-            call.node_id = NodeId(winner.node_id or "")
-            call.ref = CallRef(call.call_id, call.node_id)
+            call.ref = CallRef(call.call_id, NodeId(winner.node_id or ""))
         # dial(answered) may beat the winner's own state(answered).
         if call_transition(call.state, CallState.ANSWERED):
             call.state = CallState.ANSWERED

@@ -36,15 +36,14 @@ if tuple(field.name for field in attrs.fields(CallInfo)) != _SLOTS:  # pragma: n
 class _Call:
     """What the core knows of one live call (mutable; snapshots go out)."""
 
+    # No call_id or node_id slots: ``ref`` holds both (16 B per live call).
     __slots__ = (
-        "call_id",
         "context",
         "device",
         "direction",
         "end_reason",
         "end_sent",
         "hidden",
-        "node_id",
         "peer",
         "plays",
         "ref",
@@ -53,8 +52,6 @@ class _Call:
     )
 
     def __init__(self, call_id: CallId, node_id: NodeId, tag: Tag | None) -> None:
-        self.call_id = call_id
-        self.node_id = node_id
         #: This call's address, built once (events carry it).
         self.ref = CallRef(call_id, node_id)
         self.tag = tag
@@ -71,11 +68,20 @@ class _Call:
         #: ``calling.end`` already queued by the core.
         self.end_sent = False
 
+    @property
+    def call_id(self) -> CallId:
+        return self.ref.call_id
+
+    @property
+    def node_id(self) -> NodeId:
+        return self.ref.node_id
+
     def snapshot(self) -> CallInfo:
         # Taken for most call events: the slots are set directly (see _SLOTS).
         info = _new(CallInfo)
-        _set_call_id(info, self.call_id)
-        _set_node_id(info, self.node_id)
+        ref = self.ref
+        _set_call_id(info, ref.call_id)
+        _set_node_id(info, ref.node_id)
         _set_tag(info, self.tag)
         _set_direction(info, self.direction)
         _set_state(info, self.state)

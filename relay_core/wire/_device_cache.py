@@ -4,11 +4,16 @@ Server devices repeat (the same numbers on every event of a leg, and across
 calls); parsing one costs ~5 µs, so parsed devices are shared.  Values are
 immutable, so sharing is safe.
 
-Bound: only devices whose parameters are scalars and whose strings total at
-most :data:`ENTRY_TEXT_LIMIT` characters are cached (a server-supplied 1 MB
-parameter is parsed, used and freed with its call, never kept here), and the
-cache is cleared when it holds :data:`MAX_ENTRIES`.  So it never holds more
-than about ``MAX_ENTRIES`` times 1 KiB (4 MiB), whatever the server sends.
+Bound, in bytes: only devices whose parameters are scalars and whose strings
+total at most :data:`ENTRY_TEXT_LIMIT` characters are cached (a
+server-supplied 1 MB parameter is parsed, used and freed with its call, never
+kept here), each entry is charged an estimate of what it keeps alive (key
+tuples, the device, its strings: :func:`_entry_bytes`), and the cache is
+cleared when the next entry would take it past :data:`MAX_BYTES` (or past
+:data:`MAX_ENTRIES` entries).  Calls whose numbers never repeat (most inbound
+traffic) would otherwise keep ~4 MiB of dead devices here; 128 KiB still holds
+a few hundred devices, enough for the repeats (a leg's events, a campaign's
+caller id).
 """
 
 from __future__ import annotations
@@ -22,9 +27,16 @@ from ._values import Device
 MAX_ENTRIES: Final = 4096
 #: Characters of type, keys and string values one cached device may hold.
 ENTRY_TEXT_LIMIT: Final = 256
+#: Estimated bytes the whole cache may keep alive.
+MAX_BYTES: Final = 128 * 1024
+#: Per entry: the key tuple, the device object, a dict slot; per parameter:
+#: its pair tuple and a str header (CPython 3.11, 64-bit, rounded up).
+_ENTRY_OVERHEAD: Final = 230
+_PARAM_OVERHEAD: Final = 120
 
 _Key = tuple[str, tuple[tuple[str, JSONValue], ...]]
 _CACHE: dict[_Key, Device] = {}
+_charged = 0  # sum of _entry_bytes over _CACHE
 _SCALARS: Final = (str, int, float, bool, type(None))
 
 
@@ -34,6 +46,10 @@ def _text_size(key: _Key) -> int:
     for name, value in items:
         size += len(name) + (len(value) if isinstance(value, str) else 8)
     return size
+
+
+def _entry_bytes(key: _Key) -> int:
+    return _ENTRY_OVERHEAD + _PARAM_OVERHEAD * len(key[1]) + _text_size(key)
 
 
 def server_device(value: JSONValue) -> Device | None:
@@ -53,10 +69,19 @@ def server_device(value: JSONValue) -> Device | None:
                     return cached
     device = device_from_wire(value, strict=False)
     if key is not None and _text_size(key) <= ENTRY_TEXT_LIMIT:
-        if len(_CACHE) >= MAX_ENTRIES:
+        global _charged
+        cost = _entry_bytes(key)
+        if _charged + cost > MAX_BYTES or len(_CACHE) >= MAX_ENTRIES:
             _CACHE.clear()
+            _charged = 0
         _CACHE[key] = device
+        _charged += cost
     return device
+
+
+def cached_bytes() -> int:
+    """Estimated bytes the cache keeps alive now (at most :data:`MAX_BYTES`)."""
+    return sum(_entry_bytes(key) for key in _CACHE)
 
 
 def cached_text_size() -> int:
