@@ -270,6 +270,16 @@ async def verbs_action_ends_with_its_call(d: Driver, fake: Any) -> None:
     assert [m for m in methods(fake) if m.startswith("calling.record")] == ["calling.record"]
 
 
+async def verbs_stop_after_the_end_sends_nothing(d: Driver, fake: Any) -> None:
+    v = verbs(d, fake)
+    async with d.client(fake) as client:
+        call = await client.dial([[phone(PRESSES)]])
+        returned = await v.stop_after_end(call)
+        await client.hangup(call)
+    assert returned in (None, {})  # trio: None; asyncio: {} (the official SDK's "gone")
+    assert [m for m in methods(fake) if m.startswith("calling.collect")] == ["calling.collect"]
+
+
 #: Registered in :data:`tests.conformance.scenarios.SCENARIOS`.
 VERB_SCENARIOS = {
     "verbs_record_then_stop": verbs_record_then_stop,
@@ -278,4 +288,5 @@ VERB_SCENARIOS = {
     "verbs_send_digits": verbs_send_digits,
     "verbs_abandoned_collect_is_stopped": verbs_abandoned_collect_is_stopped,
     "verbs_action_ends_with_its_call": verbs_action_ends_with_its_call,
+    "verbs_stop_after_the_end_sends_nothing": verbs_stop_after_the_end_sends_nothing,
 }
