@@ -195,6 +195,18 @@ class Action:
             return {}
 
 
+class DigitSending(Action):
+    """Internal: a ``calling.send_digits`` followed to its end (``Call.send_digits``
+    returns no handle, as the official SDK); keeps the core's verdict."""
+
+    finished: ActionFinished | None = None
+
+    def _action_event(self, event: ActionUpdated | ActionFinished) -> bool:
+        if isinstance(event, ActionFinished):
+            self.finished = event
+        return super()._action_event(event)
+
+
 class PlayAction(Action):
     """Handle of a ``calling.play``: stop, pause, resume, volume, wait."""
 
