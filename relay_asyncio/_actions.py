@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from relay_core import (
+    ActionEndedError,
     ActionFinished,
     ActionUpdated,
     AIStop,
@@ -28,6 +29,7 @@ from relay_core import (
     ControlId,
     DetectStop,
     JSONObject,
+    LocalProtocolError,
     PayStop,
     PlayAndCollectStop,
     PlayAndCollectVolume,
@@ -77,6 +79,11 @@ _Stop: TypeAlias = Callable[..., Command]
 #: Finish reasons after which ``on_completed`` is not called: the start raised
 #: for its caller (or the caller abandoned it), so the action never ran for them.
 _NOT_STARTED = frozenset({"request_failed", "abandoned"})
+
+_NO_PAUSE = (
+    "CollectAction.{verb}(): control_id {control_id!r}: RELAY has no "
+    "calling.play_and_collect.{verb} (RELAY.md K.32); nothing was sent"
+)
 
 
 def _terminal_event(finished: ActionFinished) -> Any:
@@ -178,6 +185,29 @@ class Action:
             command(call=self.call, control_id=self.control_id, **params)
         )
 
+    async def _stop(self, command: _Stop) -> JSONObject:
+        """Send the stop ``command``; ``{}`` (nothing sent) if the action already ended.
+
+        As the official SDK answers a stop on a gone call; the core decides
+        what "ended" means (:class:`~relay_core.ActionEndedError`).
+        """
+        try:
+            return await self._control(command)
+        except ActionEndedError:
+            return {}
+
+
+class DigitSending(Action):
+    """Internal: a ``calling.send_digits`` followed to its end (``Call.send_digits``
+    returns no handle, as the official SDK); keeps the core's verdict."""
+
+    finished: ActionFinished | None = None
+
+    def _action_event(self, event: ActionUpdated | ActionFinished) -> bool:
+        if isinstance(event, ActionFinished):
+            self.finished = event
+        return super()._action_event(event)
+
 
 class PlayAction(Action):
     """Handle of a ``calling.play``: stop, pause, resume, volume, wait."""
@@ -212,8 +242,11 @@ class _Stoppable(Action):
     _stop_command: ClassVar[_Stop]
 
     async def stop(self) -> JSONObject:
-        """Stop the action on the server; its terminal event follows."""
-        return await self._control(type(self)._stop_command)
+        """Stop the action on the server; its terminal event follows.
+
+        On an action that already ended: nothing is sent, returns ``{}``.
+        """
+        return await self._stop(type(self)._stop_command)
 
 
 class RecordAction(_Stoppable):
@@ -267,14 +300,25 @@ class CollectAction(_Stoppable):
         return await self._control(PlayAndCollectVolume, volume=volume)
 
     async def start_input_timers(self) -> JSONObject:
-        """As the official SDK: ``calling.collect.start_input_timers`` with this id.
+        """Start the collect's ``initial_timeout`` clock now.
 
-        The core refuses it (``LocalProtocolError``, nothing sent): a
-        play_and_collect has no such control (RELAY.md H.5.3, K.32).  Kept so
-        code written for the official SDK gets that clear error.  (Its
-        ``pause()``/``resume()``, methods no RELAY schema defines, are absent.)
+        As the official SDK: ``calling.collect.start_input_timers`` with this
+        play_and_collect's ``control_id`` (RELAY.md H.5.15).
         """
         return await self._control(CollectStartInputTimers)
+
+    async def pause(self, behavior: str | None = None) -> JSONObject:
+        """Refused (``LocalProtocolError``, nothing sent): see :meth:`resume`."""
+        raise LocalProtocolError(_NO_PAUSE.format(verb="pause", control_id=self.control_id))
+
+    async def resume(self) -> JSONObject:
+        """Refused (``LocalProtocolError``, nothing sent).
+
+        The official SDK sends ``calling.play_and_collect.pause``/``.resume``,
+        methods no RELAY schema defines (RELAY.md K.32); kept so code written
+        for it gets this clear error rather than a server's.
+        """
+        raise LocalProtocolError(_NO_PAUSE.format(verb="resume", control_id=self.control_id))
 
 
 class StandaloneCollectAction(_Stoppable):
@@ -309,8 +353,8 @@ class FaxAction(_Stoppable):
         self._fax_stop: _Stop = SendFaxStop if send else ReceiveFaxStop
 
     async def stop(self) -> JSONObject:
-        """Stop sending or receiving the fax."""
-        return await self._control(self._fax_stop)
+        """Stop sending or receiving the fax (``{}``, nothing sent, if it already ended)."""
+        return await self._stop(self._fax_stop)
 
 
 class TapAction(_Stoppable):

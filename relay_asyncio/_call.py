@@ -78,8 +78,9 @@ class CallHost(Protocol):
         """Send ``command``; its (code-checked) result."""
         ...
 
-    async def _start_action(self, action: Action, command: Command) -> None:
-        """Send ``command`` with ``action`` following its events (settled if it fails)."""
+    async def _start_action(self, action: Action, command: Command) -> JSONObject:
+        """Send ``command`` with ``action`` following its events (settled if it fails);
+        the server's reply."""
         ...
 
     async def _connect(

@@ -51,6 +51,7 @@ from relay_core import (
 
 from ._actions import (
     CompletedHandler,
+    DigitSending,
     PlayAction,
 )
 
@@ -372,9 +373,25 @@ class CallVerbs:
     # -- send_digits, queue: the reply is all the official SDK returns ----------------
 
     async def send_digits(self, digits: str, *, control_id: str | None = None) -> JSONObject:
-        """Send DTMF (``w`` = 0.5 s, ``W`` = 1 s pause); returns the server's reply."""
+        """Send DTMF (``w`` = 0.5 s, ``W`` = 1 s pause); the server's reply, once sent.
+
+        Returns the reply dict (the official SDK's shape), but only once the
+        digits were sent: after the ``calling.call.send_digits`` ``finished``
+        (or ``error``) event, as relay_trio's ``await call.send_digits()``.
+        If the call ends first it raises :class:`~relay_core.CallGoneError`
+        (the core's ``ActionFinished.error()``; :class:`ConnectionLostError` /
+        :class:`SessionClosedError` if the session does).  Cancelled after
+        the reply, the digits still go out (RELAY has no send_digits stop);
+        the core follows the action to its end or its call's.
+        """
         command = SendDigits(call=self, control_id=control_id, digits=digits)
-        return await self._request(command)
+        sending = DigitSending(self, command.control_id)  # type: ignore[arg-type]
+        reply = await self._client._start_action(sending, command)
+        await sending.wait()
+        error = None if sending.finished is None else sending.finished.error()
+        if error is not None:
+            raise error
+        return reply
 
     async def queue_enter(
         self,

@@ -101,8 +101,8 @@ class Commands(SessionLoop):
         await self._start_action(action, command)
         return action
 
-    async def _start_action(self, action: Action, command: Command) -> None:
-        """Send ``command`` with ``action`` following its events.
+    async def _start_action(self, action: Action, command: Command) -> JSONObject:
+        """Send ``command`` with ``action`` following its events; the server's reply.
 
         The action is registered before the request goes out (its events may
         overtake the reply).  If the start fails the core settles it and the
@@ -113,7 +113,7 @@ class Commands(SessionLoop):
         control_id = action.control_id
         self._actions[control_id] = action
         try:
-            await request
+            return await request
         except BaseException as exc:
             if self._actions.get(control_id) is action:
                 del self._actions[control_id]

@@ -25,6 +25,7 @@ from ._checks import (
 )
 from ._drain import DEFAULT_GRACE, DRAIN_HANGUP_TIMEOUT, ServeSummary
 from ._errors import (
+    ActionEndedError,
     AuthenticationError,
     CallGoneError,
     ConnectError,
@@ -297,6 +298,7 @@ __all__ = [
     "JournalEntry",
     "LivenessLost",
     "LocalProtocolError",
+    "ActionEndedError",
     "Media",
     "NeverAnswers",
     "NodeId",

@@ -88,6 +88,14 @@ class LocalProtocolError(ProtocolError):
     """
 
 
+class ActionEndedError(LocalProtocolError):
+    """A control (``stop``, ``pause``, ``volume``...) names an action this session saw end.
+
+    Nothing was sent.  The adapters make ``stop()`` on an ended action a
+    no-op by catching this (and only for a stop); every other control raises it.
+    """
+
+
 class RemoteProtocolError(ProtocolError):
     """The peer sent a frame that is not valid JSON-RPC 2.0 or RELAY.
 

@@ -30,15 +30,14 @@ import trio
 
 from relay_core import (
     CALL_EVENT_BUFFER,
+    ActionEndedError,
     ActionFinished,
     ActionKind,
     ActionUpdated,
     AIStop,
-    CallGoneError,
     CollectStartInputTimers,
     CollectStop,
     Command,
-    ConnectionLostError,
     ControlId,
     DetectStop,
     PayStop,
@@ -49,9 +48,7 @@ from relay_core import (
     RecordPause,
     RecordResume,
     RecordStop,
-    RelayError,
     SendFaxStop,
-    SessionClosedError,
     StreamStop,
     TapStop,
     TranscribeStop,
@@ -110,30 +107,6 @@ _STOPS: dict[ActionKind, Callable[..., Command]] = {
     ActionKind.TRANSCRIBE: TranscribeStop,
     ActionKind.AI: AIStop,
 }
-
-
-def finished_error(action: Action[object]) -> RelayError | None:
-    """The error a one-shot verb raises when its action ended without a verdict.
-
-    ``call_ended``: :class:`CallGoneError` (the call is gone, as a 404/410
-    says); ``session_lost``: :class:`ConnectionLostError`;
-    ``session_closed``: :class:`SessionClosedError`.  ``None`` otherwise
-    (``finished``/``stopped``: read ``result``/``succeeded``).
-    """
-    method = f"calling.{action.kind.value}"
-    match action.reason:
-        case "call_ended":
-            return CallGoneError(
-                410, f"call {action.call.call_id} ended during its {action.kind.value}",
-                method=method,
-            )  # fmt: skip
-        case "session_lost":
-            message = f"the connection was lost during {method}"
-            return ConnectionLostError(-1, message, method=method)
-        case "session_closed":
-            return SessionClosedError(f"the RELAY session closed during {method}")
-        case _:
-            return None
 
 
 class Action(Generic[P]):
@@ -226,10 +199,17 @@ class Action(Generic[P]):
 
 class _Stoppable(Action[P]):
     async def stop(self) -> None:
-        """Stop the action on the server (it then reports its end; :meth:`wait` for it)."""
+        """Stop the action on the server (it then reports its end; :meth:`wait` for it).
+
+        Idempotent: on an action the core saw end, nothing is sent and it
+        returns (the core's :class:`~relay_core.ActionEndedError`).
+        """
         command = self._stop_command()
         assert command is not None
-        await self._control(command)
+        try:
+            await self._control(command)
+        except ActionEndedError:
+            return
 
 
 class Recording(_Stoppable[RecordPayload]):
@@ -304,6 +284,11 @@ class Prompt(_CollectResult):
         await self._control(
             PlayAndCollectVolume(call=self.call.ref, control_id=self.control_id, volume=volume)
         )
+
+    async def start_input_timers(self) -> None:
+        """Start the collect's ``initial_timeout`` clock now (RELAY.md H.5.15:
+        ``calling.collect.start_input_timers`` with this prompt's ``control_id``)."""
+        await self._control(CollectStartInputTimers(call=self.call.ref, control_id=self.control_id))
 
 
 class Collection(_CollectResult):
@@ -433,7 +418,8 @@ class PendingAction(Generic[H]):
         handle = await self.__aenter__()
         async with _Exit(self):
             await handle._done.wait()
-        error = finished_error(handle)
+        assert handle._finished is not None
+        error = handle._finished.error()  # the core's mapping (both adapters)
         if error is not None:
             raise error
         return handle

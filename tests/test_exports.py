@@ -30,7 +30,7 @@ CORE = {
     # issue 13: every calling verb (RELAY.md H.5)
     "AI", "AIHold", "AIMessage", "AIStop", "AIUnhold", "AmazonBedrock",
     "BindDigit", "ClearDigitBindings", "Collect", "CollectDigits", "CollectSpeech",
-    "CollectStartInputTimers",
+    "CollectStartInputTimers", "ActionEndedError",
     "CollectStop", "Denoise", "DenoiseStop", "Detect", "DetectStop", "Detector",
     "Echo", "Hold", "JoinConference", "JoinRoom", "LeaveConference", "LeaveRoom",
     "LiveTranscribe", "LiveTranslate", "Pay", "PayStop", "PlayAndCollect", "PlayAndCollectStop",

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
-from .._errors import LocalProtocolError
+from .._errors import ActionEndedError, LocalProtocolError
 from .._ids import CallId, ControlId, JSONObject, RequestId
 from ..wire._action_payloads import ACTION_PAYLOADS
 from ..wire._activity_payloads import ACTIVITY_PAYLOADS
@@ -90,15 +90,18 @@ class _ActionControl(_CallTable):
         control_id, kind, control = command.control_id, command.action, command.control
         action = self.actions.get(control_id)
         if action is not None:
+            spec = ACTIONS[action.kind]
+            if command.method in spec.borrowed:
+                return
             if action.kind is not kind:
                 raise LocalProtocolError(
                     f"control_id: {control_id!r} names a {action.kind.value} action: "
                     f"{command.method} was not sent"
                 )
-            if control not in ACTIONS[kind].controls:
+            if control not in spec.controls:
                 raise LocalProtocolError(f"{command.method}: {kind.value} has no {control!r}")
         elif control_id in self._ended_actions:
-            raise LocalProtocolError(
+            raise ActionEndedError(
                 f"control_id: {control_id!r}: cannot send {command.method}: the action is over"
             )
 

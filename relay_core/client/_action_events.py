@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, final
 
 import attrs
 
+from .._errors import CallGoneError, ConnectionLostError, RelayError, SessionClosedError
 from .._ids import ControlId
 
 if TYPE_CHECKING:
@@ -83,6 +84,31 @@ class ActionFinished:
     succeeded: bool
     result: ActionPayload | None
     reason: str
+
+    def error(self) -> RelayError | None:
+        """The error a verb awaited to its end raises for this ending, in both adapters.
+
+        ``call_ended``: :class:`~relay_core.CallGoneError` (code 410: the
+        call is gone, as a 404/410 reply says); ``session_lost``:
+        :class:`~relay_core.ConnectionLostError`; ``session_closed``:
+        :class:`~relay_core.SessionClosedError`.  ``None`` for the others:
+        ``finished``/``stopped`` have a verdict (read ``succeeded`` and
+        ``result``); after ``request_failed`` the start request itself raised,
+        and ``abandoned`` is the caller's own doing.
+        """
+        verb = self.kind.value
+        method = f"calling.{verb}"
+        match self.reason:
+            case "call_ended":
+                message = f"call {self.call.call_id} ended during its {verb}"
+                return CallGoneError(410, message, method=method)
+            case "session_lost":
+                message = f"the connection was lost during {method}"
+                return ConnectionLostError(-1, message, method=method)
+            case "session_closed":
+                return SessionClosedError(f"the RELAY session closed during {method}")
+            case _:
+                return None
 
 
 @final

@@ -307,6 +307,9 @@ class ActionSpec:
     event_types: frozenset[str]
     #: The ``control`` names of its sub-commands.
     controls: frozenset[str]
+    #: Other verbs' sub-command methods it accepts with its ``control_id``
+    #: (a play_and_collect's ``calling.collect.start_input_timers``, RELAY.md H.5.15).
+    borrowed: frozenset[str]
     #: The sub-command that ends it on the server (sent when abandoned), if any.
     stop: type[StopCommand] | None
     #: Controls whose 2xx reply ends it on the client (reason ``stopped``).
@@ -322,6 +325,7 @@ def _spec(
     events: tuple[str, ...] = (),
     ends_on_reply: tuple[str, ...] = (),
     start: str | None = None,
+    borrowed: tuple[str, ...] = (),
 ) -> ActionSpec:
     verb = kind.value
     return ActionSpec(
@@ -329,6 +333,7 @@ def _spec(
         start_method=start or f"calling.{verb}",
         event_types=frozenset(events or (f"calling.call.{verb}",)),
         controls=frozenset((*controls, *(() if stop is None else (stop.control,)))),
+        borrowed=frozenset(borrowed),
         stop=stop,
         ends_on_reply=frozenset(ends_on_reply),
         judge=judge,
@@ -370,6 +375,7 @@ ACTIONS: Final[Mapping[ActionKind, ActionSpec]] = MappingProxyType(
             _spec(
                 _K.PLAY_AND_COLLECT, _collect, "volume", stop=PlayAndCollectStop,
                 events=("calling.call.play", "calling.call.collect"),
+                borrowed=("calling.collect.start_input_timers",),
             ),
             _spec(_K.COLLECT, _collect, "start_input_timers", stop=CollectStop),
             _spec(_K.DETECT, _detect, stop=DetectStop),

@@ -369,7 +369,7 @@ class _CollectSim(_SimBase):
             if _fails_to_load(item):
                 action.prompt_error_at = elapsed
                 break
-            elapsed += media_duration(item)
+            elapsed += media_duration(item) * self.time_scale
         action.prompt_seconds = elapsed
         return self._start_action(action, now, "Playing and collecting")
 

@@ -304,7 +304,7 @@ class PhoneNetwork(_VerbsSim, _CollectSim, _ActionsSim):
             if _fails_to_load(item):
                 playback.error_at = elapsed
                 break
-            elapsed += media_duration(item)
+            elapsed += media_duration(item) * self.time_scale
         playback.remaining = None if loop == 0 else elapsed * loop
         leg.plays[control_id] = playback
         self.scheduler.call_at(now, lambda when: self._start_play(playback, when))

@@ -182,9 +182,9 @@ class _SimBase(_LegEngine):
     _handlers: dict[str, _Handler]
 
     def _init_sims(self) -> None:
-        #: Multiplies every duration the simulation makes up (digit spacing,
-        #: speaking rate, detection, greeting, fax pages, pay steps, DTMF
-        #: sending), not the client's timeouts nor a script's ``input_after``:
+        #: Multiplies every duration the simulation makes up (play lengths,
+        #: digit spacing, speaking rate, detection, greeting, fax pages, pay
+        #: steps, DTMF sending), not the client's timeouts nor a script's ``input_after``:
         #: e.g. ``0.01`` for tests that run against a served fake in real time.
         self.time_scale = 1.0
         #: Per live leg that used a verb: its actions and the party's turns.

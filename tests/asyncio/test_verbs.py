@@ -82,7 +82,10 @@ async def test_prompt_tts_settles_on_the_collect_result_not_the_prompts_end(
     fake: FakeRelayHandle,
 ) -> None:
     async with dialled(fake) as (_, call):
-        arm(fake, "calling.play_and_collect", "calling.play_and_collect.volume")
+        arm(
+            fake, "calling.play_and_collect", "calling.play_and_collect.volume",
+            "calling.collect.start_input_timers",
+        )  # fmt: skip
         action = await call.prompt_tts(
             "Press 1", {"digits": {"max": 1, "terminators": "#"}}, voice="en-US", volume=2
         )
@@ -92,11 +95,10 @@ async def test_prompt_tts_settles_on_the_collect_result_not_the_prompts_end(
         assert params["collect"] == {"digits": {"max": 1, "terminators": "#"}}
         assert params["volume"] == 2
         await action.volume(-3)
-        # RELAY.md K.32: the official SDK sends collect.start_input_timers with a
-        # play_and_collect's control_id; the core refuses that locally.
-        with pytest.raises(LocalProtocolError):
-            await action.start_input_timers()
-        assert sent(fake, "calling.collect.start_input_timers") == []
+        # RELAY.md H.5.15: collect.start_input_timers with the play_and_collect's control_id.
+        await action.start_input_timers()
+        [timers] = params_of(fake, "calling.collect.start_input_timers")
+        assert timers["control_id"] == action.control_id
         control_id = action.control_id
         push(fake, call, "calling.call.play", control_id=control_id, state="finished")
         await asyncio.sleep(0.05)

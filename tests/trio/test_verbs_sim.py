@@ -8,7 +8,9 @@ verbatim, so the README stays true.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,6 +95,13 @@ async def test_the_readme_ivr(
             outcome = await ivr(call)
     assert outcome.startswith(expected), outcome
     assert not fake.server.calls()  # every leg ended
+
+
+def test_the_readme_shows_this_ivr() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("An IVR with trio") :]
+    block = section[section.index("```python\n") + 10 : section.index("```\n", 10)]
+    assert inspect.getsource(ivr) in block
 
 
 # -- each verb against the simulation ---------------------------------------------------
