@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
 
 import trio
 
@@ -92,6 +92,7 @@ __all__ = [
 
 P = TypeVar("P", covariant=True)
 H = TypeVar("H", bound="Action[object]")
+T = TypeVar("T")
 
 #: The stop command of each kind that has one (``calling.<verb>.stop``).
 _STOPS: dict[ActionKind, Callable[..., Command]] = {
@@ -197,6 +198,29 @@ class Action(Generic[P]):
             self._tap.close()
 
 
+class _OfResult(Generic[T]):
+    """A read-only attribute of the handle's :attr:`Action.result` (``None`` until done).
+
+    One descriptor for what every handle reads off its deciding payload
+    (``recording.url``, ``prompt.digits``...): ``attribute`` is the payload
+    view's name (checked against each ``_payload`` in the tests).
+    """
+
+    def __init__(self, attribute: str, doc: str) -> None:
+        self.attribute = attribute
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _OfResult[T]: ...
+    @overload
+    def __get__(self, obj: Action[object], owner: type) -> T | None: ...
+    def __get__(self, obj: Action[object] | None, owner: type) -> _OfResult[T] | T | None:
+        if obj is None:
+            return self
+        result = obj.result
+        return None if result is None else cast("T | None", getattr(result, self.attribute))
+
+
 class _Stoppable(Action[P]):
     async def stop(self) -> None:
         """Stop the action on the server (it then reports its end; :meth:`wait` for it).
@@ -217,20 +241,9 @@ class Recording(_Stoppable[RecordPayload]):
 
     _payload = RecordPayload
 
-    @property
-    def url(self) -> str | None:
-        """Where the recording is, once finished."""
-        return None if (r := self.result) is None else r.url
-
-    @property
-    def duration(self) -> float | None:
-        """Seconds recorded, once finished."""
-        return None if (r := self.result) is None else r.duration
-
-    @property
-    def size(self) -> int | None:
-        """Bytes recorded, once finished."""
-        return None if (r := self.result) is None else r.size
+    url: _OfResult[str] = _OfResult("url", "Where the recording is, once finished.")
+    duration: _OfResult[float] = _OfResult("duration", "Seconds recorded, once finished.")
+    size: _OfResult[int] = _OfResult("size", "Bytes recorded, once finished.")
 
     async def pause(self, behavior: str | None = None) -> None:
         """Pause recording (``behavior``: ``skip`` or ``silence``)."""
@@ -246,30 +259,21 @@ class Recording(_Stoppable[RecordPayload]):
 class _CollectResult(_Stoppable[CollectPayload]):
     _payload = CollectPayload
 
-    @property
-    def type(self) -> str | None:
-        """``digit``, ``speech``, ``no_input``, ``no_match``, ``error`` (once done)."""
-        return None if (r := self.result) is None else r.result_type
+    type: _OfResult[str] = _OfResult(
+        "result_type", "``digit``, ``speech``, ``no_input``, ``no_match``, ``error`` (once done)."
+    )
+    digits: _OfResult[str] = _OfResult("digits", "The digits pressed (a ``digit`` result).")
+    terminator: _OfResult[str] = _OfResult(
+        "terminator", "The terminator that ended the digits, if any."
+    )
+    text: _OfResult[str] = _OfResult("text", "What was said (a ``speech`` result).")
+    confidence: _OfResult[float] = _OfResult("confidence", "The speech recogniser's confidence.")
 
-    @property
-    def digits(self) -> str | None:
-        """The digits pressed (a ``digit`` result)."""
-        return None if (r := self.result) is None else r.digits
-
-    @property
-    def terminator(self) -> str | None:
-        """The terminator that ended the digits, if any."""
-        return None if (r := self.result) is None else r.terminator
-
-    @property
-    def text(self) -> str | None:
-        """What was said (a ``speech`` result)."""
-        return None if (r := self.result) is None else r.text
-
-    @property
-    def confidence(self) -> float | None:
-        """The speech recogniser's confidence."""
-        return None if (r := self.result) is None else r.confidence
+    async def start_input_timers(self) -> None:
+        """Start the collect's ``initial_timeout`` clock now (RELAY.md H.5.15:
+        ``calling.collect.start_input_timers`` with this ``control_id``), for a
+        collect sent without ``start_input_timers``."""
+        await self._control(CollectStartInputTimers(call=self.call.ref, control_id=self.control_id))
 
 
 class Prompt(_CollectResult):
@@ -285,18 +289,9 @@ class Prompt(_CollectResult):
             PlayAndCollectVolume(call=self.call.ref, control_id=self.control_id, volume=volume)
         )
 
-    async def start_input_timers(self) -> None:
-        """Start the collect's ``initial_timeout`` clock now (RELAY.md H.5.15:
-        ``calling.collect.start_input_timers`` with this prompt's ``control_id``)."""
-        await self._control(CollectStartInputTimers(call=self.call.ref, control_id=self.control_id))
-
 
 class Collection(_CollectResult):
     """A ``calling.collect``: input without a prompt (``continuous``: many results)."""
-
-    async def start_input_timers(self) -> None:
-        """Start the ``initial_timeout`` clock (a collect sent without it)."""
-        await self._control(CollectStartInputTimers(call=self.call.ref, control_id=self.control_id))
 
 
 class Detection(_Stoppable[DetectPayload]):
@@ -304,15 +299,12 @@ class Detection(_Stoppable[DetectPayload]):
 
     _payload = DetectPayload
 
-    @property
-    def type(self) -> str | None:
-        """The detector that decided: ``machine``, ``fax`` or ``digit``."""
-        return None if (r := self.result) is None else r.detect_type
-
-    @property
-    def event(self) -> str | None:
-        """What it detected (``MACHINE``, ``HUMAN``, ``READY``, ``CED``, ``1``...)."""
-        return None if (r := self.result) is None else r.event
+    type: _OfResult[str] = _OfResult(
+        "detect_type", "The detector that decided: ``machine``, ``fax`` or ``digit``."
+    )
+    event: _OfResult[str] = _OfResult(
+        "event", "What it detected (``MACHINE``, ``HUMAN``, ``READY``, ``CED``, ``1``...)."
+    )
 
 
 class Fax(_Stoppable[FaxPayload]):
@@ -320,15 +312,8 @@ class Fax(_Stoppable[FaxPayload]):
 
     _payload = FaxPayload
 
-    @property
-    def pages(self) -> int | None:
-        """Pages sent or received."""
-        return None if (r := self.result) is None else r.pages
-
-    @property
-    def document(self) -> str | None:
-        """The document's URL."""
-        return None if (r := self.result) is None else r.document
+    pages: _OfResult[int] = _OfResult("pages", "Pages sent or received.")
+    document: _OfResult[str] = _OfResult("document", "The document's URL.")
 
 
 class Tapping(_Stoppable[TapPayload]):
