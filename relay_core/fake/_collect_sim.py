@@ -157,6 +157,19 @@ class _Collect(_SimAction):
         if turn == self.turn and not self.heard:
             self.result(now, {"type": "no_input"})
 
+    def emit_collect(self, state: str, result: JSONDict | None, *, final: bool | None) -> None:
+        """Send a ``calling.call.collect`` event for this action."""
+        self.emit(
+            CollectPayload(
+                self.control_id,
+                call_id=self.call_id,
+                node_id=self.node_id,
+                final=final,
+                state=state,
+                result=result,
+            )
+        )
+
     def input(self, now: float, turn: int) -> None:
         if turn != self.turn or self.heard:
             return
@@ -167,15 +180,7 @@ class _Collect(_SimAction):
             return  # silence (or an empty turn): the initial timeout, if running, decides
         self.heard = True
         if self.start_of_input:
-            self.emit(
-                CollectPayload(
-                    self.control_id,
-                    call_id=self.call_id,
-                    node_id=self.node_id,
-                    state="collecting",
-                    result={"type": "start_of_input"},
-                )
-            )
+            self.emit_collect("collecting", {"type": "start_of_input"}, final=None)
         if presses is not None:
             self.digits = ""
             for index, digit in enumerate(presses):
@@ -198,16 +203,7 @@ class _Collect(_SimAction):
             self.digits_over(now, turn, "")
             return
         if self.partial:
-            self.emit(
-                CollectPayload(
-                    self.control_id,
-                    call_id=self.call_id,
-                    node_id=self.node_id,
-                    final=False,
-                    state="collecting",
-                    result=_digit_result(self.digits, ""),
-                )
-            )
+            self.emit_collect("collecting", _digit_result(self.digits, ""), final=False)
         seen = len(self.digits)
         self.at(
             now + self.digit_timeout,
@@ -238,44 +234,17 @@ class _Collect(_SimAction):
     def partial_speech(self, now: float, turn: int, text: str) -> None:
         if turn == self.turn:
             result: JSONDict = {"type": "speech", "params": {"text": text, "confidence": 60.0}}
-            self.emit(
-                CollectPayload(
-                    self.control_id,
-                    call_id=self.call_id,
-                    node_id=self.node_id,
-                    final=False,
-                    state="collecting",
-                    result=result,
-                )
-            )
+            self.emit_collect("collecting", result, final=False)
 
     def result(self, now: float, result: JSONDict) -> None:
         self.turn += 1
         self.listening = False
         self.initial_timer_armed = False
         if self.continuous:
-            self.emit(
-                CollectPayload(
-                    self.control_id,
-                    call_id=self.call_id,
-                    node_id=self.node_id,
-                    final=True,
-                    state="collecting",
-                    result=result,
-                )
-            )
+            self.emit_collect("collecting", result, final=True)
             self.listen(now)
             return
-        self.emit(
-            CollectPayload(
-                self.control_id,
-                call_id=self.call_id,
-                node_id=self.node_id,
-                final=True,
-                state="finished",
-                result=result,
-            )
-        )
+        self.emit_collect("finished", result, final=True)
         self.finish()
 
     # -- sub-commands and the end ----------------------------------------------------
@@ -298,16 +267,7 @@ class _Collect(_SimAction):
             self.emit(
                 PlayPayload(self.control_id, "finished", call_id=self.call_id, node_id=self.node_id)
             )
-        self.emit(
-            CollectPayload(
-                self.control_id,
-                call_id=self.call_id,
-                node_id=self.node_id,
-                final=True,
-                state=state,
-                result=result,
-            )
-        )
+        self.emit_collect(state, result, final=True)
         self.finish()
 
     def stop(self, now: float) -> None:
