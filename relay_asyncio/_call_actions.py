@@ -68,6 +68,19 @@ class CallActions(CallVerbs):
         check_handler(on_completed)
         return cls(self, command.control_id, on_completed, **kw)  # type: ignore[arg-type]
 
+    async def _start_verb(
+        self,
+        cls: type[_A],
+        command_type: Any,
+        params: dict[str, Any],
+        kwargs: Mapping[str, Any],
+        on_completed: CompletedHandler | None,
+        **kw: Any,
+    ) -> _A:
+        """``command_type`` read from ``params`` and ``**kwargs``, started as a ``cls`` handle."""
+        command = command_type.from_request_params(self._merge(params, kwargs))
+        return await self._begin(self._handle(cls, command, on_completed, **kw), command)
+
     # -- record, collect, detect ------------------------------------------------------
 
     async def record(
@@ -80,8 +93,7 @@ class CallActions(CallVerbs):
     ) -> RecordAction:
         """Record the call (``audio``: ``beep``, ``format``, ``direction``, ...)."""
         params = self._action_params(control_id, record={"audio": {} if audio is None else audio})
-        command = Record.from_request_params(self._merge(params, kwargs))
-        return await self._begin(self._handle(RecordAction, command, on_completed), command)
+        return await self._start_verb(RecordAction, Record, params, kwargs, on_completed)
 
     async def play_and_collect(
         self,
@@ -96,8 +108,7 @@ class CallActions(CallVerbs):
         """Play ``media``, then collect input (``collect``: ``digits``, ``speech``...)."""
         play = media_list_to_wire(media_list(media, field="play"))
         params = self._action_params(control_id, play=play, collect=collect, volume=volume)
-        command = PlayAndCollect.from_request_params(self._merge(params, kwargs))
-        return await self._begin(self._handle(CollectAction, command, on_completed), command)
+        return await self._start_verb(CollectAction, PlayAndCollect, params, kwargs, on_completed)
 
     async def prompt_tts(
         self,
@@ -151,9 +162,9 @@ class CallActions(CallVerbs):
             send_start_of_input=send_start_of_input,
             start_input_timers=start_input_timers,
         )
-        command = Collect.from_request_params(self._merge(params, kwargs))
-        action = self._handle(StandaloneCollectAction, command, on_completed)
-        return await self._begin(action, command)
+        return await self._start_verb(
+            StandaloneCollectAction, Collect, params, kwargs, on_completed
+        )
 
     async def detect(
         self,
@@ -254,9 +265,7 @@ class CallActions(CallVerbs):
         params = self._action_params(
             control_id, document=document, identity=identity, header_info=header_info
         )
-        command = SendFax.from_request_params(self._merge(params, kwargs))
-        action = self._handle(FaxAction, command, on_completed, send=True)
-        return await self._begin(action, command)
+        return await self._start_verb(FaxAction, SendFax, params, kwargs, on_completed, send=True)
 
     async def receive_fax(
         self,
@@ -267,9 +276,9 @@ class CallActions(CallVerbs):
     ) -> FaxAction:
         """Receive a fax."""
         params = self._action_params(control_id)
-        command = ReceiveFax.from_request_params(self._merge(params, kwargs))
-        action = self._handle(FaxAction, command, on_completed, send=False)
-        return await self._begin(action, command)
+        return await self._start_verb(
+            FaxAction, ReceiveFax, params, kwargs, on_completed, send=False
+        )
 
     async def tap(
         self,
@@ -282,8 +291,7 @@ class CallActions(CallVerbs):
     ) -> TapAction:
         """Copy the call's audio (``tap``) to ``device`` (``rtp`` or ``ws``)."""
         params = self._action_params(control_id, tap=tap, device=device)
-        command = Tap.from_request_params(self._merge(params, kwargs))
-        return await self._begin(self._handle(TapAction, command, on_completed), command)
+        return await self._start_verb(TapAction, Tap, params, kwargs, on_completed)
 
     async def stream(
         self,
@@ -312,8 +320,7 @@ class CallActions(CallVerbs):
             authorization_bearer_token=authorization_bearer_token,
             custom_parameters=custom_parameters,
         )
-        command = Stream.from_request_params(self._merge(params, kwargs))
-        return await self._begin(self._handle(StreamAction, command, on_completed), command)
+        return await self._start_verb(StreamAction, Stream, params, kwargs, on_completed)
 
     async def pay(
         self,
@@ -362,8 +369,7 @@ class CallActions(CallVerbs):
             parameters=parameters,
             prompts=prompts,
         )
-        command = Pay.from_request_params(self._merge(params, kwargs))
-        return await self._begin(self._handle(PayAction, command, on_completed), command)
+        return await self._start_verb(PayAction, Pay, params, kwargs, on_completed)
 
     async def transcribe(
         self,
@@ -375,8 +381,7 @@ class CallActions(CallVerbs):
     ) -> TranscribeAction:
         """Transcribe the call (results go to ``status_url``)."""
         params = self._action_params(control_id, status_url=status_url)
-        command = Transcribe.from_request_params(self._merge(params, kwargs))
-        return await self._begin(self._handle(TranscribeAction, command, on_completed), command)
+        return await self._start_verb(TranscribeAction, Transcribe, params, kwargs, on_completed)
 
     async def ai(
         self,
@@ -413,5 +418,4 @@ class CallActions(CallVerbs):
             SWAIG=SWAIG,
             params=ai_params,
         )
-        command = AI.from_request_params(self._merge(params, kwargs))
-        return await self._begin(self._handle(AIAction, command, on_completed), command)
+        return await self._start_verb(AIAction, AI, params, kwargs, on_completed)
