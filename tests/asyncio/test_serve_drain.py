@@ -14,19 +14,13 @@ import relay_asyncio
 from relay_asyncio.testing import FakeRelayHandle, open_fake_relay_server
 from relay_core import ServeSummary
 
+from ..helpers import requests
+
 
 def client(fake: FakeRelayHandle) -> relay_asyncio.RelayClient:
     return relay_asyncio.RelayClient(
         project="test-project", token="test-token", host=fake.url, contexts=["office"]
     )
-
-
-def requests(fake: FakeRelayHandle, method: str) -> list[str]:
-    return [
-        str(entry.params["call_id"])
-        for entry in fake.server.journal
-        if entry.method == method and entry.direction == "C→S" and entry.params
-    ]
 
 
 async def receiving(fake: FakeRelayHandle, count: int) -> None:

@@ -14,7 +14,8 @@ import pytest
 from relay_core import ActionEndedError, CollectDigits
 from relay_trio.testing import FakeRelayHandle
 
-from .test_verbs_sim import HUMAN, client, fake, phone, sent
+from ..helpers import sent
+from .test_verbs_sim import HUMAN, client, fake, phone
 
 __all__ = ["fake"]  # the served fake with its simulated callees (a fixture)
 

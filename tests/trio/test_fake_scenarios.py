@@ -29,6 +29,8 @@ from relay_core import (
 from relay_trio._demo import main as demo_main
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
+from ..helpers import sent
+
 FROM = "+15550000000"
 NO_ANSWER = "+15551111111"
 ANSWERS = "+15552222222"
@@ -52,15 +54,6 @@ def client(fake: FakeRelayHandle, **options: Any) -> Any:
     return relay_trio.open_relay_client(
         project="test-project", token="test-token", host=fake.url, **options
     )
-
-
-def sent(fake: FakeRelayHandle, method: str) -> list[Any]:
-    """Params of every ``method`` request the server received."""
-    return [
-        entry.params
-        for entry in fake.server.journal
-        if entry.method == method and entry.direction == "C→S"
-    ]
 
 
 def ringing(fake: FakeRelayHandle, count: int) -> Callable[[], bool]:

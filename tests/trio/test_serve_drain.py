@@ -18,6 +18,8 @@ import relay_trio
 from relay_core import ServeSummary
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
+from ..helpers import requests
+
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeRelayHandle]:
@@ -29,15 +31,6 @@ def client(fake: FakeRelayHandle, **options: Any) -> Any:
     return relay_trio.open_relay_client(
         project="test-project", token="test-token", host=fake.url, contexts=["office"], **options
     )
-
-
-def requests(fake: FakeRelayHandle, method: str) -> list[str]:
-    """The call id of every ``method`` request the server received."""
-    return [
-        str(entry.params["call_id"])
-        for entry in fake.server.journal
-        if entry.method == method and entry.direction == "C→S" and entry.params
-    ]
 
 
 def offers(fake: FakeRelayHandle) -> int:

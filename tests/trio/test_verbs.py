@@ -27,6 +27,8 @@ from relay_core import (
 )
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
+from ..helpers import sent
+
 FROM = "+15550000000"
 ANSWERS = "+15552222222"
 OK: JSONObject = {"code": "200", "message": "OK"}
@@ -36,15 +38,6 @@ OK: JSONObject = {"code": "200", "message": "OK"}
 async def fake() -> AsyncIterator[FakeRelayHandle]:
     async with open_fake_relay_server() as handle:
         yield handle
-
-
-def sent(fake: FakeRelayHandle, method: str) -> list[Any]:
-    """Params of every ``method`` request the server received."""
-    return [
-        entry.params
-        for entry in fake.server.journal
-        if entry.method == method and entry.direction == "C→S"
-    ]
 
 
 class Scene:

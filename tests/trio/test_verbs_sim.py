@@ -21,6 +21,8 @@ from relay_core import CallGoneError, CallState, CollectDigits, PhoneDevice, Tap
 from relay_core.testing import Answers, Directory, FakeRelayServer
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
+from ..helpers import sent
+
 FROM = "+15550000000"
 HUMAN = "+15557770001"
 MACHINE = "+15557770002"
@@ -29,10 +31,6 @@ SALES = "+15551110002"
 
 def phone(number: str) -> dict[str, Any]:
     return {"type": "phone", "params": {"to_number": number, "from_number": FROM}}
-
-
-def sent(fake: FakeRelayHandle, method: str) -> list[Any]:
-    return [e.params for e in fake.server.journal if e.method == method and e.direction == "C→S"]
 
 
 @pytest.fixture
