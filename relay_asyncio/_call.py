@@ -127,6 +127,23 @@ class ConnectResult(dict[str, JSONValue]):
         return self.peer is not None
 
 
+async def notify(
+    listeners: Iterable[Callable[[Any], object]], event: Any, owner: str, ident: object
+) -> None:
+    """Hand ``event`` to each listener in turn, awaiting the coroutine ones.
+
+    A listener that raises is logged (``listener ... of <owner> <ident> failed``) and
+    the next one still runs: user code never stops a call's or message's events.
+    """
+    for listener in listeners:
+        try:
+            result = listener(event)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("listener %r of %s %s failed", listener, owner, ident)
+
+
 class Call(CallActions):
     """One call, inbound or outbound, as the official SDK's ``Call``.
 
@@ -402,13 +419,7 @@ class Call(CallActions):
         try:
             while inbox:
                 handlers, event = inbox.popleft()
-                for handler in handlers:
-                    try:
-                        result = handler(event)
-                        if inspect.isawaitable(result):
-                            await result
-                    except Exception:
-                        log.exception("listener %r of call %s failed", handler, self.call_id)
+                await notify(handlers, event, "call", self.call_id)
         finally:
             self._worker = None
 

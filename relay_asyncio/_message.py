@@ -14,7 +14,6 @@ in one task per message, in order, never in the reader.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,6 +35,7 @@ from relay_core import (
     message_context,
 )
 
+from ._call import notify
 from ._dispatch import Dispatch
 from ._sdk_events import RelayEvent
 from ._sdk_parse import sdk_event
@@ -155,13 +155,7 @@ class Message:
                 callbacks = [*listeners]
                 if final and self._on_completed is not None:
                     callbacks.append(self._on_completed)
-                for callback in callbacks:
-                    try:
-                        result = callback(event)
-                        if inspect.isawaitable(result):
-                            await result
-                    except Exception:
-                        log.exception("listener %r of message %s failed", callback, self.message_id)
+                await notify(callbacks, event, "message", self.message_id)
         finally:
             self._worker = None
 
