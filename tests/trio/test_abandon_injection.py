@@ -9,7 +9,7 @@ with no live leg but the A leg of a connect.  Virtual time (autojump clock).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ import relay_trio
 from relay_core import SessionClosedError
 from relay_trio import _client as client_module
 from relay_trio._sync import Waiter
-from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
+from relay_trio.testing import FakeRelayHandle
 
 FROM = "+15550000000"
 ANSWERS = "+15552222222"  # answers after 1 s
@@ -76,12 +76,6 @@ class Fault:
             return result
 
         return wrapper
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeRelayHandle]:
-    async with open_fake_relay_server() as handle:
-        yield handle
 
 
 def others(fake: FakeRelayHandle, owned: set[str]) -> list[str]:

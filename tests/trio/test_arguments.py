@@ -7,7 +7,7 @@ that nothing was sent for it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ import trio
 import relay_trio
 from relay_core import CollectDigits, InvalidArgumentError
 from relay_core.testing import CLIENT_TO_SERVER
-from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
+from relay_trio.testing import FakeRelayHandle
 from tests.argument_cases import (
     COUNT,
     COUNT_OR_ZERO,
@@ -116,12 +116,6 @@ class Handles:
 def requests(fake: FakeRelayHandle) -> list[str | None]:
     """Methods of every request the client sent so far."""
     return [e.method for e in fake.server.journal if e.direction == CLIENT_TO_SERVER and e.method]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeRelayHandle]:
-    async with open_fake_relay_server() as handle:
-        yield handle
 
 
 def opened(fake: FakeRelayHandle, **options: Any) -> Any:

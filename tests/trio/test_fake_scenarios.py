@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -27,7 +27,7 @@ from relay_core import (
     PlayState,
 )
 from relay_trio._demo import main as demo_main
-from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
+from relay_trio.testing import FakeRelayHandle
 
 from ..helpers import sent
 
@@ -42,12 +42,6 @@ def phone(number: str, timeout: float | None = None) -> dict[str, Any]:
     if timeout is not None:
         params["timeout"] = timeout
     return {"type": "phone", "params": params}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeRelayHandle]:
-    async with open_fake_relay_server() as handle:
-        yield handle
 
 
 def client(fake: FakeRelayHandle, **options: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
@@ -21,12 +20,6 @@ from relay_core.testing import FakeRelayServer, MessageDirectory, NeverConfirmed
 from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
 
 OWN = "+15551111111"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeRelayHandle]:
-    async with open_fake_relay_server() as handle:
-        yield handle
 
 
 def client(fake: FakeRelayHandle, **options: Any) -> Any:

@@ -8,7 +8,6 @@ call is answered exactly once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,15 +15,9 @@ import trio
 
 import relay_trio
 from relay_core import ServeSummary
-from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
+from relay_trio.testing import FakeRelayHandle
 
 from ..helpers import requests
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeRelayHandle]:
-    async with open_fake_relay_server() as handle:
-        yield handle
 
 
 def client(fake: FakeRelayHandle, **options: Any) -> Any:

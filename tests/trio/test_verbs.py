@@ -25,19 +25,13 @@ from relay_core import (
     PlayState,
     TapDevice,
 )
-from relay_trio.testing import FakeRelayHandle, open_fake_relay_server
+from relay_trio.testing import FakeRelayHandle
 
 from ..helpers import sent
 
 FROM = "+15550000000"
 ANSWERS = "+15552222222"
 OK: JSONObject = {"code": "200", "message": "OK"}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeRelayHandle]:
-    async with open_fake_relay_server() as handle:
-        yield handle
 
 
 class Scene:
