@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import frames, report, scaling
+from . import frames, mix_frames, multi, report, scaling
 from .runner import (
     ArmFailed,
     ArmSkipped,
@@ -59,8 +59,10 @@ class Settings:
     scale_rounds: int
     #: Live calls of the memory arm beyond ``memory_calls`` (10k is the main row).
     memory_more: list[int]
-    #: Clients in one process (memory per idle client).
+    #: Clients in one process (memory per idle client; events/s summed, scale rounds).
     client_counts: list[int]
+    #: Arms of the record/collect event mix (its own rows, every round).
+    mix_arms: list[str]
 
 
 #: End-to-end event arms: (arm, transport).  Floors first, then the clients.
@@ -107,6 +109,7 @@ def settings(quick: bool, rounds: int | None) -> Settings:
             scale_rounds=1,
             memory_more=[],
             client_counts=[10],
+            mix_arms=["relay_asyncio", "relay_trio"],
         )
     return Settings(
         quick=False,
@@ -126,6 +129,7 @@ def settings(quick: bool, rounds: int | None) -> Settings:
         scale_rounds=3,
         memory_more=[100_000],
         client_counts=[1, 10, 100],
+        mix_arms=["relay_asyncio", "relay_trio", "sdk"],
     )
 
 
@@ -177,8 +181,9 @@ class Bench:
 
     # -- end to end --------------------------------------------------------
 
-    def events(self, round_index: int, arm: str, transport: str) -> None:
-        key = event_key(arm, transport)
+    def events(self, round_index: int, arm: str, transport: str, mode: str = "events") -> None:
+        """One timed run of the event stream (``mode="mix"``: the record/collect mix)."""
+        key = event_key(arm, transport) if mode == "events" else mix_key(arm, transport)
         config = self.config
 
         def run() -> None:
@@ -189,7 +194,7 @@ class Bench:
             try:
                 child.expect(["ready"], timeout=60)
                 self.server.arm(
-                    mode="events",
+                    mode=mode,
                     n=config.events,
                     pid=child.pid,
                     window=config.window,
@@ -302,6 +307,10 @@ def event_key(arm: str, transport: str) -> str:
     return f"events/{arm}-{transport}"
 
 
+def mix_key(arm: str, transport: str) -> str:
+    return f"mix/{arm}-{transport}"
+
+
 def make_certificates(directory: str) -> tuple[str, str, str]:
     import trustme
 
@@ -401,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             for arm in config.dial_arms:
                 steps.append((f"dials/{arm}", lambda r, a=arm: bench.dials(r, a)))
+            steps += multi.steps(bench)
             for arm in config.scale_arms:
                 for live in config.scale_live:
                     steps.append(
@@ -459,6 +469,11 @@ def main(argv: list[str] | None = None) -> int:
         "scale_rounds": min(config.scale_rounds, config.rounds),
         "frame_bytes": frames.mean_frame_bytes(),
         "mix": frames.stream_mix(frames.CYCLE),
+        "verb_mix": mix_frames.stream_mix(),
+        "verb_frame_bytes": mix_frames.mean_frame_bytes(),
+        "multi_events": {
+            n: multi.per_client_events(config.events, n) for n in config.client_counts
+        },
         "elapsed": elapsed,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "env": environment(),
