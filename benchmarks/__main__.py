@@ -1,6 +1,7 @@
 """Run every benchmark on loopback and print the comparison table.
 
-    python -m benchmarks [--quick] [--rounds N] [--out benchmarks/RESULTS.md]
+    python -m benchmarks [--quick] [--rounds N] [--scale-rounds N] [--note TEXT]
+                         [--out benchmarks/RESULTS.md]
 
 Arms are interleaved round by round (the order rotates each round) so drift
 on the machine hits every arm alike; the table shows the median and the
@@ -8,8 +9,12 @@ min-max over rounds, and each ratio is computed within a round and then
 summarised the same way.  Every client arm runs in its own subprocess; the
 load server runs in another (``benchmarks/load_server.py``), with TLS from a
 throw-away ``trustme`` CA that clients trust through
-``SIGNALWIRE_RELAY_CA_FILE``.  ``--quick`` is what CI runs (well under a
-minute); the full run takes a few minutes.
+``SIGNALWIRE_RELAY_CA_FILE``.  ``--quick`` is what CI runs (about two
+minutes on a shared 2-core machine); the full run, with the scaling arms (100,000
+live calls, 10,000 concurrent dials, 100 clients in one process), takes about
+half an hour there at the default 7 rounds (3 of them for the scaling and
+multi-client arms): ``--rounds`` and ``--scale-rounds`` trim it, ``--note`` says
+so in the report.
 """
 
 from __future__ import annotations
@@ -61,8 +66,9 @@ class Settings:
     memory_more: list[int]
     #: Clients in one process (memory per idle client; events/s summed, scale rounds).
     client_counts: list[int]
-    #: Arms of the record/collect event mix (its own rows, every round).
+    #: Arms of the record/collect event mix (its own rows) and its rounds.
     mix_arms: list[str]
+    mix_rounds: int
 
 
 #: End-to-end event arms: (arm, transport).  Floors first, then the clients.
@@ -110,6 +116,7 @@ def settings(quick: bool, rounds: int | None) -> Settings:
             memory_more=[],
             client_counts=[10],
             mix_arms=["relay_asyncio", "relay_trio"],
+            mix_rounds=1,  # a smoke test in CI: the full run times it every round
         )
     return Settings(
         quick=False,
@@ -130,6 +137,7 @@ def settings(quick: bool, rounds: int | None) -> Settings:
         memory_more=[100_000],
         client_counts=[1, 10, 100],
         mix_arms=["relay_asyncio", "relay_trio", "sdk"],
+        mix_rounds=rounds or 7,
     )
 
 
@@ -374,6 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the CI run: small, well under 60 s")
     parser.add_argument("--rounds", type=int, help="rounds (default 5 quick, 7 full)")
     parser.add_argument(
+        "--scale-rounds",
+        type=int,
+        help="rounds of the scaling and multi-client arms (default 1 quick, 3 full)",
+    )
+    parser.add_argument("--note", default="", help="a sentence for the report's header")
+    parser.add_argument(
         "--no-pin", action="store_true", help="do not pin clients and server to separate CPUs"
     )
     parser.add_argument(
@@ -388,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be at least 1")
     config = settings(args.quick, args.rounds)
+    if args.scale_rounds is not None:
+        config.scale_rounds = max(1, args.scale_rounds)
     placement = Placement.configure(pin=not args.no_pin)
     started = time.perf_counter()
     print(
@@ -479,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         "env": environment(),
         "server": server_stats,
         "command": "python -m benchmarks" + (" --quick" if config.quick else ""),
+        "note": args.note,
         "core_profile": core_profile,
         "placement": placement,
     }

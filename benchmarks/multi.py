@@ -69,8 +69,12 @@ def multi_events(bench: Bench, round_index: int, arm: str, count: int) -> None:
             child.finish()
         finally:
             child.kill()
-        if any(done.get("requests") for done in dones):
-            bench.results.fail(key, "a client sent requests mid-run")
+        requests: dict[str, int] = {}
+        for done in dones:
+            for method, times in (done.get("requests") or {}).items():
+                requests[method] = requests.get(method, 0) + times
+        if requests:
+            bench.results.fail(key, f"clients sent requests mid-run: {requests}")
         if stats and (stats.get("dropped_events") or stats.get("malformed_frames")):
             bench.results.fail(key, f"clients dropped or rejected events: {stats}")
         wall = max(d["t_end"] for d in dones) - min(d["t_start"] for d in dones)
@@ -86,7 +90,12 @@ def steps(bench: Bench) -> list[tuple[str, Callable[[int], None]]]:
     config = bench.config
     out: list[tuple[str, Callable[[int], None]]] = []
     for arm in config.mix_arms:
-        out.append((f"mix/{arm}-tls", lambda r, a=arm: bench.events(r, a, "tls", "mix")))
+
+        def mix(r: int, a: str = arm) -> None:
+            if r < config.mix_rounds:
+                bench.events(r, a, "tls", "mix")
+
+        out.append((f"mix/{arm}-tls", mix))
     for arm in config.scale_arms:
         for count in config.client_counts:
 

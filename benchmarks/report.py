@@ -160,6 +160,7 @@ def render(results: Results, meta: dict[str, Any]) -> str:
         f"{env['wsproto']}, orjson {env['orjson']}, attrs {env['attrs']}, signalwire-sdk "
         f"{env['signalwire-sdk']}.  Loopback only; every end-to-end arm over TLS "
         "(`wss://`, the only transport the official SDK speaks) unless marked `ws`."
+        + (f"  {meta['note']}" if meta.get("note") else "")
     )
     add("")
     add(

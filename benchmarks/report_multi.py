@@ -107,6 +107,8 @@ def draw(clients_axis: Any, mix_axis: Any, results: Results, meta: dict[str, Any
             xs, ys = zip(*points, strict=True)
             clients_axis.plot(xs, ys, marker="o", color=color, label=_plain(label))
     clients_axis.set_xscale("log")
+    if counts:
+        clients_axis.set_xticks(counts, [str(n) for n in counts])
     clients_axis.set_ylim(bottom=0)
     clients_axis.set_xlabel("clients in one process")
     clients_axis.set_title("events/s summed over clients, wss (higher is better)", fontsize=10)
