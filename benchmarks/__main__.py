@@ -1,6 +1,7 @@
 """Run every benchmark on loopback and print the comparison table.
 
-    python -m benchmarks [--quick] [--rounds N] [--out benchmarks/RESULTS.md]
+    python -m benchmarks [--quick] [--rounds N] [--scale-rounds N] [--note TEXT]
+                         [--out benchmarks/RESULTS.md]
 
 Arms are interleaved round by round (the order rotates each round) so drift
 on the machine hits every arm alike; the table shows the median and the
@@ -8,8 +9,12 @@ min-max over rounds, and each ratio is computed within a round and then
 summarised the same way.  Every client arm runs in its own subprocess; the
 load server runs in another (``benchmarks/load_server.py``), with TLS from a
 throw-away ``trustme`` CA that clients trust through
-``SIGNALWIRE_RELAY_CA_FILE``.  ``--quick`` is what CI runs (well under a
-minute); the full run takes a few minutes.
+``SIGNALWIRE_RELAY_CA_FILE``.  ``--quick`` is what CI runs (about two
+minutes on a shared 2-core machine); the full run, with the scaling arms (100,000
+live calls, 10,000 concurrent dials, 100 clients in one process), takes about
+half an hour there at the default 7 rounds (3 of them for the scaling and
+multi-client arms): ``--rounds`` and ``--scale-rounds`` trim it, ``--note`` says
+so in the report.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import frames, report, scaling
+from . import frames, mix_frames, multi, report, scaling
 from .runner import (
     ArmFailed,
     ArmSkipped,
@@ -59,8 +64,11 @@ class Settings:
     scale_rounds: int
     #: Live calls of the memory arm beyond ``memory_calls`` (10k is the main row).
     memory_more: list[int]
-    #: Clients in one process (memory per idle client).
+    #: Clients in one process (memory per idle client; events/s summed, scale rounds).
     client_counts: list[int]
+    #: Arms of the record/collect event mix (its own rows) and its rounds.
+    mix_arms: list[str]
+    mix_rounds: int
 
 
 #: End-to-end event arms: (arm, transport).  Floors first, then the clients.
@@ -107,6 +115,8 @@ def settings(quick: bool, rounds: int | None) -> Settings:
             scale_rounds=1,
             memory_more=[],
             client_counts=[10],
+            mix_arms=["relay_asyncio", "relay_trio"],
+            mix_rounds=1,  # a smoke test in CI: the full run times it every round
         )
     return Settings(
         quick=False,
@@ -126,6 +136,8 @@ def settings(quick: bool, rounds: int | None) -> Settings:
         scale_rounds=3,
         memory_more=[100_000],
         client_counts=[1, 10, 100],
+        mix_arms=["relay_asyncio", "relay_trio", "sdk"],
+        mix_rounds=rounds or 7,
     )
 
 
@@ -177,8 +189,9 @@ class Bench:
 
     # -- end to end --------------------------------------------------------
 
-    def events(self, round_index: int, arm: str, transport: str) -> None:
-        key = event_key(arm, transport)
+    def events(self, round_index: int, arm: str, transport: str, mode: str = "events") -> None:
+        """One timed run of the event stream (``mode="mix"``: the record/collect mix)."""
+        key = event_key(arm, transport) if mode == "events" else mix_key(arm, transport)
         config = self.config
 
         def run() -> None:
@@ -189,7 +202,7 @@ class Bench:
             try:
                 child.expect(["ready"], timeout=60)
                 self.server.arm(
-                    mode="events",
+                    mode=mode,
                     n=config.events,
                     pid=child.pid,
                     window=config.window,
@@ -302,6 +315,10 @@ def event_key(arm: str, transport: str) -> str:
     return f"events/{arm}-{transport}"
 
 
+def mix_key(arm: str, transport: str) -> str:
+    return f"mix/{arm}-{transport}"
+
+
 def make_certificates(directory: str) -> tuple[str, str, str]:
     import trustme
 
@@ -365,6 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the CI run: small, well under 60 s")
     parser.add_argument("--rounds", type=int, help="rounds (default 5 quick, 7 full)")
     parser.add_argument(
+        "--scale-rounds",
+        type=int,
+        help="rounds of the scaling and multi-client arms (default 1 quick, 3 full)",
+    )
+    parser.add_argument("--note", default="", help="a sentence for the report's header")
+    parser.add_argument(
         "--no-pin", action="store_true", help="do not pin clients and server to separate CPUs"
     )
     parser.add_argument(
@@ -379,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be at least 1")
     config = settings(args.quick, args.rounds)
+    if args.scale_rounds is not None:
+        config.scale_rounds = max(1, args.scale_rounds)
     placement = Placement.configure(pin=not args.no_pin)
     started = time.perf_counter()
     print(
@@ -401,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             for arm in config.dial_arms:
                 steps.append((f"dials/{arm}", lambda r, a=arm: bench.dials(r, a)))
+            steps += multi.steps(bench)
             for arm in config.scale_arms:
                 for live in config.scale_live:
                     steps.append(
@@ -459,11 +485,17 @@ def main(argv: list[str] | None = None) -> int:
         "scale_rounds": min(config.scale_rounds, config.rounds),
         "frame_bytes": frames.mean_frame_bytes(),
         "mix": frames.stream_mix(frames.CYCLE),
+        "verb_mix": mix_frames.stream_mix(),
+        "verb_frame_bytes": mix_frames.mean_frame_bytes(),
+        "multi_events": {
+            n: multi.per_client_events(config.events, n) for n in config.client_counts
+        },
         "elapsed": elapsed,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "env": environment(),
         "server": server_stats,
         "command": "python -m benchmarks" + (" --quick" if config.quick else ""),
+        "note": args.note,
         "core_profile": core_profile,
         "placement": placement,
     }

@@ -34,7 +34,7 @@ server can push far faster than any client consumes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import orjson
@@ -176,11 +176,15 @@ class Template:
         return b"".join(out)
 
 
-def _templates() -> list[Template]:
+def _templates(
+    inner: Callable[[int, int], tuple[str, dict[str, Any]]] | None = None,
+) -> list[Template]:
+    """One template per (step, slot); ``inner`` writes the step's event (default ``_inner``)."""
+    inner = inner or _inner
     out = []
     for step in range(STEPS):
         for slot in range(LIVE_CALLS):
-            event_type, params = _inner(slot, step)
+            event_type, params = inner(slot, step)
             stamp = round(BASE_TIMESTAMP + step * 0.25 + slot * 0.001, 6)
             outer = envelope(event_type, params, stamp=stamp)
             out.append(Template(event_request(_EVENT_PH, outer)))
@@ -191,11 +195,11 @@ def _templates() -> list[Template]:
 TEMPLATES: Final = _templates()
 
 
-def stream_frame(index: int) -> bytes:
-    """The ``index``-th event frame of the stream (JSON bytes)."""
+def stream_frame(index: int, templates: list[Template] | None = None) -> bytes:
+    """The ``index``-th event frame of the stream (JSON bytes; ``templates``: another mix)."""
     generation, rest = divmod(index, CYCLE)
     slot = rest % LIVE_CALLS
-    template = TEMPLATES[rest]
+    template = (templates or TEMPLATES)[rest]
     ids = {"event": event_id(index).encode(), "call": call_id(slot, generation).encode()}
     return template.fill(ids)
 

@@ -19,14 +19,17 @@ pile up live calls): dial latency is protocol round trips only.
 
 Commands:
 
-``{"cmd": "arm", "mode": "events"|"offers", "n": N, "pid": PID, ...}``
+``{"cmd": "arm", "mode": "events"|"mix"|"offers", "n": N, "pid": PID, ...}``
     The next connection to authenticate gets this job: after ``settle``
-    seconds the server pushes ``n`` stream frames (``events``) or ``n``
+    seconds the server pushes ``n`` stream frames (``events``; ``mix``: the
+    record/collect stream) or ``n``
     inbound offers with distinct call ids (``offers``), keeping at most
     ``window`` unacknowledged, ``batch`` per write.  When the last ack is in it
     reports ``{"event": "done", ...}`` with the wall time from the first push
     to the last ack, the client's CPU time over that window (read from
-    ``/proc/PID/task/*/schedstat``) and its own.
+    ``/proc/PID/task/*/schedstat``) and its own.  Jobs armed with the same
+    ``group`` (and ``group_size``) wait until that many connections hold one,
+    then start together (several clients in one process).
 ``{"cmd": "stats"}``
     Counters (connections, dials answered, acks, stray responses).
 ``{"cmd": "quit"}``
@@ -50,7 +53,7 @@ import orjson
 
 from relay_core.wire import CallObject, CallStatePayload, DialPayload, Payload, encode_payload
 
-from . import frames, scale_frames
+from . import frames, mix_frames, scale_frames
 
 try:  # websockets ships a C helper; fall back to pure Python.
     from websockets.speedups import apply_mask
@@ -94,6 +97,9 @@ class Job:
         self.wire: list[bytes] = []
         #: The JSON-RPC id of each frame, to check every ack.
         self.ids: list[str] = []
+        #: Jobs sharing a ``group`` start together once all of them are connected.
+        self.group: str | None = spec.get("group")
+        self.group_size: int = int(spec.get("group_size", 1))
         if self.mode == "scale":
             live = int(spec["live"])
             payloads = scale_frames.prefill(live) + scale_frames.timed(live, self.n)
@@ -102,7 +108,9 @@ class Job:
             self.wire = [frames.ws_header(len(p)) + p for p in payloads]
             self.n += live
             return
-        make = frames.stream_frame if self.mode == "events" else frames.offer_frame
+        make = {"events": frames.stream_frame, "mix": mix_frames.mix_frame}.get(
+            self.mode, frames.offer_frame
+        )
         for index in range(self.n):
             payload = make(index)
             self.wire.append(frames.ws_header(len(payload)) + payload)
@@ -116,6 +124,8 @@ class LoadServer:
         self.dials = 0
         self.stray_responses = 0
         self.acks = 0
+        #: Connections holding a job of each not yet complete start group.
+        self.groups: dict[str, list[Connection]] = {}
 
     def emit(self, message: dict[str, Any]) -> None:
         sys.stdout.write(orjson.dumps(message).decode() + "\n")
@@ -309,8 +319,16 @@ class Connection(asyncio.Protocol):
             )
         )
         if self.job is None and self.server.jobs:
-            self.job = self.server.jobs.popleft()
-            asyncio.get_running_loop().call_later(self.job.settle, self._start)
+            job = self.job = self.server.jobs.popleft()
+            ready = [self]
+            if job.group is not None:  # a multi-client run: start every connection at once
+                ready = self.server.groups.setdefault(job.group, [])
+                ready.append(self)
+                if len(ready) < job.group_size:
+                    return
+                del self.server.groups[job.group]
+            for connection in ready:
+                asyncio.get_running_loop().call_later(job.settle, connection._start)
 
     def _event(self, event: Payload) -> bytes:
         """One event frame, its params written by the wire payload codec."""
@@ -407,6 +425,8 @@ class Connection(asyncio.Protocol):
                 "client_cpu": client_cpu,
                 "server_cpu": server_cpu,
                 "requests": self.job_requests,
+                "t_start": self.t_start,
+                "t_end": self.t_start + wall,
             }
         )
 

@@ -141,7 +141,7 @@ def _note(results: Results, key: str, have_values: bool) -> str | None:
 
 
 def render(results: Results, meta: dict[str, Any]) -> str:
-    from . import report_scaling  # it imports this module
+    from . import report_multi, report_scaling  # they import this module
 
     lines: list[str] = []
     add = lines.append
@@ -160,6 +160,7 @@ def render(results: Results, meta: dict[str, Any]) -> str:
         f"{env['wsproto']}, orjson {env['orjson']}, attrs {env['attrs']}, signalwire-sdk "
         f"{env['signalwire-sdk']}.  Loopback only; every end-to-end arm over TLS "
         "(`wss://`, the only transport the official SDK speaks) unless marked `ws`."
+        + (f"  {meta['note']}" if meta.get("note") else "")
     )
     add("")
     add(
@@ -287,6 +288,7 @@ def render(results: Results, meta: dict[str, Any]) -> str:
         add(f"| {label} | {note or fmt(values)} | {method} | {sites} |")
     add("")
 
+    lines.extend(report_multi.section(results, meta))
     lines.extend(report_scaling.section(results, meta))
 
     # -- core breakdown --------------------------------------------------------
@@ -371,7 +373,7 @@ def _median(values: list[float]) -> float | None:
 
 def chart(results: Results, meta: dict[str, Any], path: Path) -> str:
     """Draw the main figures into ``path``; returns a one-line note."""
-    from . import report_scaling  # it imports this module
+    from . import report_multi, report_scaling  # they import this module
 
     try:
         import matplotlib
@@ -393,7 +395,7 @@ def chart(results: Results, meta: dict[str, Any], path: Path) -> str:
         for key, _, kind, short in EVENT_ROWS
         if short and results.values(f"{key}/rate")
     ]
-    figure, axes = plt.subplots(3, 2, figsize=(13, 13))
+    figure, axes = plt.subplots(4, 2, figsize=(13, 17))
     figure.suptitle(
         f"sansio-relay benchmarks ({meta['mode']} mode, {meta['rounds']} rounds, loopback; "
         f"bars: median, whiskers: min{DASH}max)"
@@ -466,6 +468,7 @@ def chart(results: Results, meta: dict[str, Any], path: Path) -> str:
             axis.set_yscale("log")
         axis.legend(fontsize=8)
     report_scaling.draw(axes[2][0], axes[2][1], results, meta)
+    report_multi.draw(axes[3][0], axes[3][1], results, meta)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

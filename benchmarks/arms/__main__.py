@@ -10,7 +10,8 @@ holds the protocol below.
 ARM is a client (``relay_asyncio``, ``relay_trio``, ``sdk``: the official
 ``signalwire-sdk``) or a floor (``raw_ws``, ``raw_sansio``, ``raw_trio``,
 ``raw_ws_trio``, ``raw_wsproto``: decode + ack and nothing else); MODE is ``events``,
-``dials``, ``memory`` or ``messages`` (the clients only, against
+``dials``, ``memory``, ``clients``/``multi`` (``--clients`` clients in one process:
+idle for memory, or each pushed events) or ``messages`` (the clients only, against
 ``benchmarks.message_server``: see ``messaging``).  ``--host`` is what a user
 passes: ``127.0.0.1:PORT`` means ``wss://`` (trusting
 ``SIGNALWIRE_RELAY_CA_FILE``), a ``ws://`` URL means plain WebSocket.
@@ -61,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
             "sdk",
         ],
     )
-    parser.add_argument("mode", choices=["events", "dials", "memory", "messages", "clients"])
+    parser.add_argument(
+        "mode", choices=["events", "dials", "memory", "messages", "clients", "multi"]
+    )
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--host", required=True)
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 100])

@@ -20,6 +20,7 @@ from ._common import (
     run_dial_levels,
     say,
     skip,
+    summed_statistics,
 )
 
 
@@ -68,6 +69,16 @@ async def run_asyncio_arm(arm: str, mode: str, args: argparse.Namespace) -> None
 
             await measure_clients(open_one, args.clients, asyncio.sleep)
             await _wait_for("stop")
+        return
+    if mode == "multi":  # events pushed to --clients clients in this one process
+        async with contextlib.AsyncExitStack() as stack:
+            many = [
+                await stack.enter_async_context(_make_asyncio_client(client_class, args.host))
+                for _ in range(args.clients)
+            ]
+            say({"connected": True})
+            await _wait_for("stop")
+            say({"stats": summed_statistics(many)})
         return
     memory = mode == "memory"
     if memory:

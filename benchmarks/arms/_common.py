@@ -278,6 +278,19 @@ def _statistics(client: Any) -> dict[str, Any] | None:
     return {name: getattr(stats, name, None) for name in names}
 
 
+def summed_statistics(clients: list[Any]) -> dict[str, Any] | None:
+    """``_statistics`` summed over several clients (None where there are none)."""
+    total: dict[str, Any] = {}
+    for client in clients:
+        stats = _statistics(client)
+        if stats is None:
+            return None
+        for name, value in stats.items():
+            if isinstance(value, int):
+                total[name] = total.get(name, 0) + value
+    return total
+
+
 def _tracked_calls(client: Any) -> int | None:
     calls = getattr(client, "_calls", None)
     if isinstance(calls, dict):

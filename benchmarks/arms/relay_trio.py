@@ -20,6 +20,7 @@ from ._common import (
     run_dial_levels,
     say,
     skip,
+    summed_statistics,
 )
 
 
@@ -60,6 +61,20 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
             await measure_clients(open_one, args.clients, trio.sleep)
             await _wait_for("stop", _trio_line)
 
+    async def multi() -> None:  # events pushed to --clients clients in this one process
+        await _wait_for("go", _trio_line)
+        kwargs = client_kwargs(args.host, opener, ("max_pending_calls", "max_calls"))
+        async with contextlib.AsyncExitStack() as stack:
+            many = [await stack.enter_async_context(opener(**kwargs)) for _ in range(args.clients)]
+            nursery = await stack.enter_async_context(trio.open_nursery())  # closes first
+            for client in many:
+                if hasattr(client, "incoming_calls"):
+                    nursery.start_soon(consume_calls, client, nursery)
+            say({"connected": True})
+            await _wait_for("stop", _trio_line)
+            say({"stats": summed_statistics(many)})
+            nursery.cancel_scope.cancel()
+
     async def main() -> None:
         await _wait_for("go", _trio_line)
         memory = mode == "memory"
@@ -94,4 +109,4 @@ def run_trio_arm(mode: str, args: argparse.Namespace) -> None:
 
         await run_dial_levels(dial, args.levels, args.totals, run_workers)
 
-    trio.run(clients if mode == "clients" else main)
+    trio.run({"clients": clients, "multi": multi}.get(mode, main))
