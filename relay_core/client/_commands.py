@@ -329,12 +329,6 @@ class Play(ExtraParams):
         return add_extra(params, self.extra)
 
 
-def _control_params(call: CallRef, control_id: ControlId) -> JSONDict:
-    params = _call_params(call)
-    params["control_id"] = control_id
-    return params
-
-
 @final
 @attrs.frozen(kw_only=True)
 class PlayStop(CodecCommand):
@@ -345,10 +339,6 @@ class PlayStop(CodecCommand):
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True), validator=check_control_id
     )
-
-    def to_params(self) -> JSONDict:
-        """The request's params."""
-        return _control_params(self.call, self.control_id)
 
 
 @final
@@ -365,12 +355,6 @@ class PlayPause(CodecCommand):
         metadata=wire("behavior"), default=None, validator=_optional_text("behavior")
     )
 
-    def to_params(self) -> JSONDict:
-        """The request's params."""
-        params = _control_params(self.call, self.control_id)
-        _put(params, "behavior", self.behavior)
-        return params
-
 
 @final
 @attrs.frozen(kw_only=True)
@@ -382,10 +366,6 @@ class PlayResume(CodecCommand):
     control_id: ControlId = attrs.field(
         metadata=wire("control_id", required=True), validator=check_control_id
     )
-
-    def to_params(self) -> JSONDict:
-        """The request's params."""
-        return _control_params(self.call, self.control_id)
 
 
 @final
@@ -399,12 +379,6 @@ class PlayVolume(CodecCommand):
         metadata=wire("control_id", required=True), validator=check_control_id
     )
     volume: float = attrs.field(metadata=wire("volume"), converter=_required_volume)
-
-    def to_params(self) -> JSONDict:
-        """The request's params."""
-        params = _control_params(self.call, self.control_id)
-        params["volume"] = self.volume
-        return params
 
 
 @final
