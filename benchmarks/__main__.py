@@ -12,9 +12,11 @@ throw-away ``trustme`` CA that clients trust through
 ``SIGNALWIRE_RELAY_CA_FILE``.  ``--quick`` is what CI runs (about two
 minutes on a shared 2-core machine); the full run, with the scaling arms (100,000
 live calls, 10,000 concurrent dials, 100 clients in one process), takes about
-half an hour there at the default 7 rounds (3 of them for the scaling and
-multi-client arms): ``--rounds`` and ``--scale-rounds`` trim it, ``--note`` says
-so in the report.
+half an hour there at the default 7 rounds (3 of them for the scaling,
+multi-client and messaging arms): ``--rounds`` and ``--scale-rounds`` trim it,
+``--note`` says so in the report.  Messaging (SMS sent and received, each
+client against its own fake server: ``benchmarks.messaging``) is a step of the
+rounds like the others.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import frames, mix_frames, multi, report, scaling
+from . import frames, messaging, mix_frames, multi, report, scaling
 from .runner import (
     ArmFailed,
     ArmSkipped,
@@ -42,103 +43,7 @@ from .runner import (
     Results,
     run_inproc,
 )
-
-
-@dataclass
-class Settings:
-    quick: bool
-    rounds: int
-    events: int
-    core_events: int
-    window: int
-    batch: int
-    levels: list[int]
-    totals: list[int]
-    memory_calls: int
-    event_arms: list[tuple[str, str]]
-    dial_arms: list[str]
-    memory_arms: list[str]
-    #: Live-call levels of the events arm (flat as work grows), its arms and rounds.
-    scale_live: list[int]
-    scale_arms: list[str]
-    scale_rounds: int
-    #: Live calls of the memory arm beyond ``memory_calls`` (10k is the main row).
-    memory_more: list[int]
-    #: Clients in one process (memory per idle client; events/s summed, scale rounds).
-    client_counts: list[int]
-    #: Arms of the record/collect event mix (its own rows) and its rounds.
-    mix_arms: list[str]
-    mix_rounds: int
-
-
-#: End-to-end event arms: (arm, transport).  Floors first, then the clients.
-QUICK_EVENT_ARMS = [
-    ("raw_ws", "tls"),
-    ("raw_sansio", "tls"),
-    ("raw_wsproto", "tls"),
-    ("relay_asyncio", "tls"),
-    ("relay_trio", "tls"),
-    ("sdk", "tls"),
-]
-FULL_EVENT_ARMS = [
-    ("raw_ws", "tls"),
-    ("raw_sansio", "tls"),
-    ("raw_trio", "tls"),
-    ("raw_wsproto", "tls"),
-    ("relay_asyncio", "tls"),
-    ("relay_trio", "tls"),
-    ("sdk", "tls"),
-    ("raw_ws", "ws"),
-    ("raw_trio", "ws"),
-    ("relay_asyncio", "ws"),
-    ("relay_trio", "ws"),
-]
-
-
-def settings(quick: bool, rounds: int | None) -> Settings:
-    if quick:
-        return Settings(
-            quick=True,
-            rounds=rounds or 5,
-            events=frames.CYCLE * 4,
-            core_events=frames.CYCLE * 20,
-            window=512,
-            batch=64,
-            levels=[1, 100],
-            totals=[50, 600],
-            memory_calls=10_000,
-            event_arms=QUICK_EVENT_ARMS,
-            dial_arms=["relay_asyncio", "relay_trio", "sdk"],
-            memory_arms=["core", "sdk-inproc"],
-            scale_live=[100, 10_000],
-            scale_arms=["relay_asyncio", "relay_trio"],
-            scale_rounds=1,
-            memory_more=[],
-            client_counts=[10],
-            mix_arms=["relay_asyncio", "relay_trio"],
-            mix_rounds=1,  # a smoke test in CI: the full run times it every round
-        )
-    return Settings(
-        quick=False,
-        rounds=rounds or 7,
-        events=frames.CYCLE * 30,
-        core_events=frames.CYCLE * 100,
-        window=512,
-        batch=64,
-        levels=[1, 100, 1000, 10_000],
-        totals=[300, 3000, 10_000, 20_000],
-        memory_calls=10_000,
-        event_arms=FULL_EVENT_ARMS,
-        dial_arms=["relay_asyncio", "relay_trio", "sdk"],
-        memory_arms=["core", "sdk-inproc", "sdk", "relay_asyncio", "relay_trio"],
-        scale_live=[100, 1000, 10_000, 100_000],
-        scale_arms=["relay_asyncio", "relay_trio", "sdk"],
-        scale_rounds=3,
-        memory_more=[100_000],
-        client_counts=[1, 10, 100],
-        mix_arms=["relay_asyncio", "relay_trio", "sdk"],
-        mix_rounds=rounds or 7,
-    )
+from .settings import Settings, settings
 
 
 class Bench:
@@ -384,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scale-rounds",
         type=int,
-        help="rounds of the scaling and multi-client arms (default 1 quick, 3 full)",
+        help="rounds of the scaling, multi-client and messaging arms (default 1 quick, 3 full)",
     )
     parser.add_argument("--note", default="", help="a sentence for the report's header")
     parser.add_argument(
@@ -404,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     config = settings(args.quick, args.rounds)
     if args.scale_rounds is not None:
         config.scale_rounds = max(1, args.scale_rounds)
+        config.messaging_rounds = config.scale_rounds
     placement = Placement.configure(pin=not args.no_pin)
     started = time.perf_counter()
     print(
@@ -427,6 +333,15 @@ def main(argv: list[str] | None = None) -> int:
             for arm in config.dial_arms:
                 steps.append((f"dials/{arm}", lambda r, a=arm: bench.dials(r, a)))
             steps += multi.steps(bench)
+            for arm in config.messaging_arms:
+                steps.append(
+                    (
+                        messaging.messages_key(arm),
+                        lambda r, a=arm: (
+                            messaging.messages(bench, r, a) if r < config.messaging_rounds else None
+                        ),
+                    )
+                )
             for arm in config.scale_arms:
                 for live in config.scale_live:
                     steps.append(
@@ -483,6 +398,12 @@ def main(argv: list[str] | None = None) -> int:
         "scale_live": config.scale_live,
         "client_counts": config.client_counts,
         "scale_rounds": min(config.scale_rounds, config.rounds),
+        "messaging_levels": config.messaging_levels,
+        "messaging_totals": config.messaging_totals,
+        "messaging_inbound": config.messaging_inbound,
+        "messaging_budget": config.messaging_budget,
+        "messaging_wait": config.messaging_wait,
+        "messaging_rounds": min(config.messaging_rounds, config.rounds),
         "frame_bytes": frames.mean_frame_bytes(),
         "mix": frames.stream_mix(frames.CYCLE),
         "verb_mix": mix_frames.stream_mix(),

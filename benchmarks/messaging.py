@@ -1,6 +1,9 @@
 """SMS/MMS throughput of one client against the fake server: messages/s sent and received.
 
-    python -m benchmarks.messaging [--quick] [--rounds N] [--after SECONDS]
+    python -m benchmarks.messaging [--quick] [--rounds N] [--after SECONDS] [--budget S]
+
+``python -m benchmarks`` runs it as a step of its rounds (:func:`messages`,
+the report's Messaging table); run alone it prints its own table.
 
 Per round and client arm (``relay_trio``, ``relay_asyncio``, ``sdk``: the
 official ``signalwire-sdk``), a fresh fake server (``benchmarks.message_server``)
@@ -16,16 +19,30 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .runner import ArmFailed, ArmSkipped, Child
+
+if TYPE_CHECKING:
+    from .__main__ import Bench
 
 ARMS = ["relay_trio", "relay_asyncio", "sdk"]
 
 
 def one_run(
-    arm: str, levels: list[int], totals: list[int], inbound: int, after: float
+    arm: str,
+    levels: list[int],
+    totals: list[int],
+    inbound: int,
+    after: float,
+    budget: float = 0.0,
+    wait_timeout: float = 5.0,
 ) -> list[dict[str, Any]]:
+    """One client run against a fresh fake server: a result per send level, then the inbound one.
+
+    ``budget`` (seconds, 0 for none) stops starting sends once a level has run that
+    long, so a client that loses sends (each waits ``wait_timeout`` s) stays bounded.
+    """
     server = Child(["-m", "benchmarks.message_server", "--after", str(after)], server=True)
     try:
         listening = server.expect(["host"], timeout=20)
@@ -33,7 +50,8 @@ def one_run(
             [
                 "-m", "benchmarks.arms", arm, "messages", "--host", listening["host"],
                 "--levels", *map(str, levels), "--totals", *map(str, totals),
-                "--inbound", str(inbound),
+                "--inbound", str(inbound), "--budget", str(budget),
+                "--wait-timeout", str(wait_timeout),
             ],
             {"SIGNALWIRE_RELAY_CA_FILE": listening["ca"]},
         )  # fmt: skip
@@ -54,6 +72,52 @@ def one_run(
         server.finish(timeout=10)
 
 
+def messages_key(arm: str) -> str:
+    return f"messages/{arm}"
+
+
+def messages(bench: Bench, round_index: int, arm: str) -> None:
+    """One round of ``arm``: sends at each level, then inbound, into ``bench.results``.
+
+    Keys under ``messages/ARM``: ``send/C/rate`` (messages sent and waited to their
+    final state per second at C concurrent), ``send/C/p50``, ``send/C/cpu`` (client
+    CPU s per message sent), ``send/C/lost`` (waits that timed out), ``send/C/done``;
+    ``receive/rate``, ``receive/cpu``.
+    """
+    key = messages_key(arm)
+    config = bench.config
+
+    def run() -> None:
+        results = one_run(
+            arm,
+            config.messaging_levels,
+            config.messaging_totals,
+            config.messaging_inbound,
+            0.0,
+            config.messaging_budget,
+            config.messaging_wait,
+        )
+        add = bench.results.add
+        for result in results:
+            messages_done = max(1, result["messages"])
+            if result["kind"] == "send":
+                base = f"{key}/send/{result['concurrency']}"
+                add(f"{base}/rate", round_index, result["rate"])
+                add(f"{base}/p50", round_index, result["p50"])
+                add(f"{base}/cpu", round_index, result["cpu"] / messages_done)
+                add(f"{base}/lost", round_index, result["errors"])
+                add(f"{base}/done", round_index, result["messages"])
+            else:
+                if result["messages"] < config.messaging_inbound:
+                    bench.results.fail(
+                        key, f"received {result['messages']} of {config.messaging_inbound}"
+                    )
+                add(f"{key}/receive/rate", round_index, result["rate"])
+                add(f"{key}/receive/cpu", round_index, result["cpu"] / messages_done)
+
+    bench._guard(key, run)
+
+
 def _cell(values: list[float], unit: str = "") -> str:
     if not values:
         return "-"
@@ -66,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--after", type=float, default=0.0, help="delivery receipt delay")
+    parser.add_argument("--budget", type=float, default=0.0, help="seconds per send level")
     args = parser.parse_args(argv)
     rounds = args.rounds or (2 if args.quick else 5)
     levels = [1, 50]
@@ -79,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
             if arm in notes:
                 continue
             try:
-                results = one_run(arm, levels, totals, inbound, args.after)
+                results = one_run(arm, levels, totals, inbound, args.after, args.budget)
             except ArmSkipped as exc:
                 notes[arm] = f"skipped: {exc}"
                 continue

@@ -141,7 +141,7 @@ def _note(results: Results, key: str, have_values: bool) -> str | None:
 
 
 def render(results: Results, meta: dict[str, Any]) -> str:
-    from . import report_multi, report_scaling  # they import this module
+    from . import report_messaging, report_multi, report_scaling, report_targets
 
     lines: list[str] = []
     add = lines.append
@@ -290,6 +290,7 @@ def render(results: Results, meta: dict[str, Any]) -> str:
 
     lines.extend(report_multi.section(results, meta))
     lines.extend(report_scaling.section(results, meta))
+    lines.extend(report_messaging.section(results, meta))
 
     # -- core breakdown --------------------------------------------------------
     core_profile = meta.get("core_profile")
@@ -318,7 +319,7 @@ def render(results: Results, meta: dict[str, Any]) -> str:
     add("")
     add("| target | measured (median of per-round values) | status |")
     add("|---|---|---|")
-    lines.extend(report_scaling.targets(results, meta))
+    lines.extend(report_targets.targets(results, meta))
     add("")
 
     # -- server ----------------------------------------------------------------

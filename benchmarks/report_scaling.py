@@ -1,11 +1,11 @@
-"""The report's flat-as-work-grows section, issue 17's targets and the chart's curves row."""
+"""The report's flat-as-work-grows section and the chart's curves row."""
 
 from __future__ import annotations
 
 import statistics
 from typing import Any
 
-from .report import DASH, TIMES, fmt, ratios
+from .report import DASH, fmt
 from .runner import Results
 from .scaling import clients_key, scale_key
 
@@ -30,7 +30,7 @@ def _memory_key(meta: dict[str, Any], arm: str, calls: int) -> str:
     return f"memory/{arm}" if calls == meta["memory_calls"] else f"memory/{arm}@{calls}"
 
 
-def _spread(results: Results, arm: str, levels: list[int]) -> float | None:
+def flat_spread(results: Results, arm: str, levels: list[int]) -> float | None:
     """(max - min) / min of the per-level medians: how far from flat."""
     medians = [_median(results.values(f"{scale_key(arm, live)}/rate")) for live in levels]
     have = [value for value in medians if value]
@@ -61,7 +61,7 @@ def section(results: Results, meta: dict[str, Any]) -> list[str]:
             cells = [fmt(results.values(f"{scale_key(arm, live)}/rate")) for live in levels]
             if all(cell == DASH for cell in cells):
                 continue
-            spread = _spread(results, arm, levels)
+            spread = flat_spread(results, arm, levels)
             add(
                 f"| {label} | "
                 + " | ".join(cells)
@@ -112,57 +112,6 @@ def section(results: Results, meta: dict[str, Any]) -> list[str]:
             continue
         add(f"| {label} | " + " | ".join(cells) + " |")
     add("")
-    return out
-
-
-def targets(results: Results, meta: dict[str, Any]) -> list[str]:
-    """Issue 17's goals, one row each."""
-    out = []
-
-    def row(target: str, value: float | None, text: str, ok: bool) -> None:
-        status = "not measured" if value is None else ("**met**" if ok else "**not met**")
-        out.append(f"| {target} | {text if value is not None else DASH} | {status} |")
-
-    for arm in ("relay_asyncio", "relay_trio"):
-        values = results.values(f"events/{arm}-tls/rate")
-        value = _median(values)
-        row(f"{arm} ≥ 100,000 events/s (wss)", value, fmt(values), (value or 0) >= 100_000)
-    core = results.values("events/core-minimal/rate")
-    row("relay_core ≥ 300,000 events/s", _median(core), fmt(core), (_median(core) or 0) >= 300_000)
-    for arm in ("relay_asyncio", "relay_trio"):
-        for level in (100, 1000):
-            if level not in meta["levels"]:
-                continue
-            rate = ratios(results, f"dials/{arm}/{level}/rate", f"dials/sdk/{level}/rate")
-            p99 = ratios(results, f"dials/{arm}/{level}/p99", f"dials/sdk/{level}/p99")
-            ok = (_median(rate) or 0) >= 3 and (_median(p99) or 9) <= 1 / 3
-            row(
-                f"{arm} dials at {level} concurrent: ≥ 3{TIMES} the SDK's dials/s, p99 ≤ ⅓",
-                _median(rate),
-                f"{fmt(rate, suffix=TIMES)} the dials/s; p99 {fmt(p99, suffix=TIMES)}",
-                ok,
-            )
-    for arm in ("relay_asyncio", "relay_trio"):
-        traced = results.values(f"memory/{arm}/per_call")
-        rss = results.values(f"memory/{arm}/rss_per_call")
-        ok = (_median(traced) or 1e9) <= 800 and (_median(rss) or 1e9) <= 1536
-        row(
-            f"{arm}: ≤ 800 B traced and ≤ 1.5 KB RSS per live call (realistic offers)",
-            _median(traced),
-            f"{fmt(traced)} B traced, {fmt(rss)} B RSS",
-            ok,
-        )
-    levels = meta.get("scale_live") or []
-    for arm in ("relay_asyncio", "relay_trio"):
-        spread = _spread(results, arm, levels)
-        row(
-            f"{arm} events/s flat within 10 % from {levels[0]:,} to {levels[-1]:,} live calls"
-            if levels
-            else f"{arm} events/s flat as live calls grow",
-            spread,
-            f"spread {spread * 100:.0f} %" if spread is not None else DASH,
-            spread is not None and spread <= 0.10,
-        )
     return out
 
 

@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--totals", type=int, nargs="*", default=[200, 2000])
     parser.add_argument("--json", choices=["orjson", "json"], default="orjson")
     parser.add_argument("--inbound", type=int, default=2000, help="messages mode: inbound count")
+    parser.add_argument(
+        "--budget", type=float, default=0.0, help="messages mode: seconds per send level (0: none)"
+    )
+    parser.add_argument(
+        "--wait-timeout", type=float, default=5.0, help="messages mode: longest wait per send (s)"
+    )
     args = parser.parse_args(argv)
     if len(args.levels) != len(args.totals):
         parser.error("--levels and --totals need the same length")

@@ -5,15 +5,18 @@ After ``go`` and ``connected``:
 
 1. 20 untimed sends (warm-up), then per level C workers share ``total``
    sends; each is ``send_message`` then a wait for the final state (the fake
-   delivers at once by default); prints ``{"result": {"kind": "send", ...}}``;
+   delivers at once by default); with ``--budget S`` no new send starts once
+   a level has run S seconds (so a client that loses sends cannot stretch the
+   run); prints ``{"result": {"kind": "send", ...}}`` (``unsent``: sends the
+   budget left out);
 2. prints ``{"inbound": N}`` and counts inbound messages (``incoming_messages``
    / ``on_message``) until N arrived; prints ``{"result": {"kind": "receive",
    ...}}``: the wall time from the first to the last, and this process's CPU
    time over the same window (the fake server is the slower side on one
    core; CPU per message is the client's own cost).
 
-A wait that outlives ``WAIT_TIMEOUT`` counts as an error (the official SDK
-drops states that beat its ``send_message`` reply, RELAY.md K.39).
+A wait that outlives ``--wait-timeout`` (5 s by default) counts as an error (the
+official SDK drops states that beat its ``send_message`` reply, RELAY.md K.39).
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from ._common import (
     skip,
 )
 
-WAIT_TIMEOUT = 5.0
 TO = "+15552222222"
 FROM = "+15550000000"
 
@@ -45,14 +47,18 @@ FROM = "+15550000000"
 class Level:
     """C workers share a budget of sends."""
 
-    def __init__(self, send: Callable[[], Awaitable[bool]], total: int) -> None:
+    def __init__(
+        self, send: Callable[[], Awaitable[bool]], total: int, budget: float = 0.0
+    ) -> None:
         self.send = send
         self.remaining = total
         self.errors = 0
         self.latencies: list[float] = []
+        #: No send starts after this (perf_counter); ``inf`` without a budget.
+        self.deadline = time.perf_counter() + budget if budget > 0 else float("inf")
 
     async def worker(self) -> None:
-        while self.remaining > 0:
+        while self.remaining > 0 and time.perf_counter() < self.deadline:
             self.remaining -= 1
             started = time.perf_counter()
             try:
@@ -70,10 +76,9 @@ async def run_levels(
     args: argparse.Namespace,
     run_workers: Callable[[Level, int], Awaitable[Any]],
 ) -> None:
-    for _ in range(20):
-        await send()
+    await Level(send, 20, args.budget).worker()  # warm-up, bounded like a level
     for concurrency, total in zip(args.levels, args.totals, strict=True):
-        level = Level(send, total)
+        level = Level(send, total, args.budget)
         gc.collect()
         cpu0, wall0 = cpu_seconds(), time.perf_counter()
         await run_workers(level, concurrency)
@@ -87,6 +92,7 @@ async def run_levels(
                     "concurrency": concurrency,
                     "messages": done,
                     "errors": level.errors,
+                    "unsent": level.remaining,
                     "seconds": wall,
                     "rate": done / wall if wall > 0 else 0.0,
                     "p50": percentile(level.latencies, 0.5),
@@ -162,7 +168,7 @@ def _run_trio(args: argparse.Namespace) -> None:
                 message = await client.send_message(
                     to_number=TO, from_number=FROM, context=CONTEXTS[0], body="bench"
                 )
-                with trio.move_on_after(WAIT_TIMEOUT):
+                with trio.move_on_after(args.wait_timeout):
                     await message.wait()
                     return True
                 return False
@@ -209,7 +215,7 @@ async def _run_asyncio(arm: str, args: argparse.Namespace) -> None:
                 to_number=TO, from_number=FROM, context=CONTEXTS[0], body="bench"
             )
             try:
-                await message.wait(timeout=WAIT_TIMEOUT)
+                await message.wait(timeout=args.wait_timeout)
             except TimeoutError:
                 return False
             return True
