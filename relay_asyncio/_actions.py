@@ -16,37 +16,28 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from relay_core import (
     ActionEndedError,
     ActionFinished,
+    ActionKind,
     ActionUpdated,
-    AIStop,
     CollectStartInputTimers,
-    CollectStop,
     Command,
     ControlId,
-    DetectStop,
     JSONObject,
     LocalProtocolError,
-    PayStop,
-    PlayAndCollectStop,
     PlayAndCollectVolume,
     PlayPause,
     PlayResume,
     PlayStateChanged,
     PlayStop,
     PlayVolume,
-    ReceiveFaxStop,
     RecordPause,
     RecordResume,
-    RecordStop,
-    SendFaxStop,
-    StreamStop,
-    TapStop,
-    TranscribeStop,
     check_timeout,
+    stop_command_for,
 )
 
 from ._sdk_parse import action_result, sdk_event
@@ -74,7 +65,6 @@ log = logging.getLogger("relay_asyncio")
 
 #: ``on_completed=``: a function or coroutine function taking the terminal event.
 CompletedHandler: TypeAlias = Callable[[Any], object]
-_Stop: TypeAlias = Callable[..., Command]
 
 #: Finish reasons after which ``on_completed`` is not called: the start raised
 #: for its caller (or the caller abandoned it), so the action never ran for them.
@@ -185,14 +175,14 @@ class Action:
             command(call=self.call, control_id=self.control_id, **params)
         )
 
-    async def _stop(self, command: _Stop) -> JSONObject:
+    async def _stop(self, command: Command) -> JSONObject:
         """Send the stop ``command``; ``{}`` (nothing sent) if the action already ended.
 
         As the official SDK answers a stop on a gone call; the core decides
         what "ended" means (:class:`~relay_core.ActionEndedError`).
         """
         try:
-            return await self._control(command)
+            return await self.call._request(command)
         except ActionEndedError:
             return {}
 
@@ -239,14 +229,17 @@ class PlayAction(Action):
 class _Stoppable(Action):
     """An action whose ``stop()`` sends its verb's stop sub-command."""
 
-    _stop_command: ClassVar[_Stop]
+    #: The verb, whose stop sub-command the core picks (``stop_command_for``).
+    _kind: ActionKind
 
     async def stop(self) -> JSONObject:
         """Stop the action on the server; its terminal event follows.
 
         On an action that already ended: nothing is sent, returns ``{}``.
         """
-        return await self._stop(type(self)._stop_command)
+        command = stop_command_for(self._kind, self.call.ref, self.control_id)
+        assert command is not None  # every _Stoppable kind has a stop
+        return await self._stop(command)
 
 
 class RecordAction(_Stoppable):
@@ -256,7 +249,7 @@ class RecordAction(_Stoppable):
     recording's (``None`` before, or if it failed).
     """
 
-    _stop_command = RecordStop
+    _kind = ActionKind.RECORD
 
     async def pause(self, behavior: str | None = None) -> JSONObject:
         """Pause the recording (``behavior``: ``skip`` or ``silence``)."""
@@ -293,7 +286,7 @@ class CollectAction(_Stoppable):
     """Handle of a ``calling.play_and_collect`` (``prompt_tts``...): settles on the
     collect result, not on the prompt's end."""
 
-    _stop_command = PlayAndCollectStop
+    _kind = ActionKind.PLAY_AND_COLLECT
 
     async def volume(self, volume: float) -> JSONObject:
         """Set the prompt's volume in dB (-40 to 40)."""
@@ -324,7 +317,7 @@ class CollectAction(_Stoppable):
 class StandaloneCollectAction(_Stoppable):
     """Handle of a ``calling.collect`` (no prompt)."""
 
-    _stop_command = CollectStop
+    _kind = ActionKind.COLLECT
 
     async def start_input_timers(self) -> JSONObject:
         """Start the ``initial_timeout`` clock now."""
@@ -335,7 +328,7 @@ class DetectAction(_Stoppable):
     """Handle of a ``calling.detect``: settles on the first decisive result
     (``MACHINE``/``HUMAN``/``FAX``/a digit; with ``wait_for_beep``, the beep)."""
 
-    _stop_command = DetectStop
+    _kind = ActionKind.DETECT
 
 
 class FaxAction(_Stoppable):
@@ -350,38 +343,38 @@ class FaxAction(_Stoppable):
         send: bool,
     ) -> None:
         super().__init__(call, control_id, on_completed)
-        self._fax_stop: _Stop = SendFaxStop if send else ReceiveFaxStop
+        self._kind = ActionKind.SEND_FAX if send else ActionKind.RECEIVE_FAX
 
     async def stop(self) -> JSONObject:
         """Stop sending or receiving the fax (``{}``, nothing sent, if it already ended)."""
-        return await self._stop(self._fax_stop)
+        return await super().stop()
 
 
 class TapAction(_Stoppable):
     """Handle of a ``calling.tap``: runs until stopped or the call ends."""
 
-    _stop_command = TapStop
+    _kind = ActionKind.TAP
 
 
 class StreamAction(_Stoppable):
     """Handle of a ``calling.stream``: runs until stopped or the call ends."""
 
-    _stop_command = StreamStop
+    _kind = ActionKind.STREAM
 
 
 class PayAction(_Stoppable):
     """Handle of a ``calling.pay``."""
 
-    _stop_command = PayStop
+    _kind = ActionKind.PAY
 
 
 class TranscribeAction(_Stoppable):
     """Handle of a ``calling.transcribe``: runs until stopped or the call ends."""
 
-    _stop_command = TranscribeStop
+    _kind = ActionKind.TRANSCRIBE
 
 
 class AIAction(_Stoppable):
     """Handle of a ``calling.ai``: settles when stopped (its reply) or the call ends."""
 
-    _stop_command = AIStop
+    _kind = ActionKind.AI

@@ -171,6 +171,7 @@ from .client import (
     max_calls_from,
     message_context,
     message_transition,
+    stop_command_for,
 )
 from .client._credentials import Credentials, credentials_from
 from .client._endpoint import (
@@ -367,6 +368,7 @@ __all__ = [
     "endpoint",
     "http_status_cause",
     "max_calls_from",
+    "stop_command_for",
     "media_from_wire",
     "media_list",
     "media_list_to_wire",

@@ -21,7 +21,7 @@ The rules (what ends an action, what its result is) are the core's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
@@ -34,25 +34,14 @@ from relay_core import (
     ActionFinished,
     ActionKind,
     ActionUpdated,
-    AIStop,
     CollectStartInputTimers,
-    CollectStop,
     Command,
     ControlId,
-    DetectStop,
-    PayStop,
-    PlayAndCollectStop,
     PlayAndCollectVolume,
-    QueueLeave,
-    ReceiveFaxStop,
     RecordPause,
     RecordResume,
-    RecordStop,
-    SendFaxStop,
-    StreamStop,
-    TapStop,
-    TranscribeStop,
     check_count,
+    stop_command_for,
 )
 from relay_core.wire import (
     AIPayload,
@@ -93,21 +82,6 @@ __all__ = [
 P = TypeVar("P", covariant=True)
 H = TypeVar("H", bound="Action[object]")
 T = TypeVar("T")
-
-#: The stop command of each kind that has one (``calling.<verb>.stop``).
-_STOPS: dict[ActionKind, Callable[..., Command]] = {
-    ActionKind.RECORD: RecordStop,
-    ActionKind.PLAY_AND_COLLECT: PlayAndCollectStop,
-    ActionKind.COLLECT: CollectStop,
-    ActionKind.DETECT: DetectStop,
-    ActionKind.SEND_FAX: SendFaxStop,
-    ActionKind.RECEIVE_FAX: ReceiveFaxStop,
-    ActionKind.TAP: TapStop,
-    ActionKind.STREAM: StreamStop,
-    ActionKind.PAY: PayStop,
-    ActionKind.TRANSCRIBE: TranscribeStop,
-    ActionKind.AI: AIStop,
-}
 
 
 class Action(Generic[P]):
@@ -178,9 +152,8 @@ class Action(Generic[P]):
         return self.result
 
     def _stop_command(self) -> Command | None:
-        """The command that ends it politely (leaving an ``async with``)."""
-        stop = _STOPS.get(self.kind)
-        return None if stop is None else stop(call=self.call.ref, control_id=self.control_id)
+        """The command that ends it politely (leaving an ``async with``): the core's choice."""
+        return stop_command_for(self.kind, self.call.ref, self.control_id)
 
     async def _control(self, command: Command) -> None:
         await self.call._client._request(command)
@@ -361,13 +334,15 @@ class QueueEntry(Action[QueuePayload]):
         super().__init__(call, control_id, kind)
         self.queue_name = queue
 
-    def _stop_command(self) -> Command:
+    def _stop_command(self) -> Command | None:
         ref, name = self.call.ref, self.queue_name
-        return QueueLeave(call=ref, control_id=self.control_id, queue_name=name)
+        return stop_command_for(self.kind, ref, self.control_id, queue_name=name)
 
     async def leave(self) -> None:
         """Take the call out of the queue."""
-        await self._control(self._stop_command())
+        command = self._stop_command()
+        assert command is not None  # the core's queue stop: calling.queue.leave
+        await self._control(command)
 
 
 class PendingAction(Generic[H]):

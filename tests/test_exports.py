@@ -50,7 +50,7 @@ CORE = {
     # the official SDK's RELAY_MAX_ACTIVE_CALLS, read the same way by every adapter
     "MAX_CALLS_VARIABLE", "max_calls_from",
     # actions (RELAY.md H.5): their kinds and events
-    "ActionKind", "ActionUpdated", "ActionFinished", "CallActivity",
+    "ActionKind", "ActionUpdated", "ActionFinished", "CallActivity", "stop_command_for",
     # the serve drain both adapters run
     "DEFAULT_GRACE", "DRAIN_HANGUP_TIMEOUT", "ServeSummary",
     # messaging (RELAY.md J)

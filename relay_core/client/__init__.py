@@ -23,6 +23,7 @@ from ._action_commands import (
 )
 from ._action_events import ActionFinished, ActionUpdated, CallActivity
 from ._action_kinds import ActionKind
+from ._actions import stop_command_for
 from ._collect_commands import (
     Collect,
     CollectDigits,
@@ -197,6 +198,7 @@ __all__ = [
     "Unreceive",
     "http_status_cause",
     "max_calls_from",
+    "stop_command_for",
     "AI",
     "AIHold",
     "AIMessage",

@@ -77,6 +77,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
+from .._errors import InvalidArgumentError
 from .._ids import ControlId, RequestId
 from ..wire._action_payloads import (
     CollectPayload,
@@ -94,7 +95,8 @@ from ._events import CallRef
 from ._service_commands import AIStop, PayStop, QueueLeave, TranscribeStop
 
 __all__ = [
-    "ACTIONS", "ACTION_TRANSITIONS", "ActionInput", "ActionPhase", "ActionSpec", "stop_command"
+    "ACTIONS", "ACTION_TRANSITIONS", "ActionInput", "ActionPhase", "ActionSpec", "stop_command",
+    "stop_command_for",
 ]  # fmt: skip
 
 #: The sub-commands that end an action on the server (all in the ``Command`` union).
@@ -340,22 +342,52 @@ def _spec(
     )
 
 
+def stop_command_for(
+    kind: ActionKind, call: CallRef, control_id: ControlId, *, queue_name: str | None = None
+) -> StopCommand | None:
+    """The sub-command that ends an action of ``kind`` on the server, or ``None`` if none does.
+
+    What an adapter sends for a handle's ``stop()`` (or ``leave()``, or leaving an
+    ``async with``): the verb's ``calling.<verb>.stop`` (``calling.queue.leave`` for a
+    queue), built for ``call`` and ``control_id``.  ``send_digits`` has no stop.
+
+    Args:
+        kind: the action's verb.
+        call: the call it runs on.
+        control_id: the action's id.
+        queue_name: a queue entry's queue (``calling.queue.leave`` names it); unused
+            by the other verbs.
+
+    Returns:
+        The typed stop command, ready for :meth:`RelaySession.send` (which refuses it
+        with :class:`ActionEndedError` if the action already ended), or ``None``.
+
+    Raises:
+        InvalidArgumentError: a queue without ``queue_name``.
+    """
+    stop = ACTIONS[kind].stop
+    if stop is None:
+        return None
+    if stop is QueueLeave:
+        if queue_name is None:
+            raise InvalidArgumentError("calling.queue.leave: queue_name is required")
+        return QueueLeave(call=call, control_id=control_id, queue_name=queue_name)
+    return stop(call=call, control_id=control_id)
+
+
 def stop_command(action: _Action) -> StopCommand | None:
-    """The typed stop sub-command that ends ``action`` on the server, if its verb has one.
+    """The stop of a live ``action`` (:func:`stop_command_for`, fields from its start).
 
     A stop's required fields besides ``call`` and ``control_id`` are the
     start's fields of the same name (``calling.queue.leave``'s ``queue_name``).
     """
-    stop = ACTIONS[action.kind].stop
-    if stop is None:
-        return None
-    start = action.command
-    carried = {
-        field.name: getattr(start, field.name)
-        for field in attrs.fields(stop)
-        if field.default is attrs.NOTHING and field.name not in ("call", "control_id")
-    }
-    return stop(call=action.call, control_id=action.control_id, **carried)
+    name = getattr(action.command, "queue_name", None)
+    return stop_command_for(
+        action.kind,
+        action.call,
+        action.control_id,
+        queue_name=name if isinstance(name, str) else None,
+    )
 
 
 _K = ActionKind

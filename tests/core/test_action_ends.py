@@ -226,6 +226,30 @@ def test_abandon_sends_the_typed_stop_of_its_kind(kind: ActionKind) -> None:
     assert frame["params"].get("queue_name", "support") == "support"
 
 
+@pytest.mark.parametrize("kind", sorted(ActionKind))
+def test_stop_command_for_is_the_stop_the_session_sends(kind: ActionKind) -> None:
+    """The adapters' ``stop()`` and the core's abandon build the very same stop."""
+    stop = ACTIONS[kind].stop
+    fields = {"queue_name": "support"} if stop is QueueLeave else {}
+    command = relay_core.stop_command_for(kind, A, ControlId("x"), **fields)
+    if stop is None:
+        assert command is None
+        return
+    assert type(command) is stop
+    assert command == stop(call=A, control_id=ControlId("x"), **fields)
+    session, ids = answered()
+    send(session, ids, "r1", start(_STARTS[kind], "x", **fields))
+    ids.push("r2")
+    assert session.abandon_action(ControlId("x"), now=2)
+    [frame] = frames(session)
+    assert (frame["method"], frame["params"]) == (stop.method, command.to_params())
+
+
+def test_stop_command_for_a_queue_needs_its_name() -> None:
+    with pytest.raises(relay_core.InvalidArgumentError, match="queue_name"):
+        relay_core.stop_command_for(ActionKind.QUEUE, A, ControlId("x"))
+
+
 def test_abandon_a_decided_detect_stops_it_without_a_second_verdict() -> None:
     session, ids = answered()
     send(session, ids, "r1", start(Detect, "d"))
