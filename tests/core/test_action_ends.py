@@ -230,7 +230,7 @@ def test_abandon_sends_the_typed_stop_of_its_kind(kind: ActionKind) -> None:
 def test_stop_command_for_is_the_stop_the_session_sends(kind: ActionKind) -> None:
     """The adapters' ``stop()`` and the core's abandon build the very same stop."""
     stop = ACTIONS[kind].stop
-    fields = {"queue_name": "support"} if stop is QueueLeave else {}
+    fields: dict[str, Any] = {"queue_name": "support"} if stop is QueueLeave else {}
     command = relay_core.stop_command_for(kind, A, ControlId("x"), **fields)
     if stop is None:
         assert command is None
