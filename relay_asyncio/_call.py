@@ -151,6 +151,31 @@ class Call(CallActions):
     ...) are :class:`~relay_asyncio._call_actions.CallActions`' and ``CallVerbs``'.
     """
 
+    # Defaults at class level: most calls never set these, and each attribute an
+    # instance holds costs it ~9 B (CPython 3.11 sizes an object's attribute values
+    # by what ``__init__`` stores).  Assigning one on an instance (user code may set
+    # its own attributes too, as on the official SDK's plain ``Call``) works as usual.
+    #: The official SDK's ``project_id`` and ``segment_id`` (set by the client).
+    project_id: str = ""
+    segment_id: str = ""
+    end_reason: str | None = None
+    #: The other leg of the bridge, while there is one.
+    peer: Call | None = None
+    #: Events dropped because this call's listeners fell behind.
+    dropped_events: int = 0
+    _device: dict[str, JSONValue] | None = None  # built on first access
+    # Built on first use (a listener, a waiter, a delivery to a listener): most
+    # calls never need them, and a deque or an Event costs ~760 B.
+    _listeners: dict[str, list[EventHandler]] | None = None
+    _waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] | None = None
+    # Bounded (CALL_EVENT_BUFFER): a listener that never returns costs at most that
+    # many events; past it the oldest are dropped and counted.
+    _inbox: deque[tuple[list[EventHandler], RelayEvent]] | None = None
+    _worker: asyncio.Task[None] | None = None
+    _ended: asyncio.Event | None = None
+    _end_event: RelayEvent | CallStateChanged | None = None  # built when asked
+    _closed: RelayError | None = None
+
     def __init__(self, client: CallHost, info: CallInfo) -> None:
         self._client = client
         self.call_id: str = info.call_id
@@ -160,26 +185,6 @@ class Call(CallActions):
         self.context: str = info.context or ""
         self.state: str = info.state
         self._device_info: Device | None = None
-        self._device: dict[str, JSONValue] | None = None
-        self.end_reason: str | None = None
-        #: The official SDK's ``project_id`` and ``segment_id`` (set by the client).
-        self.project_id: str = ""
-        self.segment_id: str = ""
-        #: The other leg of the bridge, while there is one.
-        self.peer: Call | None = None
-        # Built on first use (a listener, a waiter, a delivery to a listener):
-        # most calls never need them, and a deque or an Event costs ~760 B.
-        self._listeners: dict[str, list[EventHandler]] | None = None
-        self._waiters: list[tuple[str, Predicate | None, asyncio.Future[Any]]] | None = None
-        # Bounded (CALL_EVENT_BUFFER): a listener that never returns costs at
-        # most that many events; past it the oldest are dropped and counted.
-        self._inbox: deque[tuple[list[EventHandler], RelayEvent]] | None = None
-        #: Events dropped because this call's listeners fell behind.
-        self.dropped_events = 0
-        self._worker: asyncio.Task[None] | None = None
-        self._ended: asyncio.Event | None = None
-        self._end_event: RelayEvent | CallStateChanged | None = None  # built when asked
-        self._closed: RelayError | None = None
         self._update(info)
 
     def __repr__(self) -> str:
@@ -369,10 +374,12 @@ class Call(CallActions):
     def _update(self, info: CallInfo) -> None:
         self.state = info.state
         self.node_id = self.node_id or info.node_id
-        self.end_reason = info.end_reason or self.end_reason
+        if info.end_reason:
+            self.end_reason = info.end_reason
         if info.device is not None and info.device is not self._device_info:
             self._device_info = info.device
-            self._device = None
+            if self._device is not None:
+                self._device = None
 
     def _deliver(self, event: CallEvent) -> None:
         event_type = event.event_type

@@ -72,5 +72,12 @@ async def test_an_inbound_call_carries_project_and_segment(server: ScriptedServe
         call = await offered.get()
         assert (call.project_id, call.segment_id, call.context) == ("proj-9", "seg-1", "office")
         await peer.event("calling.call.receive", {"node_id": "n1", "call_id": "in-2"})
-        call = await offered.get()
-        assert (call.project_id, call.segment_id) == ("proj-1", "")  # the client's project
+        second = await offered.get()
+        assert (second.project_id, second.segment_id) == ("proj-1", "")  # the client's project
+        # A plain class, as the official SDK's: a program may keep its own attributes on a
+        # call, and defaults held at class level (to save memory) stay per call.
+        call.note = "vip"  # type: ignore[attr-defined]  # a user's own attribute
+        call.peer, call.dropped_events, call.end_reason = second, 3, "hangup"
+        assert call.note == "vip"  # type: ignore[attr-defined]
+        assert (second.peer, second.dropped_events, second.end_reason) == (None, 0, None)
+        assert not hasattr(second, "note") and Call.peer is None
