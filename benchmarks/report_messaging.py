@@ -117,7 +117,12 @@ def section(results: Results, meta: dict[str, Any]) -> list[str]:
 
 
 def targets(results: Results, meta: dict[str, Any]) -> list[str]:
-    """Goal 5's rows: each adapter's messages/s sent and received, beside the SDK."""
+    """Goal 5's rows: each adapter's messages/s sent and received, beside the SDK.
+
+    Judged on what the client decides: sent/s at least the SDK's at every level (within
+    a round) and no send lost.  Received/s is shown with its ratio but not judged: the
+    fake server injecting the messages sets that pace for every client alike.
+    """
     levels: list[int] = meta.get("messaging_levels") or []
     out = []
     for arm in ("relay_asyncio", "relay_trio"):
@@ -132,7 +137,6 @@ def targets(results: Results, meta: dict[str, Any]) -> list[str]:
         ratio = _versus(results, key, "receive/rate")
         received = results.values(f"{key}/receive/rate")
         parts.append(f"received {fmt(received)}/s ({_times(ratio)} SDK)")
-        medians.append(statistics.median(ratio) if ratio else None)
         lost, _ = _lost(results, key, levels)
         measured = bool(received) and all(value is not None for value in medians)
         ok = measured and all((value or 0) >= 1 for value in medians) and not lost
@@ -141,7 +145,8 @@ def targets(results: Results, meta: dict[str, Any]) -> list[str]:
             parts.append(f"{lost:,.0f} sends lost")
         text = "; ".join(parts) if received else DASH
         out.append(
-            f"| {arm} messages/s sent (every level) and received, beside the SDK: "
-            f"≥ the SDK's within a round, no send lost | {text} | {status} |"
+            f"| {arm} messages/s sent and received, beside the SDK: sent/s ≥ the SDK's at "
+            f"every level (within a round), no send lost (received/s shown, paced by the "
+            f"fake server) | {text} | {status} |"
         )
     return out

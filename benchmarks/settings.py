@@ -83,7 +83,8 @@ def settings(quick: bool, rounds: int | None) -> Settings:
             memory_calls=10_000,
             event_arms=QUICK_EVENT_ARMS,
             dial_arms=["relay_asyncio", "relay_trio", "sdk"],
-            memory_arms=["core", "sdk-inproc"],
+            # deterministic and ~6 s each: the adapters too, so CI sees their goal 2 rows
+            memory_arms=["core", "sdk-inproc", "relay_asyncio", "relay_trio"],
             scale_live=[100, 10_000],
             scale_arms=["relay_asyncio", "relay_trio"],
             scale_rounds=1,
@@ -123,7 +124,7 @@ def settings(quick: bool, rounds: int | None) -> Settings:
         messaging_levels=[1, 50],
         messaging_totals=[500, 3000],
         messaging_inbound=3000,
-        messaging_budget=15.0,
+        messaging_budget=10.0,
         messaging_wait=5.0,
         messaging_rounds=3,
     )

@@ -76,7 +76,8 @@ async def run_levels(
     args: argparse.Namespace,
     run_workers: Callable[[Level, int], Awaitable[Any]],
 ) -> None:
-    await Level(send, 20, args.budget).worker()  # warm-up, bounded like a level
+    # Warm-up, bounded too (at most 5 s with a budget): a client losing sends waits each out.
+    await Level(send, 20, min(args.budget, 5.0)).worker()
     for concurrency, total in zip(args.levels, args.totals, strict=True):
         level = Level(send, total, args.budget)
         gc.collect()
