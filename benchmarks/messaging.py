@@ -19,12 +19,21 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from .runner import ArmFailed, ArmSkipped, Child
+from .runner import ArmFailed, ArmSkipped, Child, Results
 
-if TYPE_CHECKING:
-    from .__main__ import Bench
+
+class Bench(Protocol):
+    """What :func:`messages` uses of ``benchmarks.__main__.Bench`` (not imported: the
+    tests import this module, and type-checking them should not pull in the orchestrator)."""
+
+    config: Any
+    results: Results
+
+    def _guard(self, key: str, run: Callable[[], None]) -> None: ...
+
 
 ARMS = ["relay_trio", "relay_asyncio", "sdk"]
 
