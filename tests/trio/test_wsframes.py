@@ -74,7 +74,7 @@ async def test_sent_texts_are_valid_masked_frames() -> None:
     frames: list[Frame] = []
     while len(frames) < len(texts):
         frames += await server.frames()  # the server's parser requires masking
-    assert [(f.opcode, f.fin, f.data.decode()) for f in frames] == [
+    assert [(f.opcode, f.fin, bytes(f.data).decode()) for f in frames] == [
         (Opcode.TEXT, True, text) for text in texts
     ]
     assert server.protocol.parser_exc is None
