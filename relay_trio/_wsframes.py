@@ -75,10 +75,13 @@ class FrameReader:
         self._parts: list[bytes] = []
         self._held = 0
         self._needed = 0
-        limit = protocol.max_message_size
-        self._limit = (1 << 63) if limit is None else limit
+        # websockets >= 15 names the limit and the fragment count so; older
+        # releases (the trio extra allows 13) get websockets' own path only.
+        known = hasattr(protocol, "max_message_size") and hasattr(protocol, "current_size")
+        limit = getattr(protocol, "max_message_size", None)
+        self._limit = (1 << 63) if limit is None else int(limit)
         #: Everything goes to the protocol from now on (it logs frames, or the stream broke).
-        self._slow = protocol.debug
+        self._slow = protocol.debug or not known
 
     def feed(self, data: bytes | bytearray, messages: list[bytes]) -> None:
         """Append the messages that ``data`` completes to ``messages``."""
