@@ -6,6 +6,8 @@ own: the reader gets every message of one read at once, and a flush writes
 all its frames with one ``send_all``.  (websockets' own trio client and
 trio-websocket hand each message across tasks and write each frame alone;
 benchmarks/RESULTS.md measures the difference.)
+Whole text frames are framed and unframed by relay_trio._wsframes, every
+other frame by the protocol (so its rules all hold).
 
 RELAY.md A: ``wss://<host>`` with no path; the host is a Space host or
 ``host:port``; a full ``ws://`` / ``wss://`` URL is accepted too (tests and
