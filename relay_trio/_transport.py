@@ -6,6 +6,8 @@ own: the reader gets every message of one read at once, and a flush writes
 all its frames with one ``send_all``.  (websockets' own trio client and
 trio-websocket hand each message across tasks and write each frame alone;
 benchmarks/RESULTS.md measures the difference.)
+Whole text frames are framed and unframed by relay_trio._wsframes, every
+other frame by the protocol (so its rules all hold).
 
 RELAY.md A: ``wss://<host>`` with no path; the host is a Space host or
 ``host:port``; a full ``ws://`` / ``wss://`` URL is accepted too (tests and
@@ -41,6 +43,8 @@ from relay_core import (
     space_host,
     wire_logger,
 )
+
+from ._wsframes import FrameReader, encode_texts
 
 __all__ = [
     "DEFAULT_HOST",
@@ -176,6 +180,8 @@ class WebSocket:
         self._reader = False
         self._done = trio.Event()
         self.close_reason = ""
+        self._frames = FrameReader(protocol, self._messages)
+        self._fast_send = not protocol.debug  # frames logged at DEBUG: websockets frames them
         # The TLS object of a trio.SSLStream, to take every record already
         # received at once (see ``_drain_tls``); None for plain streams.
         self._tls: ssl.SSLObject | None = None
@@ -208,14 +214,14 @@ class WebSocket:
                 except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                     data = b""
                     self.close_reason = repr(exc.__cause__ or exc)
+                messages = []
                 if data:
-                    protocol.receive_data(data)
+                    self._frames.feed(data, messages)
                     if tls is not None:
-                        self._drain_tls(tls)
+                        self._drain_tls(tls, messages)
                 else:
                     self._eof = True
-                    protocol.receive_eof()
-                messages = self._messages(protocol.events_received())
+                    self._frames.feed_eof(messages)
                 if replies := protocol.data_to_send():  # pongs, the close reply, end of stream
                     async with self._lock:
                         await self._write(replies)
@@ -237,10 +243,15 @@ class WebSocket:
         protocol = self._protocol
         if protocol.state is not OPEN:
             return False
-        send_text = protocol.send_text
-        for text in texts:
-            send_text(text.encode())
-        await self._write(protocol.data_to_send())
+        if self._fast_send:
+            out = protocol.data_to_send()  # anything the protocol queued goes first
+            encode_texts(texts, out)
+        else:
+            send_text = protocol.send_text
+            for text in texts:
+                send_text(text.encode())
+            out = protocol.data_to_send()
+        await self._write(out)
         return True
 
     @property
@@ -272,7 +283,7 @@ class WebSocket:
 
     # -- internals ------------------------------------------------------------------
 
-    def _drain_tls(self, tls: ssl.SSLObject) -> None:
+    def _drain_tls(self, tls: ssl.SSLObject, messages: list[bytes]) -> None:
         """Feed the protocol every TLS record the last read already brought in.
 
         ``SSLStream.receive_some`` decrypts one record per call, so a server
@@ -283,7 +294,7 @@ class WebSocket:
         TLS object wants to send (a key update reply) stay in its buffer and
         leave, in order, with the next write.
         """
-        protocol = self._protocol
+        frames = self._frames
         while True:
             try:
                 data = tls.read(_TLS_READ_SIZE)
@@ -292,11 +303,11 @@ class WebSocket:
             except ssl.SSLError as exc:  # close_notify, or a broken stream
                 self.close_reason = self.close_reason or repr(exc)
                 self._eof = True
-                protocol.receive_eof()
+                frames.feed_eof(messages)
                 return
             if not data:
                 return
-            protocol.receive_data(data)
+            frames.feed(data, messages)
 
     def _messages(self, events: Sequence[object]) -> list[bytes]:
         messages: list[bytes] = []
@@ -339,6 +350,32 @@ class WebSocket:
             self.close_reason = "the stream ended without a close frame"
 
 
+def _upgrade_data(ws: WebSocket, protocol: ClientProtocol, data: bytes, seen: bytes) -> bytes:
+    """Feed one read of the upgrade; the last bytes fed (``seen`` for the next read).
+
+    The protocol gets the response head alone; what follows goes through the
+    frame reader, whose fast path needs the protocol's parser at a frame
+    boundary (see relay_trio._wsframes).
+    """
+    window = seen + data
+    end = window.find(b"\r\n\r\n")
+    if end < 0:
+        protocol.receive_data(data)
+        return window[-3:]
+    cut = end + 4 - len(seen)
+    protocol.receive_data(data[:cut])
+    # Frames sent right after the 101 arrive in the same read: keep them.
+    messages = ws._messages(protocol.events_received())
+    if rest := data[cut:]:
+        if protocol.state is OPEN:
+            ws._frames.feed(rest, messages)
+        else:  # no upgrade (a body follows), or a failed one
+            protocol.receive_data(rest)
+            messages += ws._messages(protocol.events_received())
+    ws._pending = messages
+    return b""
+
+
 async def _handshake(stream: trio.abc.Stream, url: str) -> WebSocket:
     protocol = ClientProtocol(parse_uri(url), max_size=MAX_MESSAGE_SIZE, logger=_WIRE_LOG)
     request = protocol.connect()
@@ -346,16 +383,15 @@ async def _handshake(stream: trio.abc.Stream, url: str) -> WebSocket:
     protocol.send_request(request)
     await stream.send_all(b"".join(protocol.data_to_send()))
     ws = WebSocket(stream, protocol)
+    seen = b""  # the last bytes fed: the end of the response head may straddle reads
     while protocol.state is State.CONNECTING and protocol.handshake_exc is None:
         data = await stream.receive_some()
         if data:
-            protocol.receive_data(data)
+            seen = _upgrade_data(ws, protocol, bytes(data), seen)
         else:
             protocol.receive_eof()
             if protocol.handshake_exc is None:
                 raise trio.BrokenResourceError("the server closed during the upgrade")
-        # Frames sent right after the 101 arrive in the same read: keep them.
-        ws._pending = ws._messages(protocol.events_received())
     if protocol.handshake_exc is not None:
         raise protocol.handshake_exc
     return ws
