@@ -80,6 +80,9 @@ async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
 class SessionLoop(ClientBase):
     """The tasks and the socket they share (see the module docstring)."""
 
+    #: True while ``_receive`` pumps: its flushes write at once (see ``_flush``).
+    _reading = False
+
     if TYPE_CHECKING:
 
         def _dispatch(self) -> None: ...  # relay_asyncio._dispatch
@@ -239,7 +242,11 @@ class SessionLoop(ClientBase):
                 receive_text(text, now=now)
             except RemoteProtocolError as exc:
                 log.debug("dropped a malformed frame: %s", exc)
-        self._pump()
+        self._reading = True
+        try:
+            self._pump()
+        finally:
+            self._reading = False
         ws = self._ws
         return bool(self._held) or (ws is not None and ws.paused)
 
@@ -330,9 +337,11 @@ class SessionLoop(ClientBase):
         frames = self._session.messages_to_send()
         if not frames:
             return
-        if self._drained and not ws.paused and ws.protocol.state is OPEN:
-            # The writer is idle (nothing queued before these) and the transport
-            # takes more: write now, without a task switch.
+        if self._reading and self._drained and not ws.paused and ws.protocol.state is OPEN:
+            # The replies to a read (already one batch), the writer idle (nothing
+            # queued before them) and the transport taking more: write now, with
+            # no task switch.  Other flushes (concurrent dials, say) go through the
+            # writer, which takes all of one loop turn's frames in one write.
             _write_frames(ws, frames)
             return
         self._outq.extend(frames)

@@ -14,10 +14,12 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from websockets.asyncio.server import serve
+
 from relay_asyncio import RelayClient
 from relay_asyncio._transport import RelayConnection
 
-from .scripted import Peer, scenario, scripted_server
+from .scripted import Peer, ScriptedServer, scenario
 
 
 def state(index: int) -> dict[str, str]:
@@ -38,10 +40,15 @@ async def acked(peer: Peer, *indexes: int) -> None:
 
 
 @asynccontextmanager
-async def connected() -> AsyncIterator[tuple[RelayClient, Peer]]:
-    async with scripted_server() as server:
-        client = RelayClient(project="p", token="t", host=server.url, contexts=[])
-        async with client:
+async def connected(receive_buffer: int | None = None) -> AsyncIterator[tuple[RelayClient, Peer]]:
+    """A client and its server end; ``receive_buffer``: the server socket's SO_RCVBUF."""
+    server = ScriptedServer()
+    async with serve(server.handler, "127.0.0.1", 0, ping_interval=None) as listening:
+        (sock,) = listening.sockets
+        if receive_buffer is not None:  # set before accepting: the window is sized by it
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        url = f"ws://127.0.0.1:{sock.getsockname()[1]}"
+        async with RelayClient(project="p", token="t", host=url, contexts=[]) as client:
             yield client, await server.accept()
 
 
@@ -65,41 +72,36 @@ async def test_one_read_with_fragments_binary_and_invalid_utf8() -> None:
 
 @scenario(seconds=30)
 async def test_reading_pauses_while_the_replies_cannot_leave() -> None:
-    async with connected() as (client, peer):
+    async with connected(receive_buffer=16 * 1024) as (client, peer):
         ws = client._ws
         assert isinstance(ws, RelayConnection)
-        # A small kernel send buffer, and a server that stops reading: the
-        # client's acks soon back up into its transport's write buffer.
+        # Small kernel buffers, and a server that stops reading: the client's
+        # acks soon back up into its transport's write buffer.
         ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
         peer.ws.transport.pause_reading()
         limit = ws.transport.get_write_buffer_limits()[1]  # the high-water mark
-        backed_up = asyncio.Event()
-        pushed = asyncio.create_task(push(peer, backed_up))
-        while ws.transport.get_write_buffer_size() <= limit:
-            assert not pushed.done()
+        count = 10_000  # the acks of ~2,000 fill every buffer on the way
+        pushed = asyncio.create_task(push(peer, count))
+        while not ws.paused:  # the write buffer went over its high-water mark
             await asyncio.sleep(0.001)
-        backed_up.set()
         await asyncio.sleep(0.2)
-        # Paused: what it read since is not acknowledged into an ever-growing buffer,
-        # and the server's writes wait in the kernel, not in the client.
+        # Reading paused: what came in since is not acknowledged into an
+        # ever-growing buffer; the rest waits in the kernel, not in the client.
         assert ws.transport.get_write_buffer_size() < limit + 64 * 1024
         received = client.statistics().events_received
+        assert received < count
         await asyncio.sleep(0.2)
         assert client.statistics().events_received == received
-        assert not pushed.done()
         peer.ws.transport.resume_reading()  # the server reads again: everything flows
-        count = await pushed
+        await pushed
         await acked(peer, count - 1)
         assert client.statistics().events_received == count
 
 
-async def push(peer: Peer, stop: asyncio.Event) -> int:
-    """Events, 100 a write, each write waiting for the socket to take it, until ``stop``."""
-    count = 0
-    while not stop.is_set():
-        for _ in range(100):
-            peer.ws.protocol.send_text(event(count))
-            count += 1
+async def push(peer: Peer, count: int) -> None:
+    """``count`` events, 100 a write, each write waiting for the socket to take it."""
+    for start in range(0, count, 100):
+        for index in range(start, start + 100):
+            peer.ws.protocol.send_text(event(index))
         peer.ws.send_data()
         await peer.ws.drain()
-    return count
