@@ -5,12 +5,12 @@ The socket feeds the core every message of a read at once, synchronously
 and pumps once per read.  The reader task (``_run_socket``, ``_read``) only
 waits: for held offers to settle or the write buffer to drain (reading paused
 meanwhile), and for the socket to close, when it runs the core's reconnect
-policy (``_reconnect``).  ``_flush`` writes at once when it can, else hands
-the frames to the writer task (``_writer``), which waits out back-pressure;
-the timer (``_run_timer``) sleeps until ``next_deadline()``.  ``_pump`` runs
-after every core mutation: replies out, waiters woken, the timer re-armed if
-its deadline moved earlier.  ``_shutdown`` is the bounded, orderly end of all
-of it.
+policy (``_reconnect``).  The replies to a read are written at once, in one
+write; other frames go to the writer task (``_writer``), which coalesces a
+loop turn's frames and waits out back-pressure.  The timer (``_run_timer``)
+sleeps until ``next_deadline()``.  ``_pump`` runs after every core mutation:
+replies out, waiters woken, the timer re-armed if its deadline moved earlier.
+``_shutdown`` is the bounded, orderly end of all of it.
 """
 
 from __future__ import annotations

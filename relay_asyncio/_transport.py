@@ -2,9 +2,10 @@
 
 The socket is websockets' asyncio connection with one change
 (:class:`RelayConnection`): inbound messages are handed over per read, not
-one ``recv()`` at a time.  :func:`failure_cause` is this adapter's tiny map from its exceptions to
-:class:`relay_core.FailureCause`; whether to retry is the core's
-:class:`relay_core.ConnectPolicy`.  websockets logs through
+one ``recv()`` at a time (relay_trio's ``WebSocket`` does the same on trio
+streams).  :func:`failure_cause` is this adapter's tiny map from its
+exceptions to :class:`relay_core.FailureCause`; whether to retry is the
+core's :class:`relay_core.ConnectPolicy`.  websockets logs through
 :func:`relay_core.wire_logger`: frames are described, never quoted.
 """
 
