@@ -35,7 +35,7 @@ from relay_core import (
 )
 
 from ._base import ClientBase
-from ._transport import RelayConnection, close_detail, open_socket
+from ._transport import RelayConnection, close_detail, open_socket, write_texts
 
 log = logging.getLogger("relay_asyncio")
 
@@ -45,28 +45,6 @@ MAX_FRAME = MAX_FRAME_BYTES
 CLOSE_GRACE = 0.5
 
 
-def _write_frames(ws: ClientConnection, frames: list[str]) -> None:
-    """Frame ``frames`` as text messages and hand them to the transport in one write.
-
-    ``ws.send()`` per frame costs a TLS record and a ``send(2)`` each.
-    """
-    protocol = ws.protocol
-    send_text = protocol.send_text
-    for frame in frames:
-        send_text(frame.encode())
-    data = protocol.data_to_send()
-    if all(data):  # no end-of-stream marker: one coalesced write
-        ws.transport.write(b"".join(data))
-    else:  # never while open; keep websockets' own handling of the marker
-        for chunk in data:
-            if chunk:
-                ws.transport.write(chunk)
-            elif ws.transport.can_write_eof():
-                ws.transport.write_eof()
-            else:
-                ws.transport.close()
-
-
 async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
     """Send ``frames`` in one write inside the connection's ``send_context()``.
 
@@ -74,7 +52,7 @@ async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
     while the transport's write buffer is above its high-water mark.
     """
     async with ws.send_context():
-        _write_frames(ws, frames)
+        write_texts(ws, frames)
 
 
 class SessionLoop(ClientBase):
@@ -342,7 +320,7 @@ class SessionLoop(ClientBase):
             # queued before them) and the transport taking more: write now, with
             # no task switch.  Other flushes (concurrent dials, say) go through the
             # writer, which takes all of one loop turn's frames in one write.
-            _write_frames(ws, frames)
+            write_texts(ws, frames)
             return
         self._outq.extend(frames)
         self._drained = False

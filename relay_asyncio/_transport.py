@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import socket
 import ssl
+import struct
 import traceback
 from collections.abc import Callable
 from typing import Any, Final, cast
@@ -22,16 +24,26 @@ from typing import Any, Final, cast
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
     InvalidHandshake,
+    InvalidState,
     InvalidStatus,
     InvalidURI,
     WebSocketException,
 )
 from websockets.frames import Frame, Opcode
-from websockets.protocol import Event
+from websockets.protocol import OPEN, Event
+from websockets.speedups import apply_mask
 
 from relay_core import ConnectionFailedError, FailureCause, http_status_cause, wire_logger
 
-__all__ = ["RelayConnection", "Sink", "close_detail", "failure_cause", "open_socket"]
+__all__ = [
+    "RelayConnection",
+    "Sink",
+    "close_detail",
+    "failure_cause",
+    "frame_texts",
+    "open_socket",
+    "write_texts",
+]
 
 #: websockets logs frames through this: described, never quoted (no credential).
 _WIRE_LOG: Final = wire_logger("websockets.client")
@@ -161,6 +173,63 @@ class RelayConnection(ClientConnection):
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+
+def frame_texts(texts: list[str]) -> bytes:
+    """``texts`` as one run of masked, unfragmented client text frames (RFC 6455 5.2).
+
+    What websockets' ``send_text`` writes, byte for byte but the random
+    masks, at a quarter of the cost: no ``Frame`` object, no ``BytesIO``,
+    and one ``os.urandom`` for every mask of the batch, not one per frame.
+    """
+    masks = os.urandom(4 * len(texts))
+    out: list[bytes] = []
+    append = out.append
+    start = 0
+    for text in texts:
+        data = text.encode()
+        length = len(data)
+        if length < 126:
+            append(bytes((0x81, 0x80 | length)))
+        elif length < 65536:
+            append(struct.pack("!BBH", 0x81, 0xFE, length))
+        else:
+            append(struct.pack("!BBQ", 0x81, 0xFF, length))
+        mask = masks[start : start + 4]
+        start += 4
+        append(mask)
+        append(apply_mask(data, mask))
+    return b"".join(out)
+
+
+def write_texts(ws: ClientConnection, texts: list[str]) -> None:
+    """Send ``texts`` as text messages with one ``transport.write`` (the connection open).
+
+    ``ws.send()`` per message costs a TLS record and a ``send(2)`` each.  With
+    frame logging on (the wire logger at DEBUG) or an extension negotiated,
+    websockets frames them itself (its log describes each frame).
+    """
+    protocol = ws.protocol
+    if protocol.debug or protocol.extensions or protocol.expect_continuation_frame:
+        for text in texts:
+            protocol.send_text(text.encode())
+        data = protocol.data_to_send()
+    else:
+        if protocol.state is not OPEN:  # send_text's own check, kept
+            raise InvalidState(f"connection is {protocol.state.name.lower()}")
+        data = protocol.data_to_send()  # anything websockets queued goes first
+        data.append(frame_texts(texts))
+    transport = ws.transport
+    if all(data):  # no end-of-stream marker: one coalesced write
+        transport.write(b"".join(data))
+    else:  # never while open; keep websockets' own handling of the marker
+        for chunk in data:
+            if chunk:
+                transport.write(chunk)
+            elif transport.can_write_eof():
+                transport.write_eof()
+            else:
+                transport.close()
 
 
 @functools.cache

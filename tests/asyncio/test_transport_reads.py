@@ -15,9 +15,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from websockets.asyncio.server import serve
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import OPEN
+from websockets.streams import StreamReader
+from websockets.uri import parse_uri
 
 from relay_asyncio import RelayClient
-from relay_asyncio._transport import RelayConnection
+from relay_asyncio._transport import RelayConnection, frame_texts
 
 from .scripted import Peer, ScriptedServer, scenario
 
@@ -105,3 +110,37 @@ async def push(peer: Peer, count: int) -> None:
             peer.ws.protocol.send_text(event(index))
         peer.ws.send_data()
         await peer.ws.drain()
+
+
+def frames_of(data: bytes) -> list[tuple[bytes, Frame]]:
+    """Parse client frames (as a server does): each frame's header but the mask, and the frame."""
+    reader = StreamReader()
+    reader.feed_data(data)
+    reader.feed_eof()
+    out = []
+    while reader.buffer:
+        start = len(data) - len(reader.buffer)
+        try:
+            next(Frame.parse(reader.read_exact, mask=True))
+        except StopIteration as done:
+            frame: Frame = done.value
+        end = len(data) - len(reader.buffer)
+        out.append((data[start : end - len(frame.data) - 4], frame))
+    return out
+
+
+def test_frame_texts_writes_what_websockets_writes_but_the_masks() -> None:
+    texts = ["", "{}", "é" * 62, "x" * 125, "x" * 126, "x" * 65535, "x" * 65536, '{"a":1}']
+    ours = frame_texts(texts)
+    client = ClientProtocol(parse_uri("ws://relay.test/"))
+    client.state = OPEN
+    for text in texts:
+        client.send_text(text.encode())
+    theirs = frames_of(b"".join(client.data_to_send()))
+    parsed = frames_of(ours)
+    assert [header for header, _ in parsed] == [header for header, _ in theirs]
+    assert [(f.opcode, f.fin, f.data) for _, f in parsed] == [
+        (Opcode.TEXT, True, text.encode()) for text in texts
+    ]
+    masks = [ours[len(h) : len(h) + 4] for h, _ in parsed[:1]]
+    assert masks != [b"\0\0\0\0"]  # masked for real (RFC 6455 5.3)
