@@ -1,10 +1,15 @@
 """The asyncio client's session loop: open, read, write, time, reconnect, close.
 
-The reader (``_run_socket``, ``_read``) feeds the core and, when the socket
-closes, runs the core's reconnect policy (``_reconnect``); the writer sends
-what ``_flush`` handed it; the timer (``_run_timer``) sleeps until
-``next_deadline()``.  ``_pump`` runs after every core mutation: replies out,
-waiters woken, the timer re-armed if its deadline moved earlier.
+The socket feeds the core every message of a read at once, synchronously
+(``_receive``, the sink of :class:`~relay_asyncio._transport.RelayConnection`),
+and pumps once per read.  The reader task (``_run_socket``, ``_read``) only
+waits: for held offers to settle or the write buffer to drain (reading paused
+meanwhile), and for the socket to close, when it runs the core's reconnect
+policy (``_reconnect``).  The replies to a read are written at once, in one
+write; other frames go to the writer task (``_writer``), which coalesces a
+loop turn's frames and waits out back-pressure.  The timer (``_run_timer``)
+sleeps until ``next_deadline()``.  ``_pump`` runs after every core mutation:
+replies out, waiters woken, the timer re-armed if its deadline moved earlier.
 ``_shutdown`` is the bounded, orderly end of all of it.
 """
 
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import OPEN
 
 from relay_core import (
     MAX_FRAME_BYTES,
@@ -29,7 +35,7 @@ from relay_core import (
 )
 
 from ._base import ClientBase
-from ._transport import close_detail, open_socket
+from ._transport import RelayConnection, close_detail, open_socket, write_texts
 
 log = logging.getLogger("relay_asyncio")
 
@@ -40,32 +46,20 @@ CLOSE_GRACE = 0.5
 
 
 async def _send_all(ws: ClientConnection, frames: list[str]) -> None:
-    """Send ``frames`` as text messages in one transport write (one TLS record batch).
+    """Send ``frames`` in one write inside the connection's ``send_context()``.
 
-    ``ws.send()`` per frame costs a TLS write and a ``send(2)`` each; this
-    frames them all with the connection's sans-I/O protocol inside its own
-    ``send_context()`` (same state checks, closing and flow control as
-    ``send()``) and hands the bytes to the transport at once.
+    The same state checks, closing and flow control as ``send()``: it waits
+    while the transport's write buffer is above its high-water mark.
     """
     async with ws.send_context():
-        protocol = ws.protocol
-        for frame in frames:
-            protocol.send_text(frame.encode())
-        data = protocol.data_to_send()
-        if all(data):  # no end-of-stream marker: one coalesced write
-            ws.transport.write(b"".join(data))
-        else:  # never while open; keep websockets' own handling of the marker
-            for chunk in data:
-                if chunk:
-                    ws.transport.write(chunk)
-                elif ws.transport.can_write_eof():
-                    ws.transport.write_eof()
-                else:
-                    ws.transport.close()
+        write_texts(ws, frames)
 
 
 class SessionLoop(ClientBase):
     """The tasks and the socket they share (see the module docstring)."""
+
+    #: True while ``_receive`` pumps: its flushes write at once (see ``_flush``).
+    _reading = False
 
     if TYPE_CHECKING:
 
@@ -84,7 +78,7 @@ class SessionLoop(ClientBase):
             return error
         return self._policy.timed_out(None, "" if last is None else last.message)
 
-    async def _open_first(self) -> ClientConnection:
+    async def _open_first(self) -> RelayConnection:
         """Open the first socket, retrying what the core's policy deems transient."""
         session = self._live_session()
         while True:
@@ -154,7 +148,7 @@ class SessionLoop(ClientBase):
 
     # -- transport -------------------------------------------------------------------
 
-    async def _open(self) -> ClientConnection:
+    async def _open(self) -> RelayConnection:
         """One socket (TCP, TLS, HTTP upgrade).
 
         Raises:
@@ -179,9 +173,9 @@ class SessionLoop(ClientBase):
         if self._ws is not None:
             self._spawn(self._close_ws(self._ws))
 
-    async def _run_socket(self, ws: ClientConnection) -> None:
+    async def _run_socket(self, ws: RelayConnection) -> None:
         try:
-            current: ClientConnection | None = ws
+            current: RelayConnection | None = ws
             while current is not None:
                 await self._read(current)
                 current = await self._reconnect(current)
@@ -191,20 +185,50 @@ class SessionLoop(ClientBase):
             error.__cause__ = exc
             self._fail(error)
 
-    async def _read(self, ws: ClientConnection) -> None:
-        session = self._live()
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                frame = await ws.recv()
-                try:
-                    session.receive_text(frame, now=self._now())
-                except RemoteProtocolError as exc:
-                    log.debug("dropped a malformed frame: %s", exc)
-                self._pump()
+    async def _read(self, ws: RelayConnection) -> None:
+        """Until ``ws`` closes: the socket feeds the core (``_receive``); this waits.
+
+        Reading is paused while offers of a read wait for a free handler
+        (``_settle_offers``: they are settled before the overflow policy
+        refuses any) and while the write buffer is full (the replies to what
+        is read must leave before more is read).
+        """
+        self._live()
+        ws.attach(self._receive)
+        try:
+            while await ws.wait():
                 if self._held:
                     await self._settle_offers()
+                    self._pump()
+                if ws.paused:  # resumed, or the connection lost (drain raises its error)
+                    with contextlib.suppress(Exception):
+                        await ws.drain()
+                ws.release()
+        finally:
+            ws.attach(None)
 
-    async def _reconnect(self, old: ClientConnection) -> ClientConnection | None:
+    def _receive(self, messages: list[bytes]) -> bool:
+        """Feed the core the messages of one read, then pump once.
+
+        True asks the socket to pause reading until ``_read`` releases it.
+        """
+        session = self._live_session()
+        now = self._now()
+        receive_text = session.receive_text
+        for text in messages:
+            try:
+                receive_text(text, now=now)
+            except RemoteProtocolError as exc:
+                log.debug("dropped a malformed frame: %s", exc)
+        self._reading = True
+        try:
+            self._pump()
+        finally:
+            self._reading = False
+        ws = self._ws
+        return bool(self._held) or (ws is not None and ws.paused)
+
+    async def _reconnect(self, old: RelayConnection) -> RelayConnection | None:
         session = self._live()
         self._ws = None
         self._outq.clear()  # frames for the dead socket; the core fails or requeues them
@@ -285,13 +309,22 @@ class SessionLoop(ClientBase):
 
     def _flush(self) -> None:
         assert self._session is not None
-        if self._ws is None:
+        ws = self._ws
+        if ws is None:
             return  # no socket: frames stay with the core (connection_lost sorts them)
         frames = self._session.messages_to_send()
-        if frames:
-            self._outq.extend(frames)
-            self._drained = False
-            self._out_ready.set()
+        if not frames:
+            return
+        if self._reading and self._drained and not ws.paused and ws.protocol.state is OPEN:
+            # The replies to a read (already one batch), the writer idle (nothing
+            # queued before them) and the transport taking more: write now, with
+            # no task switch.  Other flushes (concurrent dials, say) go through the
+            # writer, which takes all of one loop turn's frames in one write.
+            write_texts(ws, frames)
+            return
+        self._outq.extend(frames)
+        self._drained = False
+        self._out_ready.set()
 
     def _pump(self) -> None:
         """After any mutation: replies out first, then wake waiters, then the timer."""
