@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import socket
 import ssl
-import struct
 import traceback
 from collections.abc import Callable
 from typing import Any, Final, cast
@@ -34,13 +32,13 @@ from websockets.protocol import OPEN, Event
 from websockets.speedups import apply_mask
 
 from relay_core import ConnectionFailedError, FailureCause, http_status_cause, wire_logger
+from relay_core.wire import frame_texts
 
 __all__ = [
     "RelayConnection",
     "Sink",
     "close_detail",
     "failure_cause",
-    "frame_texts",
     "open_socket",
     "write_texts",
 ]
@@ -175,33 +173,6 @@ class RelayConnection(ClientConnection):
             waiter.set_result(None)
 
 
-def frame_texts(texts: list[str]) -> bytes:
-    """``texts`` as one run of masked, unfragmented client text frames (RFC 6455 5.2).
-
-    What websockets' ``send_text`` writes, byte for byte but the random
-    masks, at a quarter of the cost: no ``Frame`` object, no ``BytesIO``,
-    and one ``os.urandom`` for every mask of the batch, not one per frame.
-    """
-    masks = os.urandom(4 * len(texts))
-    out: list[bytes] = []
-    append = out.append
-    start = 0
-    for text in texts:
-        data = text.encode()
-        length = len(data)
-        if length < 126:
-            append(bytes((0x81, 0x80 | length)))
-        elif length < 65536:
-            append(struct.pack("!BBH", 0x81, 0xFE, length))
-        else:
-            append(struct.pack("!BBQ", 0x81, 0xFF, length))
-        mask = masks[start : start + 4]
-        start += 4
-        append(mask)
-        append(apply_mask(data, mask))
-    return b"".join(out)
-
-
 def write_texts(ws: ClientConnection, texts: list[str]) -> None:
     """Send ``texts`` as text messages with one ``transport.write`` (the connection open).
 
@@ -218,7 +189,7 @@ def write_texts(ws: ClientConnection, texts: list[str]) -> None:
         if protocol.state is not OPEN:  # send_text's own check, kept
             raise InvalidState(f"connection is {protocol.state.name.lower()}")
         data = protocol.data_to_send()  # anything websockets queued goes first
-        data.append(frame_texts(texts))
+        data += frame_texts(texts, apply_mask)
     transport = ws.transport
     if all(data):  # no end-of-stream marker: one coalesced write
         transport.write(b"".join(data))

@@ -43,8 +43,9 @@ from relay_core import (
     space_host,
     wire_logger,
 )
+from relay_core.wire import frame_texts
 
-from ._wsframes import FrameReader, encode_texts
+from ._wsframes import FrameReader, apply_mask
 
 __all__ = [
     "DEFAULT_HOST",
@@ -245,7 +246,7 @@ class WebSocket:
             return False
         if self._fast_send:
             out = protocol.data_to_send()  # anything the protocol queued goes first
-            encode_texts(texts, out)
+            out += frame_texts(texts, apply_mask)
         else:
             send_text = protocol.send_text
             for text in texts:

@@ -9,8 +9,8 @@ from the client.  :class:`FrameReader` takes those out of the byte stream
 itself and hands every other frame (ping, close, fragments, anything odd)
 to the protocol whole, so the protocol's parser always stands at a frame
 boundary and keeps every rule it enforces (control frames, close handshake,
-fragment order, size limits, protocol errors).  :func:`encode_texts` frames
-text as ``ClientProtocol.send_text`` does, with a fresh random mask per frame.
+fragment order, size limits, protocol errors).  The sending side is
+:func:`relay_core.wire.frame_texts`, with websockets' ``apply_mask``.
 
 Neither is used when the protocol logs frames at DEBUG (the caller checks
 ``protocol.debug``), so wire logging is unchanged.
@@ -18,7 +18,6 @@ Neither is used when the protocol logs frames at DEBUG (the caller checks
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -30,29 +29,11 @@ try:
 except ImportError:  # pragma: no cover - websockets without its C extension
     from websockets.utils import apply_mask
 
-__all__ = ["FrameReader", "encode_texts"]
+__all__ = ["FrameReader", "apply_mask"]
 
 #: First header byte of a whole text or binary frame without reserved bits.
 _WHOLE_TEXT: Final = 0x81
 _WHOLE_BINARY: Final = 0x82
-
-
-def encode_texts(texts: Sequence[str], out: list[bytes]) -> None:
-    """Append each of ``texts`` to ``out`` as one masked text frame (client side)."""
-    masks = os.urandom(4 * len(texts))  # websockets draws each mask from os.urandom too
-    at = 0
-    for text in texts:
-        data = text.encode()
-        length = len(data)
-        mask = masks[at : at + 4]
-        at += 4
-        if length < 126:
-            head = bytes((0x81, 0x80 | length))
-        elif length < 65536:
-            head = bytes((0x81, 0xFE)) + length.to_bytes(2, "big")
-        else:
-            head = bytes((0x81, 0xFF)) + length.to_bytes(8, "big")
-        out.append(head + mask + apply_mask(data, mask))
 
 
 class FrameReader:

@@ -5,7 +5,8 @@ boundary of the client session and of the fake server; ``encode_*`` write
 frames), the payload codec of the ``calling.*`` events
 (:func:`decode_payload` and :func:`encode_payload`, used by both roles), the
 device and media values with their wire converters, and the frame
-description used for logging (a frame is described, never quoted).
+description used for logging (a frame is described, never quoted), and the
+client's WebSocket text framing both adapters write with.
 Nothing here knows sessions, calls or time.
 """
 
@@ -93,6 +94,7 @@ from ._wire import (
     is_success_code,
     parse_code,
 )
+from ._ws_frames import frame_texts
 
 __all__ = [
     "WIRE_NAMES",
@@ -158,6 +160,7 @@ __all__ = [
     "encode_error",
     "encode_request",
     "encode_result",
+    "frame_texts",
     "is_success_code",
     "media_from_wire",
     "media_list",

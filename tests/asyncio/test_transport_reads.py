@@ -18,11 +18,13 @@ from websockets.asyncio.server import serve
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN
+from websockets.speedups import apply_mask
 from websockets.streams import StreamReader
 from websockets.uri import parse_uri
 
 from relay_asyncio import RelayClient
-from relay_asyncio._transport import RelayConnection, frame_texts
+from relay_asyncio._transport import RelayConnection
+from relay_core.wire import frame_texts
 
 from .scripted import Peer, ScriptedServer, scenario
 
@@ -131,7 +133,7 @@ def frames_of(data: bytes) -> list[tuple[bytes, Frame]]:
 
 def test_frame_texts_writes_what_websockets_writes_but_the_masks() -> None:
     texts = ["", "{}", "é" * 62, "x" * 125, "x" * 126, "x" * 65535, "x" * 65536, '{"a":1}']
-    ours = frame_texts(texts)
+    ours = b"".join(frame_texts(texts, apply_mask))
     client = ClientProtocol(parse_uri("ws://relay.test/"))
     client.state = OPEN
     for text in texts:
