@@ -80,7 +80,9 @@ class ClientBase:
         self._host_task: asyncio.Task[Any] | None = None
         self._ready: asyncio.Future[None] | None = None
         self._requests: dict[RequestId, asyncio.Future[JSONObject]] = {}
-        self._dials: dict[Tag, asyncio.Future[DialStateChanged]] = {}
+        #: A dial's outcome, with its winning leg already tracked (a leg that ends
+        #: in the same read as the answer is updated, not kept live forever).
+        self._dials: dict[Tag, asyncio.Future[tuple[DialStateChanged, Call | None]]] = {}
         self._connects: dict[CallId, asyncio.Future[ConnectStateChanged]] = {}
         self._actions: dict[ControlId, Action] = {}
         self._calls: dict[CallId, Call] = {}

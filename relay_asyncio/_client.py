@@ -273,14 +273,12 @@ class RelayClient(Messaging):
         )
         request = self._start(command)
         try:
-            with self._await_outcome(command, self._dials, command.tag) as outcome:
-                async with asyncio.timeout(dial_timeout):
-                    event = await outcome
+            event, call = await self._await_dial(command, dial_timeout)
         except TimeoutError:
             assert dial_timeout is not None
             raise DialTimeoutError(command.tag, dial_timeout) from None
-        if event.call is not None:
-            return self._track(event.call)
+        if call is not None:
+            return call
         failure = request.exception() if request.done() and not request.cancelled() else None
         # The server rejected calling.dial: its error, as the official SDK (the core's rule).
         raise work_error(event.error(), failure if isinstance(failure, RelayError) else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TypeVar, assert_never
+from typing import TYPE_CHECKING, Any, TypeVar, assert_never
 
 from relay_core import (
     CallInfo,
@@ -33,6 +33,12 @@ from ._session_loop import SessionLoop
 
 _K = TypeVar("_K")
 _E = TypeVar("_E", DialStateChanged, ConnectStateChanged)
+
+
+def _expire(outcome: asyncio.Future[Any]) -> None:
+    """A dial's deadline passed: its waiter raises ``TimeoutError``."""
+    if not outcome.done():
+        outcome.set_exception(TimeoutError())
 
 
 class Commands(SessionLoop):
@@ -67,6 +73,33 @@ class Commands(SessionLoop):
         finally:
             if waiters.get(key) is outcome:
                 del waiters[key]
+
+    async def _await_dial(
+        self, command: Dial, timeout: float | None
+    ) -> tuple[DialStateChanged, Call | None]:
+        """Wait for ``command``'s outcome; past ``timeout``, ``TimeoutError``.
+
+        :meth:`_await_outcome` by hand, for the hottest command: the deadline
+        fails the outcome future instead of cancelling the task as
+        ``asyncio.timeout`` does (half the cost), and no generator.  Left early
+        in any way (the deadline, a cancellation, the session's end) the dial
+        is abandoned: the core ends its legs.
+        """
+        tag = command.tag
+        dials = self._dials
+        outcome: asyncio.Future[tuple[DialStateChanged, Call | None]] = self._future()
+        dials[tag] = outcome
+        expiry = None if timeout is None else self._loop.call_later(timeout, _expire, outcome)
+        try:
+            return await outcome
+        except BaseException:
+            self._abandon(command)
+            raise
+        finally:
+            if expiry is not None:
+                expiry.cancel()
+            if dials.get(tag) is outcome:
+                del dials[tag]
 
     def _abandon(self, command: Dial | Connect) -> None:
         """The caller gave up: the core ends the legs; close the calls it now silences."""

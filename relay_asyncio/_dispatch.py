@@ -196,7 +196,10 @@ class Dispatch(Commands):
                 case DialStateChanged(tag=tag):
                     dial = self._dials.get(tag)
                     if dial is not None and not dial.done() and event.is_final:
-                        dial.set_result(event)
+                        # Tracked now, not when dial() resumes: the leg's later
+                        # events of this same read (its end) must find it.
+                        winner = None if event.call is None else self._track(event.call)
+                        dial.set_result((event, winner))
                 case ConnectStateChanged():
                     self._on_connect(event)
                 case CallErrorReported(call=ref):

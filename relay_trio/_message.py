@@ -155,7 +155,7 @@ class Messaging(Dispatch):
             region=region,
         )
         request_id = self._session.send(command, now=trio.current_time())
-        waiter = Waiter[Any]()
+        waiter: Waiter[Any] = Waiter()
         self._requests[request_id] = waiter
         message = self._sent[request_id] = Message(
             MessageInfo(

@@ -18,26 +18,40 @@ log = logging.getLogger("relay_trio")
 
 
 class Waiter(Generic[T]):
-    """A one-shot slot: the reader sets it once, one task waits for it."""
+    """A one-shot slot: the reader sets it once, one task waits for it.
 
-    __slots__ = ("_error", "_event", "_value")
+    Parks the waiting task itself (``wait_task_rescheduled``) rather than on a
+    ``trio.Event``: every request and dial makes one, and an Event (with its
+    ParkingLot) cost more than the rest of the slot.  The same semantics: a
+    ``wait`` is a checkpoint either way and cancellable while parked.
+    """
+
+    __slots__ = ("_error", "_is_set", "_parked", "_value")
 
     def __init__(self) -> None:
-        self._event = trio.Event()
+        self._is_set = False
         self._value: T | None = None
         self._error: BaseException | None = None
+        self._parked: list[trio.lowlevel.Task] | None = None
 
     def set(self, value: T) -> None:
         """Store ``value`` and wake the waiter (later calls are ignored)."""
-        if not self._event.is_set():
+        if not self._is_set:
             self._value = value
-            self._event.set()
+            self._wake()
 
     def fail(self, error: BaseException) -> None:
         """Make the waiter raise ``error`` (ignored once set)."""
-        if not self._event.is_set():
+        if not self._is_set:
             self._error = error
-            self._event.set()
+            self._wake()
+
+    def _wake(self) -> None:
+        self._is_set = True
+        parked, self._parked = self._parked, None
+        if parked:
+            for task in parked:
+                trio.lowlevel.reschedule(task)
 
     @property
     def value(self) -> T | None:
@@ -46,7 +60,20 @@ class Waiter(Generic[T]):
 
     async def wait(self) -> T:
         """Wait until the value is set and return it (or raise the failure)."""
-        await self._event.wait()
+        if self._is_set:
+            await trio.lowlevel.checkpoint()
+        else:
+            task = trio.lowlevel.current_task()
+            if self._parked is None:
+                self._parked = []
+            self._parked.append(task)
+
+            def abort(_: object) -> trio.lowlevel.Abort:
+                if self._parked is not None:
+                    self._parked.remove(task)
+                return trio.lowlevel.Abort.SUCCEEDED
+
+            await trio.lowlevel.wait_task_rescheduled(abort)
         if self._error is not None:
             raise self._error
         assert self._value is not None

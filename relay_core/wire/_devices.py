@@ -190,7 +190,9 @@ def _device_plan(devices: object, path: str, *, strict: bool) -> DevicePlan:
     plan: list[tuple[Device, ...]] = []
     for index, group in enumerate(groups):
         group_path = f"{path}[{index}]"
-        if isinstance(group, Mapping | PhoneDevice | SipDevice | OtherDevice):
+        if type(group) is not list and isinstance(
+            group, Mapping | PhoneDevice | SipDevice | OtherDevice
+        ):
             raise LocalProtocolError(
                 f"{path}: expected {_PLAN_SHAPE}, got a flat list of devices; use "
                 "[[a, b]] to ring a and b together or [[a], [b]] to try a, then b"

