@@ -3,12 +3,14 @@
 Inside one ``async with client:`` (or ``client.run()``) an ``asyncio.TaskGroup``
 owns three tasks, plus the user's handler and listener tasks:
 
-* the reader (``_run_socket``): ``recv`` → ``receive_text`` → flush → dispatch; when the socket
-  closes it runs the core's reconnect policy (``connection_lost`` →
-  ``reconnect_delay`` → ``connection_made``);
-* the writer: sends, in order, every frame the core queued.  Flushing is a
-  synchronous hand-off to it, so a cancelled caller can never cut a batch in
-  half: the ``calling.end`` frames of an abandoned dial leave even though the
+* the reader (``_run_socket``): the socket feeds the core per read (every
+  message of one ``data_received`` → ``receive_text`` → one flush → dispatch);
+  when the socket closes it runs the core's reconnect policy
+  (``connection_lost`` → ``reconnect_delay`` → ``connection_made``);
+* the writer: sends, in order, every other frame the core queued (a read's
+  replies are written at once, in the same step).  Both are synchronous
+  hand-offs, so a cancelled caller can never cut a batch in half: the
+  ``calling.end`` frames of an abandoned dial leave even though the
   ``dial()`` that produced them is gone;
 * the timer (``_run_timer``): sleeps until ``next_deadline()``; after the mutations of one
   loop iteration it is re-armed only if the deadline moved earlier.
