@@ -50,6 +50,8 @@ from ..wire._payloads import (
     decode_play,
     decode_receive,
     decode_state,
+    play_fields,
+    state_fields,
 )
 from ..wire._wire import parse_code
 from ._action_control import _ActionControl
@@ -125,13 +127,11 @@ class CallControl(_DialsAndConnects, _ActionControl):
     def _on_state(self, params: JSONObject) -> None:
         # The hottest handler (benchmarks/profile_core): the codec checks the
         # key fields and wraps the params; each field is read once.
-        payload = decode_state(params)
-        call_id = payload.call_id
-        raw_state = payload.call_state
+        call_id, raw_state, reason, peer = state_fields(params)
         state = _CALL_STATES.get(raw_state) or CallState(raw_state)
         call = self.calls.get(call_id)
         if call is None:
-            call = self._new_leg(call_id, payload)
+            call = self._new_leg(call_id, decode_state(params))
             if call is None:
                 if state is _ENDED:
                     # A connect or action on a call this session does not
@@ -146,13 +146,10 @@ class CallControl(_DialsAndConnects, _ActionControl):
             self.dropped_events += 1
             return
         call.state = state
-        reason = payload.end_reason
         if reason is not None:
             call.end_reason = reason
-        if call.peer is None:
-            peer = payload.peer
-            if peer is not None:
-                call.peer = _ref(peer)
+        if peer is not None and call.peer is None:
+            call.peer = _ref(peer)
         if not call.hidden:
             self._emit(call_state_changed(call, params))
         else:
@@ -240,19 +237,16 @@ class CallControl(_DialsAndConnects, _ActionControl):
             del self._expiry[tag]
 
     def _on_play(self, params: JSONObject) -> None:
-        payload = decode_play(params)
-        control_id = payload.control_id
-        raw_state = payload.state
+        control_id, raw_state, call_id = play_fields(params)
         state = _PLAY_STATES.get(raw_state) or PlayState(raw_state)
         play = self.plays.get(control_id)
         if play is None:
-            call_id = payload.call_id
             call = None if call_id is None else self.calls.get(call_id)
             if call is None or call.hidden:
-                if not (self.actions and self._on_action_play(payload)):
+                if not (self.actions and self._on_action_play(decode_play(params))):
                     self.dropped_events += 1
                 return
-            if self.actions and self._on_action_play(payload):
+            if self.actions and self._on_action_play(decode_play(params)):
                 return  # a play_and_collect's prompt
             self._emit(play_state_changed(call.ref, control_id, state, params))
             return
