@@ -311,7 +311,8 @@ class RelaySession(_SessionBase):
         out = self._to_send
         if out:
             self._to_send = []
-            self._unsent.clear()
+            if self._unsent:  # requests written; acks of events leave it empty
+                self._unsent.clear()
         return out
 
     def next_deadline(self) -> float | None:
