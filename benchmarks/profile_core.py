@@ -78,6 +78,19 @@ def stages(count: int) -> list[tuple[str, float | None]]:
         rows.append(
             ("_wire.decode (orjson + JSON-RPC checks + Request)", _best(core_decode, count))
         )
+        decode_event = getattr(_wire, "decode_event", None)
+        if decode_event is not None:
+
+            def core_decode_event() -> None:
+                for text in texts:
+                    decode_event(text)
+
+            rows.append(
+                (
+                    "_wire.decode_event (the session's: checks + the ack, no Request)",
+                    _best(core_decode_event, count),
+                )
+            )
         ids = [loads(text)["id"] for text in texts]
 
         def acks() -> None:
