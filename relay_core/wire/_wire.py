@@ -224,13 +224,12 @@ def decode_event(text: str | bytes) -> EventFrame:
     except Exception:
         return None, None, decode(text)  # raises the error decode words
     # Exactly the frames decode reads as Request(id, "signalwire.event",
-    # params) with a plain id: a JSON-RPC 2.0 object short enough to need no
-    # depth check.
+    # params) with a plain id: a JSON-RPC 2.0 object, not nested too deep.
     if (
         type(obj) is dict
         and obj.get("method") == "signalwire.event"
         and obj.get("jsonrpc") == "2.0"
-        and len(text) <= _SHALLOW_LENGTH
+        and (len(text) <= _SHALLOW_LENGTH or not _too_deep(text, obj))
     ):
         params = obj.get("params")
         request_id = obj.get("id")

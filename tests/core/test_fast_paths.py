@@ -126,3 +126,16 @@ def test_plain_devices_are_what_the_general_parser_makes(obj: Any) -> None:
                 for name in ("timeout", "max_duration", "headers", "codecs")
             )
         )
+
+
+def test_decode_event_on_long_and_deep_frames() -> None:
+    params: Any = {"event_type": "calling.call.state", "params": {"pad": "x" * 2000}}
+    frame = {"jsonrpc": "2.0", "id": "e1", "method": "signalwire.event", "params": params}
+    ack, envelope, message = decode_event(json.dumps(frame))  # long: still the fast path
+    assert (ack, envelope, message) == (encode_result("e1"), params, None)
+    deep: Any = []
+    for _ in range(600):
+        deep = [deep]
+    frame["params"] = {"event_type": "calling.call.state", "params": {"deep": deep}}
+    _check_frame(json.dumps(frame))  # too deep: refused as decode refuses it
+    assert _outcome(decode_event, json.dumps(frame))[0] == "MalformedRequestError"
