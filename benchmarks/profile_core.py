@@ -78,7 +78,9 @@ def stages(count: int) -> list[tuple[str, float | None]]:
         rows.append(
             ("_wire.decode (orjson + JSON-RPC checks + Request)", _best(core_decode, count))
         )
-        decode_event = getattr(_wire, "decode_event", None)
+        from relay_core.wire import _wire as _codec  # decode_event is not exported
+
+        decode_event = getattr(_codec, "decode_event", None)
         if decode_event is not None:
 
             def core_decode_event() -> None:
@@ -164,6 +166,19 @@ def unit_costs() -> list[tuple[str, float | None]]:
         ),
         ("CallRef(...) (built per play event)", lambda: rc.CallRef(rc.CallId("c"), rc.NodeId("n"))),
     ]
+    try:  # what the core builds a state event with (private: n/a where it moved)
+        from relay_core.client._event_makers import call_state_changed
+        from relay_core.client._trackers import _Call
+
+        tracked: Any = _Call(rc.CallId("c"), rc.NodeId("n"), None)
+        cases.append(
+            (
+                "call_state_changed(call, params) (the core's: snapshot + event by slots)",
+                lambda: call_state_changed(tracked, {}),
+            )
+        )
+    except ImportError:
+        pass
     out: list[tuple[str, float | None]] = []
     for label, make in cases:
         try:
