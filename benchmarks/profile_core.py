@@ -11,8 +11,9 @@ Three views of the same frames the benchmarks push:
    parse, ``CallInfo`` snapshot, event objects);
 3. a profiler run (cProfile by ``tottime``, or pyinstrument if installed).
 
-The stage rows use private core functions (``relay_core.wire.decode``,
-``RelaySession._on_event``); a row whose private hook moved prints ``n/a``.
+The stage rows use private core functions (``relay_core.wire.decode``, the
+session's ``decode_event``, ``RelaySession._on_event``); a row whose private
+hook moved prints ``n/a`` (or is left out).
 """
 
 from __future__ import annotations
@@ -78,6 +79,20 @@ def stages(count: int) -> list[tuple[str, float | None]]:
         rows.append(
             ("_wire.decode (orjson + JSON-RPC checks + Request)", _best(core_decode, count))
         )
+        # The session's decode (not exported): reached like the other private hooks.
+        decode_event = getattr(getattr(_wire, "_wire", None), "decode_event", None)
+        if decode_event is not None:
+
+            def core_decode_event() -> None:
+                for text in texts:
+                    decode_event(text)
+
+            rows.append(
+                (
+                    "_wire.decode_event (the session's: checks + the ack, no Request)",
+                    _best(core_decode_event, count),
+                )
+            )
         ids = [loads(text)["id"] for text in texts]
 
         def acks() -> None:

@@ -1,24 +1,27 @@
-"""Fast builders of the three events on the hot path (every event the server pushes).
+"""Fast builders of what the event path builds per event (every event the server pushes).
 
-The events are frozen attrs classes: their ``__init__`` sets each field
-through ``object.__setattr__``, about half of what building one costs.  These
-builders set the slots through their descriptors instead (as
-``_Call.snapshot`` does), with the same result: equal, hashable, immutable.
-Every field must be set: checked here at import.
+The events and their ``CallInfo``/``CallRef`` parts are frozen attrs classes:
+their ``__init__`` sets each field through ``object.__setattr__``, about half
+of what building one costs.  These builders set the slots through their
+descriptors instead, with the same result: equal, hashable, immutable.  Every
+field must be set: checked here at import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from .._ids import ControlId, JSONObject, Tag
+from .._ids import CallId, ControlId, JSONObject, NodeId
 from ._events import NO_PARAMS, CallInfo, CallReceived, CallRef, CallStateChanged, PlayStateChanged
-from ._state import CallState, PlayState
+from ._state import PlayState
 
-__all__ = ["call_received", "call_state_changed", "play_state_changed"]
+if TYPE_CHECKING:
+    from ._trackers import _Call
+
+__all__ = ["call_info", "call_received", "call_ref", "call_state_changed", "play_state_changed"]
 
 _new: Final = object.__new__
 
@@ -38,6 +41,38 @@ _state_call, _state_state, _state_tag, _state_end_reason, _state_params = _sette
 _received_call, _received_context, _received_params = _setters(
     CallReceived, ("call", "context", "params")
 )
+_ref_call_id, _ref_node_id = _setters(CallRef, ("call_id", "node_id"))
+(
+    _info_call_id, _info_node_id, _info_tag, _info_direction, _info_state, _info_device,
+    _info_context, _info_peer, _info_end_reason,
+) = _setters(
+    CallInfo,
+    ("call_id", "node_id", "tag", "direction", "state", "device", "context", "peer", "end_reason"),
+)  # fmt: skip
+
+
+def call_ref(call_id: CallId, node_id: NodeId) -> CallRef:
+    """``CallRef(call_id, node_id)``."""
+    ref = _new(CallRef)
+    _ref_call_id(ref, call_id)
+    _ref_node_id(ref, node_id)
+    return ref
+
+
+def call_info(call: _Call) -> CallInfo:
+    """The snapshot of a tracked call (``_Call.snapshot``)."""
+    info = _new(CallInfo)
+    ref = call.ref
+    _info_call_id(info, ref.call_id)
+    _info_node_id(info, ref.node_id)
+    _info_tag(info, call.tag)
+    _info_direction(info, call.direction)
+    _info_state(info, call.state)
+    _info_device(info, call.device)
+    _info_context(info, call.context)
+    _info_peer(info, call.peer)
+    _info_end_reason(info, call.end_reason)
+    return info
 
 
 def play_state_changed(
@@ -53,16 +88,27 @@ def play_state_changed(
     return event
 
 
-def call_state_changed(
-    call: CallInfo,
-    state: CallState,
-    tag: Tag | None,
-    end_reason: str | None,
-    params: JSONObject = NO_PARAMS,
-) -> CallStateChanged:
-    """``CallStateChanged(call=..., state=..., tag=..., end_reason=..., params=...)``."""
+def call_state_changed(call: _Call, params: JSONObject = NO_PARAMS) -> CallStateChanged:
+    """``CallStateChanged`` of a tracked call, with its snapshot: its state, tag and end reason.
+
+    The snapshot is built here too (one Python call less per state event).
+    """
+    info = _new(CallInfo)
+    ref = call.ref
+    state = call.state
+    tag = call.tag
+    end_reason = call.end_reason
+    _info_call_id(info, ref.call_id)
+    _info_node_id(info, ref.node_id)
+    _info_tag(info, tag)
+    _info_direction(info, call.direction)
+    _info_state(info, state)
+    _info_device(info, call.device)
+    _info_context(info, call.context)
+    _info_peer(info, call.peer)
+    _info_end_reason(info, end_reason)
     event = _new(CallStateChanged)
-    _state_call(event, call)
+    _state_call(event, info)
     _state_state(event, state)
     _state_tag(event, tag)
     _state_end_reason(event, end_reason)

@@ -40,7 +40,7 @@ from ..wire._wire import (
     Request,
     Response,
     WireId,
-    decode,
+    decode_event,
     encode_error,
     encode_result,
     is_success_code,
@@ -96,7 +96,7 @@ class RelaySession(_SessionBase):
         """
         self._now = now
         try:
-            message = decode(text)
+            ack, envelope, message = decode_event(text)
         except MalformedRequestError as exc:
             self._malformed += 1
             self._to_send.append(encode_error(exc.request_id, exc.error_code, str(exc.message)))
@@ -104,7 +104,27 @@ class RelaySession(_SessionBase):
         except Exception:
             self._malformed += 1
             raise
-        if type(message) is Request:
+        if envelope is not None:
+            # The event path (nearly every frame), in one Python frame: the
+            # ack goes out first (B.3), then the event goes to its handler.
+            if ack is not None:
+                self._to_send.append(ack)
+            self._events_received += 1
+            event_type = envelope.get("event_type")
+            params = envelope.get("params")
+            try:
+                if (
+                    type(event_type) is str
+                    and type(params) is dict
+                    and (handler := self._calls.handlers.get(event_type)) is not None
+                ):
+                    handler(params)
+                else:
+                    self._on_event(envelope)  # the checks, the rare types
+            except Exception:
+                self._malformed += 1
+                raise
+        elif type(message) is Request:
             self._on_server_request(message, now)
         elif type(message) is Response:
             self._on_response(message.id, message.result, now)
@@ -291,7 +311,8 @@ class RelaySession(_SessionBase):
         out = self._to_send
         if out:
             self._to_send = []
-            self._unsent.clear()
+            if self._unsent:  # requests written; acks of events leave it empty
+                self._unsent.clear()
         return out
 
     def next_deadline(self) -> float | None:

@@ -293,6 +293,10 @@ CALL_TRANSITIONS: Final[dict[tuple[CallState, CallState], CallState]] = {
 #: its dial or connect is abandoned.
 LIVE_CALL_STATES: Final = frozenset({CallState.CREATED, CallState.RINGING, CallState.ANSWERED})
 
+#: ``CallState.ENDED``: a member read through its class costs ~50 ns on
+#: Python 3.11 (the enum metaclass's attribute lookup), a global ~5 ns.
+_ENDED: Final = CallState.ENDED
+
 
 def call_transition(current: CallState, reported: CallState) -> bool:
     """Return whether a reported call state is news for a call in ``current``.
@@ -301,7 +305,7 @@ def call_transition(current: CallState, reported: CallState) -> bool:
     ``ended`` is terminal.  Unknown states are passed on unless the call is
     already over.  Between known states this is ``CALL_TRANSITIONS``.
     """
-    if current is CallState.ENDED:
+    if current is _ENDED:
         return False
     old = CALL_STATE_ORDER.get(current)
     new = CALL_STATE_ORDER.get(reported)

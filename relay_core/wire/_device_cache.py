@@ -62,7 +62,10 @@ def server_device(value: JSONValue) -> Device | None:
         params = value.get("params")
         if type(kind) is str and type(params) is dict:
             items = tuple(params.items())
-            if all(type(item) in _SCALARS for _, item in items):
+            for _, item in items:  # a loop, not all(<genexpr>): no generator per offer
+                if type(item) not in _SCALARS:
+                    break
+            else:
                 key = (kind, items)
                 cached = _CACHE.get(key)
                 if cached is not None:

@@ -285,8 +285,12 @@ Payload: TypeAlias = (
 # --- the codec ------------------------------------------------------------------
 
 
-def decode_state(params: JSONObject) -> CallStatePayload:
-    """Read ``calling.call.state`` params (the hottest decoder: kept flat)."""
+def state_fields(params: JSONObject) -> tuple[CallId, str, str | None, CallObject | None]:
+    """``calling.call.state``'s checked slot fields: ``(call_id, call_state, end_reason, peer)``.
+
+    What :func:`decode_state` reads, with no view built (the client's
+    hottest handler reads these four and nothing else).
+    """
     call_id = params.get("call_id")
     call_state = params.get("call_state")
     if type(call_id) is not str or not call_id:
@@ -295,17 +299,27 @@ def decode_state(params: JSONObject) -> CallStatePayload:
         raise RemoteProtocolError("calling.call.state: call_state must be a non-empty string")
     reason = params.get("end_reason")
     peer = params.get("peer")
+    return (
+        call_id,  # type: ignore[return-value]  # a checked str: no NewType call
+        call_state,
+        reason if type(reason) is str else None,
+        None if peer is None else _read_call(peer),
+    )
+
+
+def decode_state(params: JSONObject) -> CallStatePayload:
+    """Read ``calling.call.state`` params."""
     view = _new(CallStatePayload)
     view._params = params
-    view.call_id = call_id  # type: ignore[assignment]  # a checked str: no NewType call
-    view.call_state = call_state
-    view.end_reason = reason if type(reason) is str else None
-    view.peer = None if peer is None else _read_call(peer)
+    view.call_id, view.call_state, view.end_reason, view.peer = state_fields(params)
     return view
 
 
-def decode_play(params: JSONObject) -> PlayPayload:
-    """Read ``calling.call.play`` params (hot: kept flat)."""
+def play_fields(params: JSONObject) -> tuple[ControlId, str, CallId | None]:
+    """``calling.call.play``'s checked slot fields: ``(control_id, state, call_id)``.
+
+    What :func:`decode_play` reads, with no view built (the client's hot path).
+    """
     control_id = params.get("control_id")
     state = params.get("state")
     if type(control_id) is not str or not control_id:
@@ -313,11 +327,18 @@ def decode_play(params: JSONObject) -> PlayPayload:
     if type(state) is not str or not state:
         raise RemoteProtocolError("calling.call.play: state must be a non-empty string")
     call_id = params.get("call_id")
+    return (
+        control_id,  # type: ignore[return-value]  # a checked str: no NewType call
+        state,
+        call_id if type(call_id) is str else None,
+    )
+
+
+def decode_play(params: JSONObject) -> PlayPayload:
+    """Read ``calling.call.play`` params."""
     view = _new(PlayPayload)
     view._params = params
-    view.call_id = call_id if type(call_id) is str else None  # type: ignore[assignment]
-    view.control_id = control_id  # type: ignore[assignment]
-    view.state = state
+    view.control_id, view.state, view.call_id = play_fields(params)
     return view
 
 

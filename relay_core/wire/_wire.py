@@ -27,9 +27,8 @@ from .._ids import JSONDict, JSONObject, JSONValue
 try:  # An optional accelerator: the same results, several times faster.
     import orjson
 
-    def _loads(text: str | bytes) -> JSONValue:
-        value: JSONValue = orjson.loads(text)
-        return value
+    # orjson.loads itself, not a wrapper: one Python call less per frame.
+    _loads: Callable[[str | bytes], JSONValue] = orjson.loads
 
     _fallback_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
@@ -166,6 +165,11 @@ def decode(text: str | bytes) -> Message:
     except RecursionError:  # pragma: no cover - json (not orjson) on deep input
         cause = ValueError("nested too deeply to parse")  # parse errors chain a ValueError
         raise RemoteProtocolError(f"frame is not valid JSON: {cause}") from cause
+    return _message(text, obj)
+
+
+def _message(text: str | bytes, obj: JSONValue) -> Message:
+    """The JSON-RPC checks of :func:`decode` on the decoded ``obj``."""
     # Fast path: JSON objects decode to plain dicts.
     if type(obj) is not dict and not isinstance(obj, Mapping):
         raise RemoteProtocolError(f"frame is not a JSON object: {_describe(obj)}")
@@ -198,6 +202,50 @@ def decode(text: str | bytes) -> Message:
     if "result" in obj:
         return Response(frame_id, _result_object(obj["result"]))
     raise RemoteProtocolError("frame has neither method nor result nor error")
+
+
+#: What :func:`decode_event` returns: ``(ack, params, None)`` for an event on
+#: the fast path (``ack`` is ``None`` for a notification), else
+#: ``(None, None, message)``.
+EventFrame: TypeAlias = tuple[str | None, JSONObject | None, "Message | None"]
+
+
+def decode_event(text: str | bytes) -> EventFrame:
+    """:func:`decode`, with the client's event path cut short.
+
+    A ``signalwire.event`` request with object params and a plain string id
+    (or none) comes back as ``(ack, params, None)``, with no :class:`Request`
+    built (about a tenth of the whole receive path): ``ack`` is the frame
+    that acknowledges it, exactly :func:`encode_result`'s.  Every other frame
+    comes back as ``(None, None, decode(text))``, or raises as :func:`decode`.
+    """
+    try:
+        obj = _loads(text)
+    except Exception:
+        return None, None, decode(text)  # raises the error decode words
+    # Exactly the frames decode reads as Request(id, "signalwire.event",
+    # params) with a plain id: a JSON-RPC 2.0 object, not nested too deep.
+    if (
+        type(obj) is dict
+        and obj.get("method") == "signalwire.event"
+        and obj.get("jsonrpc") == "2.0"
+        and (len(text) <= _SHALLOW_LENGTH or not _too_deep(text, obj))
+    ):
+        params = obj.get("params")
+        request_id = obj.get("id")
+        if type(params) is dict:
+            if request_id is None:
+                return None, params, None
+            # The id goes between quotes as it is when it needs no JSON escape
+            # (no '"', '\\' or control character): always so in a frame with no
+            # backslash at all, which a ~700 B memchr tells (isprintable() on
+            # the id costs more); otherwise as encode_result checks.
+            if type(request_id) is str and (
+                (type(text) is str and "\\" not in text)
+                or ('"' not in request_id and "\\" not in request_id and request_id.isprintable())
+            ):
+                return f'{{"jsonrpc":"2.0","id":"{request_id}","result":{{}}}}', params, None
+    return None, None, _message(text, obj)
 
 
 def _decode_request(obj: JSONObject, method: JSONValue, frame_id: WireId | None) -> Request:
