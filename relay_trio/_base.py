@@ -43,7 +43,7 @@ from relay_core import (
 
 from ._actions import Action
 from ._call import Call, Playback
-from ._sync import Broadcast, Waiter
+from ._sync import Broadcast, Expiries, Waiter
 from ._transport import TransportError, WebSocket
 
 #: What a request's waiter receives.
@@ -78,6 +78,8 @@ class ClientBase:
         # deadline); ``_pump`` moves the sleep when the core's deadline moves.
         self._timer_scope: trio.CancelScope | None = None
         self._timer_deadline: float | None = None
+        #: Dials' ``dial_timeout`` deadlines (the timer task fires them too).
+        self._expiries = Expiries()
         self._progress = trio.Event()
         self._close_reason = ""
         #: Why the current socket is being dropped (a liveness timeout), for the policy.
