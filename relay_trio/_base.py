@@ -80,7 +80,8 @@ class ClientBase:
         self._timer_deadline: float | None = None
         #: Dials' ``dial_timeout`` deadlines (the timer task fires them too).
         self._expiries = Expiries()
-        self._progress = trio.Event()
+        #: Set by the next ``_pump`` (made by whoever waits for it).
+        self._progress: trio.Event | None = None
         self._close_reason = ""
         #: Why the current socket is being dropped (a liveness timeout), for the policy.
         self._drop_cause: tuple[FailureCause, str] | None = None

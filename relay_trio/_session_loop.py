@@ -92,8 +92,10 @@ class SessionLoop(ClientBase):
         if deadline != self._timer_deadline and (scope := self._timer_scope) is not None:
             self._timer_deadline = deadline
             scope.deadline = math.inf if deadline is None else deadline
-        self._progress.set()
-        self._progress = trio.Event()
+        progress = self._progress
+        if progress is not None:  # made only when waited for: most pumps wake nobody
+            self._progress = None
+            progress.set()
 
     def _next_deadline(self) -> float | None:
         """The earliest of the core's deadline and the dials' timeouts."""
@@ -247,6 +249,8 @@ class SessionLoop(ClientBase):
             # keep reading (the reader ends each one as it shows up) until the
             # server settles that work, or the deadline.
             while self._session.statistics().abandoned_work and self._usable_socket():
+                if self._progress is None:
+                    self._progress = trio.Event()
                 await self._progress.wait()
             if (ws := self._usable_socket()) is not None:
                 await ws.aclose()  # graceful, unless the socket is being dropped
