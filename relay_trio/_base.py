@@ -43,7 +43,7 @@ from relay_core import (
 
 from ._actions import Action
 from ._call import Call, Playback
-from ._sync import Broadcast, Waiter
+from ._sync import Broadcast, Expiries, Waiter
 from ._transport import TransportError, WebSocket
 
 #: What a request's waiter receives.
@@ -78,7 +78,10 @@ class ClientBase:
         # deadline); ``_pump`` moves the sleep when the core's deadline moves.
         self._timer_scope: trio.CancelScope | None = None
         self._timer_deadline: float | None = None
-        self._progress = trio.Event()
+        #: Dials' ``dial_timeout`` deadlines (the timer task fires them too).
+        self._expiries = Expiries()
+        #: Set by the next ``_pump`` (made by whoever waits for it).
+        self._progress: trio.Event | None = None
         self._close_reason = ""
         #: Why the current socket is being dropped (a liveness timeout), for the policy.
         self._drop_cause: tuple[FailureCause, str] | None = None

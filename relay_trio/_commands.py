@@ -8,7 +8,6 @@ ends its legs and the frames go out under a shield (``_await_outcome``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar, assert_never
@@ -32,7 +31,7 @@ from ._actions import Action
 from ._base import _Outcome
 from ._call import Call, Playback
 from ._session_loop import SessionLoop
-from ._sync import Waiter
+from ._sync import Expired, Waiter
 
 K = TypeVar("K")
 E = TypeVar("E", DialStateChanged, ConnectStateChanged)
@@ -80,13 +79,27 @@ class Commands(SessionLoop):
         waiter: Waiter[tuple[E, Call | None]] = Waiter()
         waiters[key] = waiter
         outcome: tuple[E, Call | None] | None = None
+        # The timeout fails the waiter (the timer task fires it) rather than
+        # cancelling a scope: a CancelScope per dial cost more than the rest
+        # of the wait.  The flush is shielded, so only the wait is bounded,
+        # as it was under ``move_on_after``.
+        expiry = None
+        if timeout is not None:
+            deadline = trio.current_time() + timeout
+            expiry = self._expiries.add(deadline, waiter)
+            armed = self._timer_deadline
+            if armed is None or deadline < armed:
+                self._pump()  # the timer must wake sooner
         # From here on the request is queued: whatever ends the wait early
         # (the timeout, a cancellation, any exception) abandons the work.
         try:
-            with trio.move_on_after(math.inf if timeout is None else timeout):
-                await self._flush()
-                outcome = await waiter.wait()
+            await self._flush()
+            outcome = await waiter.wait()
+        except Expired:
+            pass
         finally:
+            if expiry is not None:
+                self._expiries.cancel(expiry)
             if waiters.get(key) is waiter:
                 del waiters[key]
             if outcome is None:

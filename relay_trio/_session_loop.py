@@ -3,7 +3,8 @@
 The *socket task* (``_run_socket``) opens a WebSocket, calls
 ``connection_made``, then reads (``_read``); when the socket drops it calls
 ``connection_lost`` and asks the core whether and when to try again.  The
-*timer task* (``_run_timer``) sleeps until ``next_deadline()``.  ``_pump``
+*timer task* (``_run_timer``) sleeps until the core's ``next_deadline()`` or
+the first dial's timeout, whichever comes first.  ``_pump``
 runs after every core mutation: it dispatches the core's events and moves the
 timer only when the deadline moved.  ``_flush`` writes what the core queued.
 """
@@ -87,12 +88,22 @@ class SessionLoop(ClientBase):
         session = self._session
         while (event := session.next_event()) is not None:
             self._dispatch(event)
-        deadline = session.next_deadline()
+        deadline = self._next_deadline()
         if deadline != self._timer_deadline and (scope := self._timer_scope) is not None:
             self._timer_deadline = deadline
             scope.deadline = math.inf if deadline is None else deadline
-        self._progress.set()
-        self._progress = trio.Event()
+        progress = self._progress
+        if progress is not None:  # made only when waited for: most pumps wake nobody
+            self._progress = None
+            progress.set()
+
+    def _next_deadline(self) -> float | None:
+        """The earliest of the core's deadline and the dials' timeouts."""
+        deadline = self._session.next_deadline()
+        due = self._expiries.next_deadline()
+        if due is not None and (deadline is None or due < deadline):
+            return due
+        return deadline
 
     # -- background tasks -----------------------------------------------------------------
 
@@ -183,13 +194,15 @@ class SessionLoop(ClientBase):
     async def _run_timer(self) -> None:
         try:
             while True:
-                deadline = self._session.next_deadline()
+                deadline = self._next_deadline()
                 self._timer_deadline = deadline
                 with trio.move_on_at(math.inf if deadline is None else deadline) as scope:
                     self._timer_scope = scope
                     await trio.sleep_forever()
                 self._timer_scope = None
-                self._session.handle_timeout(now=trio.current_time())
+                now = trio.current_time()
+                self._expiries.fire(now)
+                self._session.handle_timeout(now=now)
                 self._pump()
                 await self._flush()
         except Exception as exc:
@@ -236,6 +249,8 @@ class SessionLoop(ClientBase):
             # keep reading (the reader ends each one as it shows up) until the
             # server settles that work, or the deadline.
             while self._session.statistics().abandoned_work and self._usable_socket():
+                if self._progress is None:
+                    self._progress = trio.Event()
                 await self._progress.wait()
             if (ws := self._usable_socket()) is not None:
                 await ws.aclose()  # graceful, unless the socket is being dropped

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import deque
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import trio
 
 from relay_core import check_count
 
-__all__ = ["Broadcast", "EventStream", "Waiter"]
+__all__ = ["Broadcast", "EventStream", "Expired", "Expiries", "Waiter"]
 
 T = TypeVar("T")
 
@@ -170,3 +171,67 @@ class Broadcast(Generic[T]):
         for stream in self._streams:
             stream.close()
         self._streams.clear()
+
+
+class Expired(Exception):
+    """What a :class:`Waiter` raises once its :class:`Expiries` deadline passed."""
+
+
+class Expiries:
+    """Deadlines that fail a :class:`Waiter` with :class:`Expired`, fired by the timer task.
+
+    A dial's ``dial_timeout`` without a cancel scope per dial: entering and
+    leaving a trio ``CancelScope`` with a deadline costs ~5 µs (its cancel
+    status, the run's deadline heap, the task's cancel status twice); an
+    entry here costs a heap push.  The client's timer sleeps until the
+    earliest of these and the core's deadline (``next_deadline``), then calls
+    :meth:`fire`.  A cancelled entry is dropped lazily: as it reaches the
+    top, or with every other one once they are over half the heap (one
+    long dial must not let finished ones pile up behind it).
+    """
+
+    __slots__ = ("_heap", "_seq", "_stale")
+
+    def __init__(self) -> None:
+        # [deadline, sequence, waiter or None once cancelled or fired]
+        self._heap: list[list[Any]] = []
+        self._seq = 0
+        self._stale = 0
+
+    def add(self, deadline: float, waiter: Waiter[Any]) -> list[Any]:
+        """Fail ``waiter`` with :class:`Expired` at ``deadline``; the entry, to :meth:`cancel`."""
+        self._seq += 1
+        entry = [deadline, self._seq, waiter]
+        heapq.heappush(self._heap, entry)
+        return entry
+
+    def cancel(self, entry: list[Any]) -> None:
+        """Forget ``entry`` (a no-op once fired or cancelled)."""
+        if entry[2] is None:
+            return
+        entry[2] = None
+        self._stale += 1
+        if self._stale > 64 and 2 * self._stale > len(self._heap):
+            self._heap = [e for e in self._heap if e[2] is not None]
+            heapq.heapify(self._heap)
+            self._stale = 0
+
+    def next_deadline(self) -> float | None:
+        """The earliest live deadline, or ``None``."""
+        heap = self._heap
+        while heap and heap[0][2] is None:
+            heapq.heappop(heap)
+            self._stale -= 1
+        return heap[0][0] if heap else None
+
+    def fire(self, now: float) -> None:
+        """Fail the waiter of every live entry due at ``now``."""
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            waiter: Waiter[Any] | None = entry[2]
+            if waiter is None:
+                self._stale -= 1
+                continue
+            entry[2] = None
+            waiter.fail(Expired())

@@ -624,3 +624,34 @@ async def test_connect_on_a_call_the_server_says_is_gone_raises_call_gone(
         with pytest.raises(CallGoneError) as caught:
             await call.connect([[B]])
     assert caught.value.code == 404
+
+
+@pytest.mark.trio
+async def test_a_shorter_dial_timeout_started_later_fires_first(
+    server: StandIn, autojump_clock: Any
+) -> None:
+    # The timer task sleeps until the earliest dial deadline: a later, shorter
+    # one must wake it sooner than the one it sleeps for, even when nothing
+    # else happens (its calling.dial is never answered).
+    async def script() -> None:
+        peer = await server.accept_session()
+        await dial_until_ringing(peer, "leg-1")
+        await peer.request("calling.dial")
+        request = await peer.request("calling.end")
+        await peer.reply(request)
+
+    timed_out: dict[str, float] = {}
+    async with scripted(server, script, timeout=300) as relay:
+        start = trio.current_time()
+
+        async def dial(name: str, timeout: float) -> None:
+            with pytest.raises(relay_trio.DialTimeoutError):
+                await relay.dial([[A]], dial_timeout=timeout)
+            timed_out[name] = trio.current_time() - start
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(dial, "long", 100)
+            await trio.sleep(1)
+            nursery.start_soon(dial, "short", 5)
+    assert timed_out == {"short": pytest.approx(6), "long": pytest.approx(100)}
+    assert server.ends() == {"leg-1": "cancel"}
