@@ -77,6 +77,8 @@ class ClientBase:
     def _reset(self) -> None:
         self._ws: ClientConnection | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Running ``on_call`` handlers (``Dispatch._start_handler``), cancelled on close.
+        self._handler_tasks: set[asyncio.Task[None]] = set()
         self._host_task: asyncio.Task[Any] | None = None
         self._ready: asyncio.Future[None] | None = None
         self._requests: dict[RequestId, asyncio.Future[JSONObject]] = {}
@@ -96,6 +98,8 @@ class ClientBase:
         self._armed: float | None = None
         self._deadline_check = False
         self._handlers = 0
+        #: ``on_call`` handlers started by the current read (at most ``SLICE``).
+        self._fresh_handlers = 0
         #: Offers of this read waiting for a free handler (``Dispatch._settle_offers``).
         self._held: deque[Call] = deque()
         self._started = self._closing = self._cancelled_host = False

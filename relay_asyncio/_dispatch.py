@@ -48,6 +48,8 @@ log = logging.getLogger("relay_asyncio")
 
 #: Loop turns in a row without a handler finishing before held offers are refused.
 IDLE_TICKS: Final = 3
+#: ``on_call`` handler tasks started per turn of the loop, at most (see ``_settle_offers``).
+SLICE: Final = 64
 
 
 class Dispatch(Commands):
@@ -95,13 +97,13 @@ class Dispatch(Commands):
             call.project_id = project_id
         if isinstance(segment_id, str):
             call.segment_id = segment_id
-        if self._handlers >= self._max_handlers or self._held:
+        if self._handlers >= self._max_handlers or self._held or self._fresh_handlers >= SLICE:
             # Not refused yet: handlers started earlier in this read have not
             # run at all.  The reader lets them run first (_settle_offers).
             self._held.append(call)
             return
-        self._handlers += 1
-        self._spawn(self._run_handler(handler, call))
+        self._fresh_handlers += 1
+        self._start_handler(handler, call)
 
     def _refuse(self, ref: CallRef) -> None:
         log.warning("refusing inbound call %s: no free on_call handler", ref.call_id)
@@ -111,24 +113,30 @@ class Dispatch(Commands):
     async def _settle_offers(self) -> None:
         """Give held offers to handlers as they free up; refuse the rest.
 
-        Runs after a read whose offers outnumbered the free handlers.  An
-        offer is refused (the overflow policy) only once :data:`IDLE_TICKS`
-        turns of the loop in a row freed no handler: handlers that return at
-        once take a whole burst, handlers that do not return get the policy.
+        Runs after a read whose offers outnumbered the free handlers, or
+        :data:`SLICE`.  At most :data:`SLICE` handlers start per turn of the
+        loop, so a read's burst of handler tasks runs (and is freed) a slice at a
+        time.  An offer is refused (the overflow policy) only once
+        :data:`IDLE_TICKS` turns of the loop in a row found every handler busy
+        and freed none: handlers that return at once take a whole burst,
+        handlers that do not return get the policy.
         """
         held = self._held
         idle = 0
         while held:
             handler = self._on_call
-            while held and handler is not None and not self._closing:
-                if self._handlers >= self._max_handlers:
-                    break
-                call = held.popleft()
-                self._handlers += 1
-                self._spawn(self._run_handler(handler, call))
+            if handler is None or self._closing:
+                break
+            free = self._max_handlers - self._handlers
+            for _ in range(min(free, SLICE, len(held))):
+                self._start_handler(handler, held.popleft())
             if not held:
                 return
-            if idle >= IDLE_TICKS or handler is None or self._closing:
+            if free > SLICE:  # stopped by the slice, not the cap: no offer is refused
+                await asyncio.sleep(0)
+                idle = 0
+                continue
+            if idle >= IDLE_TICKS:
                 break
             running = self._handlers
             await asyncio.sleep(0)
@@ -140,6 +148,17 @@ class Dispatch(Commands):
                 self._refuse(call.ref)
         self._pump()
 
+    def _start_handler(self, handler: CallHandler, call: Call) -> None:
+        """Run ``handler(call)`` in a task of its own, as the official SDK does.
+
+        Lighter than ``_spawn`` (a burst of offers starts many at once): no
+        done callback, which costs five allocations (a bound method, a copied
+        context, a tuple, a list); the task leaves ``_handler_tasks`` itself.
+        """
+        assert self._tg is not None
+        self._handlers += 1
+        self._handler_tasks.add(self._tg.create_task(self._run_handler(handler, call)))
+
     async def _run_handler(self, handler: CallHandler, call: Call) -> None:
         try:
             await handler(call)
@@ -147,6 +166,7 @@ class Dispatch(Commands):
             log.exception("on_call handler failed for call %s", call.call_id)
         finally:
             self._handlers -= 1
+            self._handler_tasks.discard(asyncio.current_task())
 
     def _dispatch(self) -> None:
         session = self._session
