@@ -11,6 +11,7 @@ import asyncio
 import json
 
 from relay_asyncio import Call, RelayClient
+from relay_asyncio._dispatch import SLICE
 
 from .scripted import Peer, scenario, scripted_server
 
@@ -87,3 +88,59 @@ async def test_handlers_that_do_not_return_get_the_overflow_policy() -> None:
             assert handled == ["in-0", "in-1", "in-2"]
             assert passed == [f"in-{index}" for index in range(3, 10)]
             release.set()
+
+
+def handler_tasks() -> list[asyncio.Task[object]]:
+    """The client's ``on_call`` handler tasks not yet finished."""
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and task.get_coro().__qualname__.endswith("._run_handler")  # type: ignore[union-attr]
+    ]
+
+
+@scenario(seconds=10)
+async def test_a_burst_starts_its_handlers_a_slice_at_a_time() -> None:
+    pending: list[int] = []
+    async with scripted_server() as server:
+        client = RelayClient(project="p", token="t", host=server.url, contexts=["office"],
+                             max_active_calls=600, max_concurrent_handlers=600)  # fmt: skip
+
+        @client.on_call
+        async def handle(call: Call) -> None:
+            pending.append(len(handler_tasks()))
+
+        async with client:
+            peer = await server.accept()
+            burst(peer, 3 * SLICE + 5)
+            await acks(peer, 3 * SLICE + 5)
+            await asyncio.sleep(0.05)
+            assert peer.sent("calling.pass") == []
+    # Every offer got its handler; never more than a slice of them waiting to run.
+    assert len(pending) == 3 * SLICE + 5
+    assert max(pending) <= SLICE
+    assert max(pending) == SLICE  # the read held more than a slice: one was full
+
+
+@scenario(seconds=10)
+async def test_closing_the_client_cancels_running_handlers() -> None:
+    cancelled: list[str] = []
+    started = asyncio.Event()
+    async with scripted_server() as server:
+        client = RelayClient(project="p", token="t", host=server.url, contexts=["office"])
+
+        @client.on_call
+        async def handle(call: Call) -> None:
+            started.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.append(call.call_id)
+                raise
+
+        async with client:
+            peer = await server.accept()
+            burst(peer, 1)
+            await started.wait()
+        assert cancelled == ["in-0"]
+        assert handler_tasks() == []
