@@ -4,7 +4,8 @@ Inside one ``async with client:`` (or ``client.run()``) an ``asyncio.TaskGroup``
 owns three tasks, plus the user's handler and listener tasks:
 
 * the reader (``_run_socket``): the socket feeds the core per read (every
-  message of one ``data_received`` → ``receive_text`` → one flush → dispatch);
+  message of one ``data_received`` → ``receive_text``, dispatched every 32
+  messages → one flush; ``on_call`` handlers start at most 64 per loop turn);
   when the socket closes it runs the core's reconnect policy
   (``connection_lost`` → ``reconnect_delay`` → ``connection_made``);
 * the writer: sends, in order, every other frame the core queued (a read's
