@@ -75,6 +75,7 @@ from ._events import (
     UnknownEvent,
 )
 from ._state import (
+    CALL_TRANSITIONS,
     LIVE_CALL_STATES,
     OPEN_CONNECT_PHASES,
     PLAY_TRANSITIONS,
@@ -140,7 +141,9 @@ class CallControl(_DialsAndConnects, _ActionControl):
                         self._end_call_actions(call_id)
                 self.dropped_events += 1
                 return
-        elif not call_transition(call.state, state):
+        elif (call.state, state) not in CALL_TRANSITIONS and not call_transition(call.state, state):
+            # The table holds every news between known states; the function
+            # adds the rule for unknown ones.
             self.dropped_events += 1
             return
         call.state = state
@@ -200,10 +203,11 @@ class CallControl(_DialsAndConnects, _ActionControl):
             self._connect_call_ended(call_id)
         if call_id in self._call_actions:
             self._end_call_actions(call_id)
-        self._forget(call)
+        self.calls.pop(call_id, None)  # _forget, inlined: every call ends here
         self._remember_ended(call_id)
-        if call.tag is not None:
-            self._drop_settled_abandoned(call.tag)
+        tag = call.tag
+        if tag is not None and tag in self._expiry:
+            self._drop_settled_abandoned(tag)
 
     def _connect_call_ended(self, call_id: CallId) -> None:
         connect = self.connects.get(call_id)

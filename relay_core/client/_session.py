@@ -316,23 +316,31 @@ class RelaySession(_SessionBase):
 
     def next_deadline(self) -> float | None:
         """The earliest time ``handle_timeout`` has work to do, or ``None``."""
+        # Asked after every read by both adapters: the common case (no
+        # uncertain or abandoned work, no live message) is a few tests.
         timers = self._timers
-        while timers and self._timer_stale(timers[0]):
-            heapq.heappop(timers)
-        due = timers[0][0] if timers else None
-        for other in (
-            self._ping_due,
-            self._watchdog_due,
-            self._calls.next_deadline(),
-            self._messages.next_deadline(),
-        ):
+        pending = self._pending
+        due = None
+        while timers:
+            deadline, request_id = timers[0]
+            entry = pending.get(request_id)
+            if entry is not None and entry.deadline == deadline:
+                due = deadline
+                break
+            heapq.heappop(timers)  # stale: answered, failed or re-armed
+        for other in (self._ping_due, self._watchdog_due):
+            if other is not None and (due is None or other < due):
+                due = other
+        calls = self._calls
+        if calls._uncertain or calls._expiry:
+            other = calls.next_deadline()
+            if other is not None and (due is None or other < due):
+                due = other
+        if self._messages.live:
+            other = self._messages.next_deadline()
             if other is not None and (due is None or other < due):
                 due = other
         return due
-
-    def _timer_stale(self, entry: tuple[float, RequestId]) -> bool:
-        pending = self._pending.get(entry[1])
-        return pending is None or pending.deadline != entry[0]
 
     def handle_timeout(self, *, now: float) -> None:
         """Fire every deadline at or before ``now``.
