@@ -97,8 +97,12 @@ def _answer(request_id: str, tag: str, index: int) -> list[bytes]:
     return out
 
 
-def run(count: int, batch: int, *, core: bool = True) -> Callable[[], int]:
-    """A loop over ``count`` dials; returns how many dials it saw answered."""
+def run(count: int, batch: int, *, core: bool = True, upto: int = 5) -> Callable[[], int]:
+    """A loop over ``count`` dials; returns how many dials it saw answered.
+
+    ``upto`` < 5 feeds only the first ``upto`` frames of each answer, so
+    differences of instruction counts between runs price each stage.
+    """
     from relay_core import Dial, DialStateChanged
 
     session = ready_session(max_calls=max(batch * 2, 1000))
@@ -130,7 +134,7 @@ def run(count: int, batch: int, *, core: bool = True) -> Callable[[], int]:
                 if not core:
                     continue
                 # One read: the server writes a dial's five frames at once.
-                for text in texts:
+                for text in texts[:upto]:
                     receive(text, now=1.5)
                 flush()
                 while (event := next_event()) is not None:
@@ -166,12 +170,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--profile", choices=["cprofile", "none"], default=None)
     parser.add_argument("--server-only", action="store_true")
+    parser.add_argument("--upto", type=int, default=5, help="answer frames fed per dial (0..5)")
     args = parser.parse_args(argv)
     if args.profile is None:
         sys.stdout.write(json.dumps(measure(args.n, args.batch)) + "\n")
         return
-    loop = run(args.n, args.batch, core=not args.server_only)
-    run(min(args.n, 200), args.batch, core=not args.server_only)()  # warm caches
+    loop = run(args.n, args.batch, core=not args.server_only, upto=args.upto)
+    run(min(args.n, 200), args.batch, core=not args.server_only, upto=args.upto)()  # warm caches
     if args.profile == "none":
         loop()
         return
