@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import NewType, TypeAlias
+from typing import Final, NewType, TypeAlias
 
 RequestId = NewType("RequestId", str)
 CallId = NewType("CallId", str)
@@ -29,16 +29,40 @@ JSONDict: TypeAlias = dict[str, JSONValue]
 IdFactory: TypeAlias = Callable[[], str]
 
 #: The RFC 4122 variant digit for each random nibble (its top two bits set to ``10``).
-_VARIANT = "89ab89ab89ab89ab"
+_VARIANT: Final = {digit: "89ab"[int(digit, 16) % 4] for digit in "0123456789abcdef"}
 _urandom = os.urandom
+#: Ids made per ``os.urandom`` call (one system call, 2 KiB, per 128 ids).
+_BATCH: Final = 128
+#: Ready ids, used from the end.  Emptied in a forked child (see below), so a
+#: child never hands out an id its parent made too.
+_ready: list[str] = []
+
+
+def _refill() -> None:
+    h = _urandom(16 * _BATCH).hex()
+    _ready.extend(
+        [
+            f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
+            f"{_VARIANT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
+            for i in range(0, 32 * _BATCH, 32)
+        ]
+    )
+
+
+os.register_at_fork(after_in_child=_ready.clear)
 
 
 def uuid4_str() -> str:
     """Return a fresh random UUID4 string (the official SDK's id format).
 
     What ``str(uuid.uuid4())`` returns (version nibble ``4``, variant
-    ``10xx``), built from the hex digits directly: twice as fast, and every
-    request id and dial tag is one.
+    ``10xx``, the other 122 bits from ``os.urandom``), made 128 at a time
+    from one ``os.urandom`` call: every request id and dial tag is one, and
+    this is half the cost of one call per id.  ``list.pop`` is atomic, so
+    threads never share an id.
     """
-    h = _urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
+    while True:
+        try:
+            return _ready.pop()
+        except IndexError:
+            _refill()

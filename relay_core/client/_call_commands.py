@@ -8,7 +8,6 @@ before it leaves, so its first events can never beat the registration
 
 from __future__ import annotations
 
-import sys
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Final
@@ -77,11 +76,6 @@ _PLAY_STATES: Final = {member.value: member for member in PlayState}
 #: How many ended plays a session remembers, oldest forgotten first, so a
 #: control sent after the terminal event is refused locally (RELAY.md H.5.1).
 ENDED_PLAYS_REMEMBERED: Final = 64
-
-
-def _shared(text: str | None) -> str | None:
-    """One copy of strings every call repeats (node ids, directions, contexts)."""
-    return None if text is None else sys.intern(text)
 
 
 def _ref(call: CallObject) -> CallRef | None:

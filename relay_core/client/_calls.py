@@ -45,11 +45,9 @@ from .._errors import RemoteProtocolError
 from .._ids import CallId, JSONObject, NodeId, Tag
 from ..wire._device_cache import server_device
 from ..wire._payloads import (
-    CallStatePayload,
     decode_error,
     decode_play,
     decode_receive,
-    decode_state,
     play_fields,
     state_fields,
 )
@@ -61,7 +59,6 @@ from ._call_commands import (
     ENDED_PLAYS_REMEMBERED,
     OVERFLOW_POLICIES,
     _ref,
-    _shared,
 )
 from ._commands import (
     Hangup,
@@ -78,6 +75,7 @@ from ._events import (
     UnknownEvent,
 )
 from ._state import (
+    CALL_TRANSITIONS,
     LIVE_CALL_STATES,
     OPEN_CONNECT_PHASES,
     PLAY_TRANSITIONS,
@@ -95,6 +93,7 @@ __all__ = ["CallControl"]
 
 #: Globals, not enum class attributes (~50 ns each on Python 3.11).
 _ENDED: Final = CallState.ENDED
+_DIAL_ABANDONED: Final = DialPhase.ABANDONED
 _intern: Final = sys.intern
 
 
@@ -131,7 +130,7 @@ class CallControl(_DialsAndConnects, _ActionControl):
         state = _CALL_STATES.get(raw_state) or CallState(raw_state)
         call = self.calls.get(call_id)
         if call is None:
-            call = self._new_leg(call_id, decode_state(params))
+            call = self._new_leg(call_id, params)
             if call is None:
                 if state is _ENDED:
                     # A connect or action on a call this session does not
@@ -142,7 +141,9 @@ class CallControl(_DialsAndConnects, _ActionControl):
                         self._end_call_actions(call_id)
                 self.dropped_events += 1
                 return
-        elif not call_transition(call.state, state):
+        elif (call.state, state) not in CALL_TRANSITIONS and not call_transition(call.state, state):
+            # The table holds every news between known states; the function
+            # adds the rule for unknown ones.
             self.dropped_events += 1
             return
         call.state = state
@@ -159,24 +160,30 @@ class CallControl(_DialsAndConnects, _ActionControl):
         elif call.hidden and state in LIVE_CALL_STATES:
             self._end_leg(call)
 
-    def _new_leg(self, call_id: CallId, payload: CallStatePayload) -> _Call | None:
-        """Create a call for a state event whose tag names live work (E.2.6)."""
-        tag_text = payload.tag
-        if not tag_text:
+    def _new_leg(self, call_id: CallId, params: JSONObject) -> _Call | None:
+        """Create a call for a state event whose tag names live work (E.2.6).
+
+        The first event of every dialled leg: its fields are read from the
+        params here (as ``CallStatePayload`` reads them), no view built.
+        """
+        tag_text = params.get("tag")
+        if type(tag_text) is not str or not tag_text:
             return None
-        tag = Tag(tag_text)
+        tag: Tag = tag_text  # type: ignore[assignment]  # a checked str: no NewType call
         if self._uncertain:
             self._uncertain.pop(tag, None)
         dial = self.dials.get(tag)
-        connect_call = self._connect_tags.get(tag)
+        connect_call = self._connect_tags.get(tag) if dial is None else None
         if dial is None and connect_call is None:
             return None
-        node_id = NodeId(sys.intern(payload.node_id or ""))
+        node_text = params.get("node_id")
+        node_id = NodeId(_intern(node_text) if type(node_text) is str else "")
         call = _Call(call_id, node_id, tag)
-        call.direction = _shared(payload.direction or None)
-        call.device = server_device(payload.device)
+        direction = params.get("direction")
+        call.direction = _intern(direction) if type(direction) is str and direction else None
+        call.device = server_device(params.get("device"))
         if dial is not None:
-            call.hidden = dial.phase is DialPhase.ABANDONED
+            call.hidden = dial.phase is _DIAL_ABANDONED
         else:
             assert connect_call is not None
             connect = self.connects.get(connect_call)
@@ -196,10 +203,11 @@ class CallControl(_DialsAndConnects, _ActionControl):
             self._connect_call_ended(call_id)
         if call_id in self._call_actions:
             self._end_call_actions(call_id)
-        self._forget(call)
+        self.calls.pop(call_id, None)  # _forget, inlined: every call ends here
         self._remember_ended(call_id)
-        if call.tag is not None:
-            self._drop_settled_abandoned(call.tag)
+        tag = call.tag
+        if tag is not None and tag in self._expiry:
+            self._drop_settled_abandoned(tag)
 
     def _connect_call_ended(self, call_id: CallId) -> None:
         connect = self.connects.get(call_id)

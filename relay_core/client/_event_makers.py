@@ -14,14 +14,31 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from .._ids import CallId, ControlId, JSONObject, NodeId
-from ._events import NO_PARAMS, CallInfo, CallReceived, CallRef, CallStateChanged, PlayStateChanged
-from ._state import PlayState
+from .._ids import CallId, ControlId, JSONObject, NodeId, RequestId, Tag
+from ._events import (
+    NO_PARAMS,
+    CallInfo,
+    CallReceived,
+    CallRef,
+    CallStateChanged,
+    DialStateChanged,
+    PlayStateChanged,
+    RequestCompleted,
+)
+from ._state import DialState, PlayState
 
 if TYPE_CHECKING:
     from ._trackers import _Call
 
-__all__ = ["call_info", "call_received", "call_ref", "call_state_changed", "play_state_changed"]
+__all__ = [
+    "call_info",
+    "call_received",
+    "call_ref",
+    "call_state_changed",
+    "dial_state_changed",
+    "play_state_changed",
+    "request_completed",
+]
 
 _new: Final = object.__new__
 
@@ -42,6 +59,12 @@ _received_call, _received_context, _received_params = _setters(
     CallReceived, ("call", "context", "params")
 )
 _ref_call_id, _ref_node_id = _setters(CallRef, ("call_id", "node_id"))
+_dial_tag, _dial_state, _dial_call, _dial_reason, _dial_message, _dial_params = _setters(
+    DialStateChanged, ("tag", "state", "call", "reason", "message", "params")
+)
+_done_request_id, _done_method, _done_result = _setters(
+    RequestCompleted, ("request_id", "method", "result")
+)
 (
     _info_call_id, _info_node_id, _info_tag, _info_direction, _info_state, _info_device,
     _info_context, _info_peer, _info_end_reason,
@@ -124,4 +147,31 @@ def call_received(
     _received_call(event, call)
     _received_context(event, context)
     _received_params(event, params)
+    return event
+
+
+def dial_state_changed(
+    tag: Tag,
+    state: DialState,
+    call: CallInfo | None = None,
+    reason: str | None = None,
+    params: JSONObject = NO_PARAMS,
+) -> DialStateChanged:
+    """``DialStateChanged(tag=, state=, call=, reason=, params=)`` (no ``message``)."""
+    event = _new(DialStateChanged)
+    _dial_tag(event, tag)
+    _dial_state(event, state)
+    _dial_call(event, call)
+    _dial_reason(event, reason)
+    _dial_message(event, None)
+    _dial_params(event, params)
+    return event
+
+
+def request_completed(request_id: RequestId, method: str, result: JSONObject) -> RequestCompleted:
+    """``RequestCompleted(request_id=request_id, method=method, result=result)``."""
+    event = _new(RequestCompleted)
+    _done_request_id(event, request_id)
+    _done_method(event, method)
+    _done_result(event, result)
     return event

@@ -64,6 +64,7 @@ class _Pending:
 
 
 _HANDSHAKE: Final = "signalwire.connect"
+_CLOSED: Final = SessionState.CLOSED  # a global: ~5 ns, the enum's class attribute ~50
 
 
 class _SessionBase:
@@ -309,9 +310,10 @@ class _SessionBase:
             SessionClosedError: the session is closed.
         """
         self._now = now
-        if self._state is SessionState.CLOSED:
+        if self._state is _CLOSED:
             raise SessionClosedError()
-        timeout = check_timeout("timeout", timeout, allow_none=True)
+        if timeout is not None:
+            timeout = check_timeout("timeout", timeout, allow_none=True)
         ready = self._state in SENDING_STATES
         if not ready and len(self._outbox) >= self.config.max_queued_requests:
             raise LocalProtocolError(
@@ -332,7 +334,7 @@ class _SessionBase:
         return self._queue(command, self._now, self.config.request_timeout, internal=True)
 
     def _queue(self, command: Command, now: float, timeout: float, *, internal: bool) -> RequestId:
-        request_id = RequestId(self._new_id())
+        request_id: RequestId = self._new_id()  # type: ignore[assignment]  # a str: no NewType call
         frame = encode_request(request_id, command.method, command.to_params())
         pending = _Pending(command, command.method, frame, timeout, internal)
         self._calls.register(command, request_id)

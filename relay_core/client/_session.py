@@ -49,12 +49,12 @@ from ..wire._wire import (
 from ._commands import Ping, Receive, Unreceive
 from ._config import STALE_AUTHORIZATION_CODE
 from ._connect_policy import retry_rejected_login
+from ._event_makers import request_completed
 from ._events import (
     AuthenticationFailed,
     Event,
     FailureKind,
     LivenessLost,
-    RequestCompleted,
     SessionEnding,
     SessionStarted,
 )
@@ -124,10 +124,10 @@ class RelaySession(_SessionBase):
             except Exception:
                 self._malformed += 1
                 raise
-        elif type(message) is Request:
-            self._on_server_request(message, now)
         elif type(message) is Response:
             self._on_response(message.id, message.result, now)
+        elif type(message) is Request:
+            self._on_server_request(message, now)
         else:
             assert type(message) is ErrorResponse
             self._on_error_response(message, now)
@@ -182,7 +182,9 @@ class RelaySession(_SessionBase):
             self._calls.route_other(event_type, params)
 
     def _on_response(self, request_id: WireId, result: JSONObject, now: float) -> None:
-        pending = self._pending.pop(RequestId(str(request_id)), None)
+        # Our ids are str: no str() and no NewType call for them.
+        rid: RequestId = request_id if type(request_id) is str else str(request_id)  # type: ignore[assignment]
+        pending = self._pending.pop(rid, None)
         if pending is None:
             return  # late or unknown: RELAY.md B.2 says drop
         if request_id == self._handshake_id:
@@ -190,9 +192,8 @@ class RelaySession(_SessionBase):
             return
         if request_id == self._ping_id:
             self._ping_answered(now)
-        rid = RequestId(str(request_id))
         code = result.get("code")
-        if is_success_code(code):
+        if code == "200" or is_success_code(code):
             self._completed(rid, pending, result)
         else:
             number = parse_code(code)
@@ -223,9 +224,7 @@ class RelaySession(_SessionBase):
             call_id = None if call is None else call.call_id
         self._calls.request_completed(request_id, pending.method, call_id)
         if not pending.internal:
-            self._events.append(
-                RequestCompleted(request_id=request_id, method=pending.method, result=result)
-            )
+            self._events.append(request_completed(request_id, pending.method, result))
 
     def _on_error_response(self, message: ErrorResponse, now: float) -> None:
         if message.id is None:
@@ -317,23 +316,31 @@ class RelaySession(_SessionBase):
 
     def next_deadline(self) -> float | None:
         """The earliest time ``handle_timeout`` has work to do, or ``None``."""
+        # Asked after every read by both adapters: the common case (no
+        # uncertain or abandoned work, no live message) is a few tests.
         timers = self._timers
-        while timers and self._timer_stale(timers[0]):
-            heapq.heappop(timers)
-        due = timers[0][0] if timers else None
-        for other in (
-            self._ping_due,
-            self._watchdog_due,
-            self._calls.next_deadline(),
-            self._messages.next_deadline(),
-        ):
+        pending = self._pending
+        due = None
+        while timers:
+            deadline, request_id = timers[0]
+            entry = pending.get(request_id)
+            if entry is not None and entry.deadline == deadline:
+                due = deadline
+                break
+            heapq.heappop(timers)  # stale: answered, failed or re-armed
+        for other in (self._ping_due, self._watchdog_due):
+            if other is not None and (due is None or other < due):
+                due = other
+        calls = self._calls
+        if calls._uncertain or calls._expiry:
+            other = calls.next_deadline()
+            if other is not None and (due is None or other < due):
+                due = other
+        if self._messages.live:
+            other = self._messages.next_deadline()
             if other is not None and (due is None or other < due):
                 due = other
         return due
-
-    def _timer_stale(self, entry: tuple[float, RequestId]) -> bool:
-        pending = self._pending.get(entry[1])
-        return pending is None or pending.deadline != entry[0]
 
     def handle_timeout(self, *, now: float) -> None:
         """Fire every deadline at or before ``now``.

@@ -7,7 +7,7 @@ round-trip exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final, assert_never
 
 import attrs
@@ -270,29 +270,69 @@ def device_from_wire(obj: JSONValue, *, strict: bool = True, path: str = "device
     return _device(obj, path, strict=strict)
 
 
+#: Plain devices of dial plans, by (type, addresses): a campaign dials the
+#: same caller id, a benchmark the same number.  Bounded: cleared when full.
+_PLAN_DEVICES: dict[tuple[str, str, str | None, str | None], Device] = {}
+_PLAN_DEVICES_MAX: Final = 256
+
+
+def _plan_device(obj: dict[str, object]) -> Device | None:
+    """:func:`_plain_device` through :data:`_PLAN_DEVICES` (devices are immutable)."""
+    params = obj.get("params")
+    if type(params) is not dict or len(obj) != 2:
+        return None
+    kind = obj.get("type")
+    if kind == "phone":
+        to, from_, name = params.get("to_number"), params.get("from_number"), None
+    elif kind == "sip":
+        to, from_, name = params.get("to"), params.get("from"), params.get("from_name")
+    else:
+        return None
+    # Only str (or absent) values are keys: anything else is for _plain_device to refuse.
+    if type(to) is not str or not (from_ is None or type(from_) is str):
+        return None
+    if not (name is None or type(name) is str):
+        return None
+    key = (kind, to, from_, name)  # kind is one of two strings: hashable
+    device = _PLAN_DEVICES.get(key)
+    if device is None:
+        device = _plain_device(obj)
+        if device is not None:
+            if len(_PLAN_DEVICES) >= _PLAN_DEVICES_MAX:
+                _PLAN_DEVICES.clear()
+            _PLAN_DEVICES[key] = device
+    elif len(params) != (from_ is not None) + (name is not None) + 1:
+        return None  # other keys besides the addresses: not plain
+    return device
+
+
 def _device_plan(devices: object, path: str, *, strict: bool) -> DevicePlan:
     groups = _as_list(devices, path, _PLAN_SHAPE)
     if not groups:
         raise LocalProtocolError(f"{path}: no devices; expected {_PLAN_SHAPE}, e.g. [[device]]")
     plan: list[tuple[Device, ...]] = []
     for index, group in enumerate(groups):
-        group_path = f"{path}[{index}]"
-        if type(group) is not list and isinstance(
-            group, Mapping | PhoneDevice | SipDevice | OtherDevice
-        ):
-            raise LocalProtocolError(
-                f"{path}: expected {_PLAN_SHAPE}, got a flat list of devices; use "
-                "[[a, b]] to ring a and b together or [[a], [b]] to try a, then b"
-            )
-        members = _as_list(group, group_path, "a list of devices")
+        # Paths are built only when something is wrong (every dial comes here).
+        if type(group) is list or type(group) is tuple:
+            members: Sequence[object] = group
+        else:
+            if isinstance(group, Mapping | PhoneDevice | SipDevice | OtherDevice):
+                raise LocalProtocolError(
+                    f"{path}: expected {_PLAN_SHAPE}, got a flat list of devices; use "
+                    "[[a, b]] to ring a and b together or [[a], [b]] to try a, then b"
+                )
+            members = _as_list(group, f"{path}[{index}]", "a list of devices")
         if not members:
-            raise LocalProtocolError(f"{group_path}: empty device group")
+            raise LocalProtocolError(f"{path}[{index}]: empty device group")
         parsed: list[Device] = []
         for position, member in enumerate(members):
-            if isinstance(member, PhoneDevice | SipDevice | OtherDevice):
-                parsed.append(member)
-            else:
-                parsed.append(_device(member, f"{group_path}[{position}]", strict=strict))
+            device = _plan_device(member) if type(member) is dict else None
+            if device is None:
+                if isinstance(member, PhoneDevice | SipDevice | OtherDevice):
+                    device = member
+                else:
+                    device = _device(member, f"{path}[{index}][{position}]", strict=strict)
+            parsed.append(device)
         plan.append(tuple(parsed))
     return tuple(plan)
 
@@ -331,18 +371,20 @@ def device_to_wire(device: Device) -> JSONDict:
     ``None`` ones left out, then ``extra`` in its own order.  Values from
     ``extra`` and ``params`` are shared, not copied.
     """
+    if type(device) is PhoneDevice:  # a final class; every dial's device, field by field
+        params: JSONDict = {}
+        if (to_number := device.to_number) is not None:
+            params["to_number"] = to_number
+        if (from_number := device.from_number) is not None:
+            params["from_number"] = from_number
+        if (timeout := device.timeout) is not None:
+            params["timeout"] = timeout
+        if (max_duration := device.max_duration) is not None:
+            params["max_duration"] = max_duration
+        if device.extra:
+            params.update(device.extra)
+        return {"type": "phone", "params": params}
     match device:
-        case PhoneDevice():
-            params = _compact(
-                (
-                    ("to_number", device.to_number),
-                    ("from_number", device.from_number),
-                    ("timeout", device.timeout),
-                    ("max_duration", device.max_duration),
-                ),
-                device.extra,
-            )
-            return {"type": "phone", "params": params}
         case SipDevice():
             headers: list[JSONValue] | None = None
             if device.headers is not None:

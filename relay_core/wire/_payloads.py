@@ -364,6 +364,21 @@ def decode_receive(params: JSONObject) -> CallReceivePayload:
     return view
 
 
+def dial_fields(params: JSONObject) -> tuple[str, str, CallObject | None]:
+    """``calling.call.dial``'s checked fields: ``(tag, dial_state, call)``.
+
+    What :func:`decode_dial` reads, with no view built (every dial's outcome).
+    """
+    tag = params.get("tag")
+    dial_state = params.get("dial_state")
+    if type(tag) is not str or not tag:
+        raise RemoteProtocolError("calling.call.dial: tag must be a non-empty string")
+    if type(dial_state) is not str or not dial_state:
+        raise RemoteProtocolError("calling.call.dial: dial_state must be a non-empty string")
+    call = params.get("call")
+    return tag, dial_state, None if call is None else _read_call(call)
+
+
 def decode_dial(params: JSONObject) -> DialPayload:
     """Read ``calling.call.dial`` params (a winner without a ``call_id`` reads ``None``)."""
     _checked(params, DialPayload.event_type, "tag", "dial_state")

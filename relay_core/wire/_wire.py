@@ -217,7 +217,8 @@ def decode_event(text: str | bytes) -> EventFrame:
     (or none) comes back as ``(ack, params, None)``, with no :class:`Request`
     built (about a tenth of the whole receive path): ``ack`` is the frame
     that acknowledges it, exactly :func:`encode_result`'s.  Every other frame
-    comes back as ``(None, None, decode(text))``, or raises as :func:`decode`.
+    comes back as ``(None, None, decode(text))``, or raises as :func:`decode`
+    (a plain reply, ``{"jsonrpc", "id", "result": {...}}``, by a shortcut).
     """
     try:
         obj = _loads(text)
@@ -245,6 +246,19 @@ def decode_event(text: str | bytes) -> EventFrame:
                 or ('"' not in request_id and "\\" not in request_id and request_id.isprintable())
             ):
                 return f'{{"jsonrpc":"2.0","id":"{request_id}","result":{{}}}}', params, None
+    elif (
+        type(obj) is dict
+        and "method" not in obj
+        and "error" not in obj
+        and type(result := obj.get("result")) is dict
+        and "result" not in result
+        and type(frame_id := obj.get("id")) is str
+        and obj.get("jsonrpc") == "2.0"
+        and len(text) <= _SHALLOW_LENGTH
+    ):
+        # A reply to one of our requests (a dial's, say): exactly what
+        # _message makes of it, without its general checks.
+        return None, None, _new_tuple(Response, (frame_id, result))
     return None, None, _message(text, obj)
 
 
