@@ -35,13 +35,12 @@ from typing import Any
 
 import orjson
 
-from relay_core.wire import CallObject, CallStatePayload, DialPayload, encode_payload
+from relay_core.wire import encode_payload
 
 from . import frames
 from .arms._common import DEVICES
 from .inproc import ready_session
 
-_NODE = frames.NODE_ID
 _TAG = "@TAG@".ljust(36, "#")
 _CALL = "@CALL@".ljust(36, "#")
 _REQ = "@REQ@".ljust(36, "#")
@@ -54,31 +53,13 @@ def _event(event_type: str, params: dict[str, Any], seq: int) -> bytes:
 
 def _templates() -> list[bytes]:
     """The reply and the four events of one dial, with holes for tag, call id, request id."""
-    device = DEVICES[0][0]
-    segment = {"segment_id": "5e9e0000-2c1d-4e8f-9a0b-000000000000"}
-
-    def state(call_state: str, end_reason: str | None = None) -> CallStatePayload:
-        return CallStatePayload(
-            _CALL, call_state, node_id=_NODE, tag=_TAG, direction="outbound",
-            end_reason=end_reason, device=device, extra=segment,
-        )  # fmt: skip
-
-    winner = CallObject(
-        _CALL, node_id=_NODE, tag=_TAG, call_state="answered", direction="outbound",
-        device=device, extra={"dial_winner": True, **segment},
-    )  # fmt: skip
+    answer = frames.dial_answer(_CALL, _TAG, DEVICES[0][0], "5e9e0000-2c1d-4e8f-9a0b-000000000000")
     reply = orjson.dumps(
         {"jsonrpc": "2.0", "id": _REQ, "result": {"code": "200", "message": "Dialing"}}
     )
     events = [
-        _event("calling.call.state", encode_payload(state("created")), 1),
-        _event("calling.call.state", encode_payload(state("answered")), 2),
-        _event(
-            "calling.call.dial",
-            encode_payload(DialPayload(_TAG, "answered", node_id=_NODE, call=winner)),
-            3,
-        ),
-        _event("calling.call.state", encode_payload(state("ended", "hangup")), 4),
+        _event(event.event_type, encode_payload(event), seq)
+        for seq, event in enumerate(answer, start=1)
     ]
     return [reply, *events]
 

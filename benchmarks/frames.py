@@ -40,8 +40,10 @@ from typing import Any, Final
 import orjson
 
 from relay_core.wire import (
+    CallObject,
     CallReceivePayload,
     CallStatePayload,
+    DialPayload,
     Payload,
     PlayPayload,
     encode_payload,
@@ -76,6 +78,29 @@ def call_id(slot: int, generation: int) -> str:
 def dial_call_id(index: int) -> str:
     """The ``call_id`` of the leg the load server creates for the ``index``-th dial."""
     return f"d1a1{index:04x}-0b0b-4c0e-8d1f-{index:012x}"[:36]
+
+
+def dial_answer(leg: str, tag: str, device: Any, segment_id: str) -> list[Payload]:
+    """The four events the load server answers a dial with: the leg created,
+    answered, the dial answered with it as the winner, the leg ended (hang-up)."""
+    segment = {"segment_id": segment_id}
+
+    def state(call_state: str, end_reason: str | None = None) -> CallStatePayload:
+        return CallStatePayload(
+            leg, call_state, node_id=NODE_ID, tag=tag, direction="outbound",
+            end_reason=end_reason, device=device, extra=segment,
+        )  # fmt: skip
+
+    winner = CallObject(
+        leg, node_id=NODE_ID, tag=tag, call_state="answered", direction="outbound",
+        device=device, extra={"dial_winner": True, **segment},
+    )  # fmt: skip
+    return [
+        state("created"),
+        state("answered"),
+        DialPayload(tag, "answered", node_id=NODE_ID, call=winner),
+        state("ended", "hangup"),
+    ]
 
 
 def _placeholder(name: str) -> str:

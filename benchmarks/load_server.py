@@ -51,7 +51,7 @@ from typing import Any
 
 import orjson
 
-from relay_core.wire import CallObject, CallStatePayload, DialPayload, Payload, encode_payload
+from relay_core.wire import Payload, encode_payload
 
 from . import frames, mix_frames, scale_frames
 
@@ -347,24 +347,11 @@ class Connection(asyncio.Protocol):
         device: Any = None
         with contextlib.suppress(LookupError, TypeError):
             device = params["devices"][0][0]
-        leg = frames.dial_call_id(index)
-        segment = {"segment_id": f"5e9e0000-2c1d-4e8f-9a0b-{index:012x}"}
-
-        def state(call_state: str, end_reason: str | None = None) -> CallStatePayload:
-            return CallStatePayload(
-                leg, call_state, node_id=_NODE, tag=tag, direction="outbound",
-                end_reason=end_reason, device=device, extra=segment,
-            )  # fmt: skip
-
-        winner = CallObject(
-            leg, node_id=_NODE, tag=tag, call_state="answered", direction="outbound",
-            device=device, extra={"dial_winner": True, **segment},
-        )  # fmt: skip
+        answer = frames.dial_answer(
+            frames.dial_call_id(index), tag, device, f"5e9e0000-2c1d-4e8f-9a0b-{index:012x}"
+        )
         out = [_result(request_id, {"code": "200", "message": "Dialing"})]
-        out.append(self._event(state("created")))
-        out.append(self._event(state("answered")))
-        out.append(self._event(DialPayload(tag, "answered", node_id=_NODE, call=winner)))
-        out.append(self._event(state("ended", "hangup")))
+        out += [self._event(event) for event in answer]
         self.write(b"".join(out))
 
     # -- pushing -----------------------------------------------------------
