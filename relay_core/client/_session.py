@@ -316,8 +316,8 @@ class RelaySession(_SessionBase):
 
     def next_deadline(self) -> float | None:
         """The earliest time ``handle_timeout`` has work to do, or ``None``."""
-        # Asked after every read by both adapters: the common case (no
-        # uncertain or abandoned work, no live message) is a few tests.
+        # Asked after every read by both adapters: stale timers are judged
+        # inline (no method call per entry).
         timers = self._timers
         pending = self._pending
         due = None
@@ -328,16 +328,12 @@ class RelaySession(_SessionBase):
                 due = deadline
                 break
             heapq.heappop(timers)  # stale: answered, failed or re-armed
-        for other in (self._ping_due, self._watchdog_due):
-            if other is not None and (due is None or other < due):
-                due = other
-        calls = self._calls
-        if calls._uncertain or calls._expiry:
-            other = calls.next_deadline()
-            if other is not None and (due is None or other < due):
-                due = other
-        if self._messages.live:
-            other = self._messages.next_deadline()
+        for other in (
+            self._ping_due,
+            self._watchdog_due,
+            self._calls.next_deadline(),  # each returns at once when it holds no work
+            self._messages.next_deadline(),
+        ):
             if other is not None and (due is None or other < due):
                 due = other
         return due
