@@ -9,9 +9,7 @@ writer sends those frames even though the caller is gone (``_await_outcome``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeVar, assert_never
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, assert_never
 
 from relay_core import (
     CallInfo,
@@ -32,13 +30,46 @@ from ._call import Call
 from ._session_loop import SessionLoop
 
 _K = TypeVar("_K")
-_E = TypeVar("_E", DialStateChanged, ConnectStateChanged)
+_O = TypeVar("_O")
 
 
 def _expire(outcome: asyncio.Future[Any]) -> None:
     """A dial's deadline passed: its waiter raises ``TimeoutError``."""
     if not outcome.done():
         outcome.set_exception(TimeoutError())
+
+
+class _OutcomeWait(Generic[_K, _O]):
+    """``with``: the outcome future of a dial or connect, registered under ``key``.
+
+    Left by an exception (a cancellation, the deadline, the session's end)
+    the work is abandoned.  A class, not a generator: dials are hot.
+    """
+
+    __slots__ = ("_client", "_command", "_key", "_outcome", "_waiters")
+
+    def __init__(
+        self,
+        client: Commands,
+        command: Dial | Connect,
+        waiters: dict[_K, asyncio.Future[_O]],
+        key: _K,
+    ) -> None:
+        self._client = client
+        self._command = command
+        self._waiters = waiters
+        self._key = key
+        self._outcome: asyncio.Future[_O] = client._future()
+
+    def __enter__(self) -> asyncio.Future[_O]:
+        self._waiters[self._key] = self._outcome
+        return self._outcome
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self._client._abandon(self._command)
+        if self._waiters.get(self._key) is self._outcome:
+            del self._waiters[self._key]
 
 
 class Commands(SessionLoop):
@@ -58,48 +89,29 @@ class Commands(SessionLoop):
     async def _request(self, command: Command, timeout: float | None = None) -> JSONObject:
         return await self._start(command, timeout)
 
-    @contextlib.contextmanager
     def _await_outcome(
-        self, command: Dial | Connect, waiters: dict[_K, asyncio.Future[_E]], key: _K
-    ) -> Iterator[asyncio.Future[_E]]:
+        self, command: Dial | Connect, waiters: dict[_K, asyncio.Future[_O]], key: _K
+    ) -> _OutcomeWait[_K, _O]:
         """Register the future for ``command``'s outcome; abandon the work if left early."""
-        outcome: asyncio.Future[_E] = self._future()
-        waiters[key] = outcome
-        try:
-            yield outcome
-        except BaseException:
-            self._abandon(command)
-            raise
-        finally:
-            if waiters.get(key) is outcome:
-                del waiters[key]
+        return _OutcomeWait(self, command, waiters, key)
 
     async def _await_dial(
         self, command: Dial, timeout: float | None
     ) -> tuple[DialStateChanged, Call | None]:
         """Wait for ``command``'s outcome; past ``timeout``, ``TimeoutError``.
 
-        :meth:`_await_outcome` by hand, for the hottest command: the deadline
-        fails the outcome future instead of cancelling the task as
-        ``asyncio.timeout`` does (half the cost), and no generator.  Left early
-        in any way (the deadline, a cancellation, the session's end) the dial
-        is abandoned: the core ends its legs.
+        The deadline fails the outcome future instead of cancelling the task
+        as ``asyncio.timeout`` does (half the cost on the hottest command).
+        Left early in any way (the deadline, a cancellation, the session's
+        end) the dial is abandoned: the core ends its legs.
         """
-        tag = command.tag
-        dials = self._dials
-        outcome: asyncio.Future[tuple[DialStateChanged, Call | None]] = self._future()
-        dials[tag] = outcome
-        expiry = None if timeout is None else self._loop.call_later(timeout, _expire, outcome)
-        try:
-            return await outcome
-        except BaseException:
-            self._abandon(command)
-            raise
-        finally:
-            if expiry is not None:
-                expiry.cancel()
-            if dials.get(tag) is outcome:
-                del dials[tag]
+        with self._await_outcome(command, self._dials, command.tag) as outcome:
+            expiry = None if timeout is None else self._loop.call_later(timeout, _expire, outcome)
+            try:
+                return await outcome
+            finally:
+                if expiry is not None:
+                    expiry.cancel()
 
     def _abandon(self, command: Dial | Connect) -> None:
         """The caller gave up: the core ends the legs; close the calls it now silences."""
